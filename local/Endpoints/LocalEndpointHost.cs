@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Rollout;
+using GenAiServerless.Trainer;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GenAiServerless.Local.Endpoints;
+
+/// <summary>The local stand-in for Azure ML managed online endpoints: one endpoint per model, deployments that load a
+/// registered version's files, and weighted traffic between them. Served over Kestrel at
+/// <c>POST /endpoints/{model}/score</c> (header <c>azureml-model-deployment</c> pins a deployment).</summary>
+/// <remarks>Endpoint state (deployments, traffic) is kept in blob storage, so a restarted stack serves what it served.</remarks>
+public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointHostOptions options, ILogger<LocalEndpointHost> logger) : IEndpointHost, IHostedService
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    readonly ConcurrentDictionary<string, EndpointRecord> endpoints = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, NGramModel> loaded = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, SemaphoreSlim> locks = new(StringComparer.Ordinal);
+    readonly CancellationTokenSource stopping = new();
+
+    BlobContainerClient Container => storage.Container(PipelineStorage.Endpoints);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await foreach (BlobItem item in Container.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            EndpointRecord record = (await Container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<EndpointRecord>(Json)!;
+            endpoints[record.Name] = record;
+            foreach (DeploymentRecord d in record.Deployments.Values.Where(d => d.State is DeploymentProvisioning.Succeeded or DeploymentProvisioning.Creating))
+            {
+                _ = Task.Run(() => ProvisionAsync(record.Name, d.Name), CancellationToken.None);
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await stopping.CancelAsync();
+
+    public async Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        await UpdateAsync(spec.Endpoint, record =>
+        {
+            if (!record.Deployments.ContainsKey(spec.Deployment))
+            {
+                record.Deployments[spec.Deployment] = new DeploymentRecord(spec.Deployment, spec.Version.Version, spec.Version.FilesPrefix, DeploymentProvisioning.Creating, "provisioning");
+            }
+        }, cancellationToken);
+        if (!loaded.ContainsKey(Key(spec.Endpoint, spec.Deployment)))
+        {
+            _ = Task.Run(() => ProvisionAsync(spec.Endpoint, spec.Deployment), CancellationToken.None);
+        }
+    }
+
+    public Task<EndpointInfo> GetEndpointAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        EndpointRecord record = endpoints.GetValueOrDefault(endpoint) ?? new EndpointRecord(endpoint, [], []);
+        lock (record)
+        {
+            return Task.FromResult(new EndpointInfo(
+                endpoint,
+                record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail)).ToList(),
+                new Dictionary<string, int>(record.Traffic)));
+        }
+    }
+
+    public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        int total = split.Traffic.Values.Sum();
+        if (split.Traffic.Count > 0 && total != 100)
+        {
+            throw new InvalidOperationException($"traffic for endpoint {split.Endpoint} must sum to 100, got {total}");
+        }
+
+        await UpdateAsync(split.Endpoint, record =>
+        {
+            foreach ((string name, int percent) in split.Traffic)
+            {
+                if (percent > 0 && (!record.Deployments.TryGetValue(name, out DeploymentRecord? d) || d.State != DeploymentProvisioning.Succeeded))
+                {
+                    throw new InvalidOperationException($"cannot send {percent}% of {split.Endpoint} to {name}: it is not a ready deployment");
+                }
+            }
+
+            record.Traffic.Clear();
+            foreach ((string name, int percent) in split.Traffic.Where(t => t.Value > 0))
+            {
+                record.Traffic[name] = percent;
+            }
+        }, cancellationToken);
+    }
+
+    public Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
+    {
+        if (!endpoints.TryGetValue(endpoint, out EndpointRecord? record))
+        {
+            throw new KeyNotFoundException($"no endpoint '{endpoint}'");
+        }
+
+        string name;
+        lock (record)
+        {
+            if (deployment is not null)
+            {
+                name = record.Deployments.ContainsKey(deployment) ? deployment : throw new KeyNotFoundException($"endpoint '{endpoint}' has no deployment '{deployment}'");
+            }
+            else
+            {
+                if (record.Traffic.Count == 0)
+                {
+                    throw new InvalidOperationException($"endpoint '{endpoint}' has no deployment taking traffic");
+                }
+
+                int roll = Random.Shared.Next(100);
+                name = record.Traffic.OrderBy(t => t.Key, StringComparer.Ordinal).SkipWhile(t => (roll -= t.Value) >= 0).Select(t => t.Key).FirstOrDefault()
+                    ?? record.Traffic.Keys.First();
+            }
+        }
+
+        if (!loaded.TryGetValue(Key(endpoint, name), out NGramModel? model))
+        {
+            throw new InvalidOperationException($"deployment '{name}' of '{endpoint}' is not ready");
+        }
+
+        string completion = model.Generate(prompt, options.MaxTokens, seed: Random.Shared.Next(), temperature: options.Temperature);
+        return Task.FromResult(new ScoreResult(name, completion));
+    }
+
+    public async Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        await UpdateAsync(deployment.Endpoint, record =>
+        {
+            if (record.Traffic.GetValueOrDefault(deployment.Deployment) > 0)
+            {
+                throw new InvalidOperationException($"deployment {deployment.Deployment} still takes {record.Traffic[deployment.Deployment]}% of {deployment.Endpoint}; move its traffic first");
+            }
+
+            record.Deployments.Remove(deployment.Deployment);
+        }, cancellationToken);
+        loaded.TryRemove(Key(deployment.Endpoint, deployment.Deployment), out _);
+    }
+
+    async Task ProvisionAsync(string endpoint, string deployment)
+    {
+        DeploymentRecord? d = endpoints.GetValueOrDefault(endpoint)?.Deployments.GetValueOrDefault(deployment);
+        if (d is null)
+        {
+            return;
+        }
+
+        try
+        {
+            string dir = Path.Combine(options.Home, "endpoints", endpoint, deployment);
+            Directory.CreateDirectory(dir);
+            int slash = d.FilesPrefix.IndexOf('/', StringComparison.Ordinal);
+            BlobContainerClient source = storage.Container(d.FilesPrefix[..slash]);
+            string prefix = d.FilesPrefix[(slash + 1)..];
+            await foreach (BlobItem item in source.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, stopping.Token))
+            {
+                string path = Path.Combine(dir, item.Name[prefix.Length..]);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await source.GetBlobClient(item.Name).DownloadToAsync(path, stopping.Token);
+            }
+
+            NGramModel model = NGramModel.Load(dir);
+            _ = model.Generate(options.ReadinessPrompt, 5, seed: 1); // readiness probe: the model loads and generates
+            loaded[Key(endpoint, deployment)] = model;
+            await SetStateAsync(endpoint, deployment, DeploymentProvisioning.Succeeded, "ready");
+            Log.Ready(logger, endpoint, deployment, d.ModelVersion);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.ProvisionFailed(logger, endpoint, deployment, e.Message);
+            await SetStateAsync(endpoint, deployment, DeploymentProvisioning.Failed, e.Message);
+        }
+    }
+
+    Task SetStateAsync(string endpoint, string deployment, DeploymentProvisioning state, string detail) =>
+        UpdateAsync(endpoint, record =>
+        {
+            if (record.Deployments.TryGetValue(deployment, out DeploymentRecord? d))
+            {
+                record.Deployments[deployment] = d with { State = state, Detail = detail };
+            }
+        }, CancellationToken.None);
+
+    /// <summary>Applies a change to an endpoint under its lock and persists it.</summary>
+    async Task UpdateAsync(string endpoint, Action<EndpointRecord> change, CancellationToken cancellationToken)
+    {
+        SemaphoreSlim gate = locks.GetOrAdd(endpoint, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            EndpointRecord record = endpoints.GetOrAdd(endpoint, name => new EndpointRecord(name, [], []));
+            lock (record)
+            {
+                change(record);
+            }
+
+            string json;
+            lock (record)
+            {
+                json = JsonSerializer.Serialize(record, Json);
+            }
+
+            await Container.GetBlobClient($"{endpoint}.json").UploadAsync(BinaryData.FromString(json), overwrite: true, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    static string Key(string endpoint, string deployment) => $"{endpoint}/{deployment}";
+
+    /// <summary>An endpoint as persisted.</summary>
+    public sealed record EndpointRecord(string Name, Dictionary<string, DeploymentRecord> Deployments, Dictionary<string, int> Traffic);
+
+    /// <summary>A deployment as persisted.</summary>
+    public sealed record DeploymentRecord(string Name, int ModelVersion, string FilesPrefix, DeploymentProvisioning State, string Detail);
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Endpoint {Endpoint}: deployment {Deployment} (v{Version}) is ready")]
+        public static partial void Ready(ILogger logger, string endpoint, string deployment, int version);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: deployment {Deployment} failed to provision: {Reason}")]
+        public static partial void ProvisionFailed(ILogger logger, string endpoint, string deployment, string reason);
+    }
+}
+
+/// <summary>Settings of the local endpoint host.</summary>
+public sealed class EndpointHostOptions
+{
+    public string Home { get; set; } = ".genai";
+
+    public int MaxTokens { get; set; } = 24;
+
+    public double Temperature { get; set; } = 0.8;
+
+    public string ReadinessPrompt { get; set; } = "hello";
+}

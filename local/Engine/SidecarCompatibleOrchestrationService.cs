@@ -1,0 +1,135 @@
+using DurableTask.Core;
+using DurableTask.Core.History;
+
+namespace GenAiServerless.Local.Engine;
+
+/// <summary>Sits between the gRPC sidecar and the Azure Storage backend and rewrites the two things the sidecar
+/// produces that the backend cannot store (see shared/reference/local-durable-engine.md):
+/// <list type="number">
+/// <item>the sidecar records a sub-orchestration's start as <c>GrpcSubOrchestrationInstanceCreatedEvent</c>, a subclass
+/// without <c>[DataContract]</c>: the backend writes a history row with no properties and the parent can never be
+/// loaded again. It becomes a plain <see cref="SubOrchestrationInstanceCreatedEvent"/>;</item>
+/// <item>the sub-orchestration's start message carries its tags as a protobuf <c>MapField</c>, which the queue
+/// serializer cannot read back (a poison message retried forever). The tags become a plain dictionary.</item>
+/// </list>
+/// Every other call passes straight through.</summary>
+public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService inner) : IOrchestrationService
+{
+    public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
+
+    public int MaxConcurrentTaskOrchestrationWorkItems => inner.MaxConcurrentTaskOrchestrationWorkItems;
+
+    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => inner.EventBehaviourForContinueAsNew;
+
+    public int TaskActivityDispatcherCount => inner.TaskActivityDispatcherCount;
+
+    public int MaxConcurrentTaskActivityWorkItems => inner.MaxConcurrentTaskActivityWorkItems;
+
+    public Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState)
+    {
+        ArgumentNullException.ThrowIfNull(workItem);
+        RewriteEvents(workItem.OrchestrationRuntimeState);
+        if (!ReferenceEquals(newOrchestrationRuntimeState, workItem.OrchestrationRuntimeState))
+        {
+            RewriteEvents(newOrchestrationRuntimeState);
+        }
+
+        foreach (TaskMessage message in orchestratorMessages ?? [])
+        {
+            RewriteTags(message);
+        }
+
+        RewriteTags(continuedAsNewMessage);
+        return inner.CompleteTaskOrchestrationWorkItemAsync(
+            workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+    }
+
+    /// <summary>Replaces sidecar-specific history events with the plain DurableTask.Core types, in place.</summary>
+    public static void RewriteEvents(OrchestrationRuntimeState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        Replace(state.Events);
+        Replace(state.NewEvents);
+    }
+
+    /// <summary>Turns an execution-started message's tags into a plain dictionary, in place.</summary>
+    public static void RewriteTags(TaskMessage? message)
+    {
+        if (message?.Event is ExecutionStartedEvent { Tags: { } tags } started && tags.GetType() != typeof(Dictionary<string, string>))
+        {
+            started.Tags = new Dictionary<string, string>(tags);
+        }
+    }
+
+    static void Replace(IList<HistoryEvent> events)
+    {
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (events[i] is SubOrchestrationInstanceCreatedEvent created && created.GetType() != typeof(SubOrchestrationInstanceCreatedEvent))
+            {
+                events[i] = new SubOrchestrationInstanceCreatedEvent(created.EventId)
+                {
+                    Name = created.Name,
+                    Version = created.Version,
+                    InstanceId = created.InstanceId,
+                    Input = created.Input,
+                    Timestamp = created.Timestamp,
+                    IsPlayed = created.IsPlayed,
+                };
+            }
+        }
+    }
+
+    public Task StartAsync() => inner.StartAsync();
+
+    public Task StopAsync() => inner.StopAsync();
+
+    public Task StopAsync(bool isForced) => inner.StopAsync(isForced);
+
+    public Task CreateAsync() => inner.CreateAsync();
+
+    public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
+
+    public Task CreateIfNotExistsAsync() => inner.CreateIfNotExistsAsync();
+
+    public Task DeleteAsync() => inner.DeleteAsync();
+
+    public Task DeleteAsync(bool deleteInstanceStore) => inner.DeleteAsync(deleteInstanceStore);
+
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) =>
+        inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
+
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => inner.GetDelayInSecondsAfterOnProcessException(exception);
+
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
+
+    public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+
+    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
+
+    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+
+    public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+
+    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
+
+    public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) =>
+        inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+
+    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => inner.AbandonTaskActivityWorkItemAsync(workItem);
+}

@@ -1,0 +1,227 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Pipeline;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace GenAiServerless.Data;
+
+/// <summary>Streams a run's dropped JSONL files, curates them and writes shards, a manifest and the quarantine.</summary>
+/// <remarks>Idempotent: every output has a fixed name under the run's prefix and is overwritten on a retry.</remarks>
+[DurableTask(nameof(CurateDataDrop))]
+public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<CurateDataDrop> logger) : TaskActivity<DataPrepInput, DataPrepResult>
+{
+    public const string ToolVersion = "genai-curate/0.1";
+
+    static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    static readonly JsonSerializerOptions Jsonl = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public override async Task<DataPrepResult> RunAsync(TaskActivityContext context, DataPrepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string prefix = $"{input.Model}/{input.RunId}/";
+        BlobContainerClient curatedContainer = storage.Container(PipelineStorage.Curated);
+        BlobContainerClient quarantine = storage.Container(PipelineStorage.Quarantine);
+        var curator = new RecordCurator(input.Policy.ValidationFraction, input.Policy.TestFraction, input.Policy.MaxRecordChars);
+        var writer = new ShardWriter(curatedContainer, prefix, input.Policy.ShardRecords);
+        var rejectedLines = new StringBuilder();
+        var droppedLines = new StringBuilder();
+        var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        var quarantinedFiles = new List<string>();
+        var inputs = new List<object>();
+        long quarantinedRecords = 0;
+
+        foreach (DropBlob drop in input.Drops)
+        {
+            BlobClient blob = storage.Container(PipelineStorage.Incoming).GetBlobClient(drop.BlobName);
+            string file = $"{PipelineStorage.Incoming}/{drop.BlobName}";
+            inputs.Add(new { blob = file, etag = drop.ETag, bytes = drop.Length });
+            RejectedFile? bad;
+            var fileRejects = new List<RejectedRecord>();
+            if (drop.Length == 0)
+            {
+                bad = new RejectedFile(file, "empty file (0 bytes)");
+            }
+            else
+            {
+                Stream stream;
+                try
+                {
+                    stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
+                    {
+                        Conditions = new BlobRequestConditions { IfMatch = new ETag(drop.ETag) },
+                    });
+                }
+                catch (RequestFailedException e) when (e.Status is 404 or 412)
+                {
+                    throw new InvalidOperationException(
+                        $"{file}: the file {(e.Status == 404 ? "was deleted" : "changed")} after the trigger saw ETag {drop.ETag}; the new version gets its own run.", e);
+                }
+
+                await using (stream)
+                {
+                    Stream text = drop.BlobName.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+                    using var reader = new StreamReader(text, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+                    try
+                    {
+                        bad = curator.CurateFile(file, reader, writer.Add, fileRejects.Add, (dup, of) =>
+                            droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)));
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        bad = new RejectedFile(file, $"not a readable gzip file: {e.Message}");
+                    }
+                }
+            }
+
+            if (bad is not null)
+            {
+                // The whole file goes to quarantine as it was, with its reason beside it; its lines are not listed one by one.
+                quarantinedFiles.Add($"{file}: {bad.Reason}");
+                reasons["bad_file"] = reasons.GetValueOrDefault("bad_file") + 1;
+                string target = $"{input.Model}/{input.RunId}/files/{Path.GetFileName(drop.BlobName)}";
+                if (drop.Length > 0)
+                {
+                    using BlobDownloadStreamingResult original = (await blob.DownloadStreamingAsync()).Value;
+                    await quarantine.GetBlobClient(target).UploadAsync(original.Content, overwrite: true);
+                }
+
+                await quarantine.GetBlobClient(target + ".reason.txt").UploadAsync(BinaryData.FromString($"{file}\n{bad.Reason}\n"), overwrite: true);
+                Log.FileQuarantined(logger, file, bad.Reason);
+                continue;
+            }
+
+            foreach (RejectedRecord r in fileRejects)
+            {
+                quarantinedRecords++;
+                reasons[r.Reason] = reasons.GetValueOrDefault(r.Reason) + 1;
+                rejectedLines.AppendLine(JsonSerializer.Serialize(r, Jsonl));
+            }
+        }
+
+        IReadOnlyList<ShardInfo> shards = await writer.CompleteAsync();
+        if (rejectedLines.Length > 0)
+        {
+            await quarantine.GetBlobClient($"{input.Model}/{input.RunId}/records.jsonl").UploadAsync(BinaryData.FromString(rejectedLines.ToString()), overwrite: true);
+        }
+
+        if (droppedLines.Length > 0)
+        {
+            await curatedContainer.GetBlobClient(prefix + "dropped.jsonl").UploadAsync(BinaryData.FromString(droppedLines.ToString()), overwrite: true);
+        }
+
+        var manifest = new
+        {
+            model = input.Model,
+            runId = input.RunId,
+            tool = ToolVersion,
+            parameters = input.Policy,
+            inputs,
+            counts = new
+            {
+                read = curator.RecordsRead,
+                curated = writer.Count,
+                quarantined = quarantinedRecords,
+                exactDuplicates = curator.ExactDuplicates,
+                train = writer.CountOf(DataSplit.Train),
+                validation = writer.CountOf(DataSplit.Validation),
+                test = writer.CountOf(DataSplit.Test),
+            },
+            rejectReasons = reasons,
+            quarantinedFiles,
+            outputs = shards,
+        };
+        byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Indented);
+        string manifestBlob = prefix + "manifest.json";
+        await curatedContainer.GetBlobClient(manifestBlob).UploadAsync(new BinaryData(manifestBytes), overwrite: true);
+        Log.Curated(logger, input.Model, input.RunId, writer.Count, quarantinedRecords, curator.ExactDuplicates);
+
+        return new DataPrepResult(
+            $"{PipelineStorage.Curated}/{prefix}",
+            $"{PipelineStorage.Curated}/{manifestBlob}",
+            Convert.ToHexStringLower(SHA256.HashData(manifestBytes)),
+            curator.RecordsRead,
+            writer.Count,
+            quarantinedRecords,
+            curator.ExactDuplicates,
+            writer.CountOf(DataSplit.Train),
+            writer.CountOf(DataSplit.Validation),
+            writer.CountOf(DataSplit.Test),
+            quarantinedFiles,
+            reasons);
+    }
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined {File}: {Reason}")]
+        public static partial void FileQuarantined(ILogger logger, string file, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Curated {Model}/{RunId}: {Curated} records kept, {Quarantined} quarantined, {Duplicates} exact duplicates dropped")]
+        public static partial void Curated(ILogger logger, string model, string runId, long curated, long quarantined, long duplicates);
+    }
+}
+
+/// <summary>One curated output shard: its blob, record count and SHA-256.</summary>
+public sealed record ShardInfo(string Blob, DataSplit Split, int Records, string Sha256);
+
+/// <summary>Buffers curated records per split and uploads fixed-size shards with deterministic names.</summary>
+sealed class ShardWriter(BlobContainerClient container, string prefix, int shardRecords)
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    readonly Dictionary<DataSplit, List<CuratedRecord>> buffers = new() { [DataSplit.Train] = [], [DataSplit.Validation] = [], [DataSplit.Test] = [] };
+    readonly Dictionary<DataSplit, int> counts = new() { [DataSplit.Train] = 0, [DataSplit.Validation] = 0, [DataSplit.Test] = 0 };
+    readonly Dictionary<DataSplit, int> shardIndex = new() { [DataSplit.Train] = 0, [DataSplit.Validation] = 0, [DataSplit.Test] = 0 };
+    readonly List<ShardInfo> shards = [];
+    readonly List<Task> uploads = [];
+
+    public long Count { get; private set; }
+
+    public int CountOf(DataSplit split) => counts[split];
+
+    public void Add(CuratedRecord record)
+    {
+        Count++;
+        counts[record.Split]++;
+        List<CuratedRecord> buffer = buffers[record.Split];
+        buffer.Add(record);
+        if (buffer.Count >= shardRecords)
+        {
+            Flush(record.Split);
+        }
+    }
+
+    void Flush(DataSplit split)
+    {
+        List<CuratedRecord> buffer = buffers[split];
+        var sb = new StringBuilder();
+        foreach (CuratedRecord r in buffer)
+        {
+            sb.AppendLine(JsonSerializer.Serialize(new { id = r.Id, text = r.Text, prompt = r.Prompt, response = r.Response, source = r.Source }, Json));
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        string name = $"{prefix}{split.ToString().ToLowerInvariant()}-{shardIndex[split]++:D5}.jsonl";
+        shards.Add(new ShardInfo($"{PipelineStorage.Curated}/{name}", split, buffer.Count, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+        uploads.Add(container.GetBlobClient(name).UploadAsync(new BinaryData(bytes), overwrite: true));
+        buffer.Clear();
+    }
+
+    public async Task<IReadOnlyList<ShardInfo>> CompleteAsync()
+    {
+        foreach (DataSplit split in buffers.Keys.ToList())
+        {
+            if (buffers[split].Count > 0)
+            {
+                Flush(split);
+            }
+        }
+
+        await Task.WhenAll(uploads);
+        return shards;
+    }
+}

@@ -1,0 +1,38 @@
+using GenAiServerless.Pipeline;
+
+namespace GenAiServerless.Data;
+
+/// <summary>Input of <see cref="CurateDataDrop"/>: the dropped files of one run and how to curate them.</summary>
+public sealed record DataPrepInput(string Model, string RunId, IReadOnlyList<DropBlob> Drops, DataPolicy Policy);
+
+/// <summary>What the Data stage produced: where the curated shards are and how every record was accounted for.</summary>
+public sealed record DataPrepResult(
+    string DatasetPrefix,
+    string ManifestBlob,
+    string ManifestSha256,
+    long RecordsRead,
+    long RecordsCurated,
+    long RecordsQuarantined,
+    long ExactDuplicates,
+    int TrainRecords,
+    int ValidationRecords,
+    int TestRecords,
+    IReadOnlyList<string> QuarantinedFiles,
+    IReadOnlyDictionary<string, long> RejectReasons);
+
+/// <summary>A record that passed validation, normalised, with its deterministic split.</summary>
+public sealed record CuratedRecord(string Id, string Text, string? Prompt, string? Response, string Source, DataSplit Split);
+
+/// <summary>The three splits, assigned from a hash of the record id.</summary>
+public enum DataSplit
+{
+    Train,
+    Validation,
+    Test,
+}
+
+/// <summary>A record that failed validation: where it came from, why, and its original text.</summary>
+public sealed record RejectedRecord(string File, long Line, string Reason, string Detail, string Raw);
+
+/// <summary>A whole file that could not be read as JSONL, with the reason.</summary>
+public sealed record RejectedFile(string File, string Reason);

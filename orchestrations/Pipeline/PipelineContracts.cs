@@ -1,0 +1,80 @@
+using GenAiServerless.Training.Prices;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>What started a pipeline run.</summary>
+public enum PipelineTrigger
+{
+    DataDrop,
+    Schedule,
+    DriftAlert,
+}
+
+/// <summary>The input of one pipeline run: what to train on and every policy the run follows.</summary>
+/// <remarks>Policies travel in the request (never read from options inside an orchestrator), so a run is
+/// reproducible from its input alone.</remarks>
+public sealed record PipelineRequest(
+    string Model,
+    PipelineTrigger Trigger,
+    IReadOnlyList<DropBlob> Drops,
+    DataPolicy Data,
+    TrainingPolicy Training,
+    EvaluationPolicy Evaluation,
+    RolloutPolicy Rollout,
+    string Reason);
+
+/// <summary>One dropped file: its blob name inside the <c>incoming</c> container and the ETag seen by the trigger.</summary>
+public sealed record DropBlob(string BlobName, string ETag, long Length);
+
+/// <summary>How the Data stage curates records.</summary>
+public sealed record DataPolicy(double ValidationFraction, double TestFraction, int MaxRecordChars, int ShardRecords);
+
+/// <summary>How the Training stage chooses compute and runs the job.</summary>
+public sealed record TrainingPolicy(
+    ComputeRequirements Compute,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    int RestartBudget,
+    int PollSeconds,
+    int MaxPollSeconds,
+    double? InjectEvictionAtProgress);
+
+/// <summary>The gate a trained model must pass before it is registered.</summary>
+public sealed record EvaluationPolicy(double MaxTestPerplexity, double MaxPerplexityRegression, bool RequireApproval, int ApprovalTimeoutMinutes);
+
+/// <summary>How a registered version is rolled out to the model's endpoint.</summary>
+public sealed record RolloutPolicy(IReadOnlyList<int> TrafficSteps, int BakeSeconds, int ReadinessTimeoutSeconds, string ProbePrompt);
+
+/// <summary>Status of one stage, as shown by <c>genai status</c> and the demo.</summary>
+public enum StageState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+/// <summary>One stage's state, timing and key figures.</summary>
+public sealed record StageReport(string Stage, StageState State, DateTime? StartedUtc, DateTime? EndedUtc, string Detail)
+{
+    /// <summary>Seconds between start and end, when both are known.</summary>
+    public double? Seconds => StartedUtc is { } s && EndedUtc is { } e ? Math.Round((e - s).TotalSeconds, 1) : null;
+}
+
+/// <summary>The orchestration's custom status: the stages so far, readable while the run is in flight.</summary>
+public sealed record PipelineProgress(string Model, IReadOnlyList<StageReport> Stages, string Current);
+
+/// <summary>The outcome of a pipeline run.</summary>
+public sealed record PipelineResult(
+    string Model,
+    bool Succeeded,
+    string Summary,
+    IReadOnlyList<StageReport> Stages,
+    Data.DataPrepResult? Data,
+    Training.JobOutcome? Training,
+    Evaluation.GateDecision? Gate,
+    Registry.ModelVersionInfo? Version,
+    Rollout.RolloutResult? Rollout);
+
+/// <summary>The external event that releases a run waiting for a human at the gate.</summary>
+public sealed record ApprovalDecision(bool Approved, string By, string Comment);

@@ -1,0 +1,42 @@
+using GenAiServerless.Training.Prices;
+using Microsoft.Extensions.Options;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>Turns configuration into the policies a request carries, so orchestrators never read options.</summary>
+public sealed class PipelineRequestFactory(
+    IOptions<DataOptions> data,
+    IOptions<TrainingOptions> training,
+    IOptions<EvaluationOptions> evaluation,
+    IOptions<RolloutOptions> rollout)
+{
+    public PipelineRequest Create(string model, PipelineTrigger trigger, IReadOnlyList<DropBlob> drops, string reason) =>
+        new(model, trigger, drops, Data(), Training(), Evaluation(), Rollout(), reason);
+
+    public DataPolicy Data()
+    {
+        DataOptions d = data.Value;
+        return new DataPolicy(d.ValidationFraction, d.TestFraction, d.MaxRecordChars, d.ShardRecords);
+    }
+
+    public TrainingPolicy Training()
+    {
+        TrainingOptions t = training.Value;
+        var compute = new ComputeRequirements(
+            string.IsNullOrWhiteSpace(t.GpuType) ? null : t.GpuType, t.MinGpuMemoryGb, t.GpuCount, t.AllowedRegions, t.ExpectedHours,
+            t.CheckpointIntervalMinutes, t.RestartOverheadMinutes, t.DeadlineHours, t.BudgetUsd, t.AllowSpot);
+        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollSeconds, t.MaxPollSeconds, t.InjectEvictionAtProgress);
+    }
+
+    public EvaluationPolicy Evaluation()
+    {
+        EvaluationOptions e = evaluation.Value;
+        return new EvaluationPolicy(e.MaxTestPerplexity, e.MaxPerplexityRegression, e.RequireApproval, e.ApprovalTimeoutMinutes);
+    }
+
+    public RolloutPolicy Rollout()
+    {
+        RolloutOptions r = rollout.Value;
+        return new RolloutPolicy(r.TrafficSteps, r.BakeSeconds, r.ReadinessTimeoutSeconds, r.ProbePrompt);
+    }
+}

@@ -1,0 +1,73 @@
+using GenAiServerless.Data;
+using GenAiServerless.Evaluation;
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+using GenAiServerless.Training;
+using GenAiServerless.Training.Local;
+using GenAiServerless.Training.Prices;
+using GenAiServerless.Triggers;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>Wires the pipeline once, for every host.</summary>
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>Options (validated at start-up), the registry, the price catalog, the local job backend and the starter.
+    /// The host adds storage clients (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>), the durable client and an
+    /// <see cref="IEndpointHost"/>.</summary>
+    public static IServiceCollection AddPipelineServices(this IServiceCollection services)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration("Pipeline").ValidateDataAnnotations()
+            .Validate(o => !o.InvalidNames().Any(), "Pipeline:Models: model names must be lower-case letters, digits and dashes (at most 31 characters)")
+            .ValidateOnStart();
+        services.AddOptions<DataOptions>().BindConfiguration("Data").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrainingOptions>().BindConfiguration("Training").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EvaluationOptions>().BindConfiguration("Evaluation").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RolloutOptions>().BindConfiguration("Rollout").ValidateDataAnnotations()
+            .Validate(o => o.TrafficSteps.All(p => p is > 0 and <= 100) && o.TrafficSteps[^1] == 100, "Rollout:TrafficSteps: each step is 1–100 and the last is 100")
+            .ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindConfiguration("Schedule").ValidateDataAnnotations()
+            .Validate(o => Cronos.CronExpression.TryParse(o.RetrainCron, Cronos.CronFormat.IncludeSeconds, out _), "Schedule:RetrainCron: not a six-field cron expression")
+            .ValidateOnStart();
+        services.AddOptions<LocalJobOptions>().BindConfiguration("LocalJobs");
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PipelineStorage>();
+        services.AddSingleton(_ => PriceCatalog.LoadSnapshot());
+        services.AddSingleton<IModelRegistry, BlobModelRegistry>();
+        services.AddSingleton<PipelineRequestFactory>();
+        services.AddSingleton<PipelineStarter>();
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalJobOptions>>().Value);
+        services.AddSingleton<IJobBackend, LocalProcessJobBackend>();
+        return services;
+    }
+
+    /// <summary>Registers every orchestrator and activity of the pipeline with a Durable Task worker.</summary>
+    public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return registry
+            .AddOrchestrator<ModelPipelineOrchestrator>()
+            .AddOrchestrator<JobRunOrchestrator>()
+            .AddOrchestrator<RolloutOrchestrator>()
+            .AddActivity<CurateDataDrop>()
+            .AddActivity<ListCuratedDatasets>()
+            .AddActivity<SelectTrainingCompute>()
+            .AddActivity<SubmitJob>()
+            .AddActivity<GetJobStatus>()
+            .AddActivity<ReadJobMetrics>()
+            .AddActivity<ResolveJobOutput>()
+            .AddActivity<CancelJob>()
+            .AddActivity<DecideGate>()
+            .AddActivity<RegisterModelVersion>()
+            .AddActivity<SetModelAlias>()
+            .AddActivity<GetModelVersion>()
+            .AddActivity<GetEndpoint>()
+            .AddActivity<CreateDeployment>()
+            .AddActivity<ShiftTraffic>()
+            .AddActivity<DeleteDeployment>()
+            .AddActivity<ProbeEndpoint>();
+    }
+}

@@ -1,0 +1,60 @@
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+
+namespace GenAiServerless.Rollout;
+
+/// <summary>Input of <see cref="RolloutOrchestrator"/>: which version goes to the model's endpoint, and how.</summary>
+public sealed record RolloutRequest(string Model, ModelVersionInfo Version, RolloutPolicy Policy);
+
+/// <summary>How a rollout ended: the new deployment, the one it replaced, and each step taken.</summary>
+public sealed record RolloutResult(bool Succeeded, string Deployment, string? PreviousDeployment, IReadOnlyList<string> Steps, string? ProbeAnswer, string Detail);
+
+/// <summary>Provisioning state of a deployment, in Azure ML's terms.</summary>
+public enum DeploymentProvisioning
+{
+    Creating,
+    Succeeded,
+    Failed,
+    Deleting,
+}
+
+/// <summary>One deployment on an endpoint.</summary>
+public sealed record DeploymentInfo(string Name, int ModelVersion, DeploymentProvisioning State, string Detail);
+
+/// <summary>An endpoint: its deployments and the traffic split between them (percent, summing to 100 when any).</summary>
+public sealed record EndpointInfo(string Name, IReadOnlyList<DeploymentInfo> Deployments, IReadOnlyDictionary<string, int> Traffic);
+
+/// <summary>A scoring answer and the deployment that gave it.</summary>
+public sealed record ScoreResult(string Deployment, string Completion);
+
+/// <summary>Input of the deployment activities.</summary>
+public sealed record DeploymentRef(string Endpoint, string Deployment);
+
+/// <summary>Input of <see cref="CreateDeployment"/>.</summary>
+public sealed record DeploymentSpec(string Endpoint, string Deployment, ModelVersionInfo Version);
+
+/// <summary>Input of <see cref="ShiftTraffic"/>.</summary>
+public sealed record TrafficSplit(string Endpoint, IReadOnlyDictionary<string, int> Traffic);
+
+/// <summary>Input of <see cref="ProbeEndpoint"/>: a prompt, optionally pinned to one deployment, sent a few times.</summary>
+public sealed record ProbeRequest(string Endpoint, string? Deployment, string Prompt, int Requests);
+
+/// <summary>What a probe saw: answers per deployment and failures.</summary>
+public sealed record ProbeResult(int Succeeded, int Failed, IReadOnlyDictionary<string, int> ByDeployment, string? SampleAnswer, string? FirstError);
+
+/// <summary>Online endpoints: Azure ML managed online endpoints, or the local Kestrel endpoint host.</summary>
+public interface IEndpointHost
+{
+    /// <summary>Creates the deployment unless it exists (idempotent); provisioning continues in the background.</summary>
+    Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken);
+
+    Task<EndpointInfo> GetEndpointAsync(string endpoint, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the traffic split (GET → edit → PUT in Azure ML terms).</summary>
+    Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken);
+
+    Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a deployment that takes no traffic (idempotent).</summary>
+    Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken);
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+using Microsoft.DurableTask;
+
+namespace GenAiServerless.Rollout;
+
+/// <summary>Rolls a registered version out to the model's endpoint: new deployment → readiness → traffic steps with
+/// bake time and a probe after each → retire the previous deployment and promote the alias <c>champion</c>. Any
+/// failure runs the compensations in reverse: traffic back to the previous deployment, the new one deleted.</summary>
+[DurableTask(nameof(RolloutOrchestrator))]
+public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, RolloutResult>
+{
+    const int ProbeRequests = 5;
+
+    public override async Task<RolloutResult> RunAsync(TaskOrchestrationContext context, RolloutRequest input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        string endpoint = input.Model;
+        string deployment = DeploymentName(input.Version.Version, context.InstanceId);
+        var steps = new List<string>();
+        var compensations = new List<Func<Task>>();
+
+        EndpointInfo before = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
+        string? previous = before.Traffic.Where(t => t.Value > 0 && t.Key != deployment).OrderByDescending(t => t.Value).Select(t => t.Key).FirstOrDefault();
+
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(CreateDeployment), new DeploymentSpec(endpoint, deployment, input.Version), PipelineRetry.Activity);
+            compensations.Add(() => context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, deployment), PipelineRetry.Activity));
+            steps.Add($"created deployment {deployment} (v{input.Version.Version})");
+
+            // Readiness is polled once a second, so the timeout in seconds bounds the loop (and the history).
+            bool ready = false;
+            for (int check = 0; check <= input.Policy.ReadinessTimeoutSeconds && !ready; check++)
+            {
+                EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
+                DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
+                if (d is null || d.State == DeploymentProvisioning.Failed)
+                {
+                    throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
+                }
+
+                ready = d.State == DeploymentProvisioning.Succeeded;
+                if (!ready)
+                {
+                    await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(1), CancellationToken.None);
+                }
+            }
+
+            if (!ready)
+            {
+                throw new RolloutFailedException($"deployment {deployment} was not ready within {input.Policy.ReadinessTimeoutSeconds} s");
+            }
+
+            steps.Add($"{deployment} ready");
+            ProbeResult pinned = await context.CallActivityAsync<ProbeResult>(
+                nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+            if (pinned.Failed > 0)
+            {
+                throw new RolloutFailedException($"{deployment} does not answer: {pinned.FirstError}");
+            }
+
+            steps.Add($"{deployment} answers pinned requests");
+
+            // From here on a failure must put the traffic back where it was before the new deployment is removed.
+            compensations.Add(() => context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, before.Traffic), PipelineRetry.Activity));
+            ProbeResult? last = null;
+            foreach (int percent in input.Policy.TrafficSteps)
+            {
+                var split = new Dictionary<string, int>(StringComparer.Ordinal) { [deployment] = percent };
+                if (previous is not null && percent < 100)
+                {
+                    split[previous] = 100 - percent;
+                }
+
+                await context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, split), PipelineRetry.Activity);
+                steps.Add($"traffic {FormatSplit(split)}");
+                if (input.Policy.BakeSeconds > 0)
+                {
+                    await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(input.Policy.BakeSeconds), CancellationToken.None);
+                }
+
+                last = await context.CallActivityAsync<ProbeResult>(
+                    nameof(ProbeEndpoint), new ProbeRequest(endpoint, null, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+                if (last.Failed > 0)
+                {
+                    throw new RolloutFailedException($"{last.Failed} of {ProbeRequests} requests failed at {percent}% on {deployment}: {last.FirstError}");
+                }
+            }
+
+            if (previous is not null)
+            {
+                await context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, previous), PipelineRetry.Activity);
+                steps.Add($"retired {previous}");
+            }
+
+            await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, "champion", input.Version.Version), PipelineRetry.Activity);
+            steps.Add($"alias champion → v{input.Version.Version}");
+            return new RolloutResult(true, deployment, previous, steps, last?.SampleAnswer ?? pinned.SampleAnswer, "rolled out");
+        }
+        catch (Exception e) when (e is RolloutFailedException or TaskFailedException)
+        {
+            string reason = e is TaskFailedException tf ? tf.FailureDetails.ErrorMessage : e.Message;
+            steps.Add($"rollback: {reason}");
+            for (int i = compensations.Count - 1; i >= 0; i--)
+            {
+                await compensations[i]();
+            }
+
+            steps.Add(previous is null ? "rolled back: endpoint left without the new deployment" : $"rolled back: traffic on {previous}");
+            return new RolloutResult(false, deployment, previous, steps, null, reason);
+        }
+    }
+
+    /// <summary>Deployment names derive from the version and the orchestration instance, so a replay or a retried
+    /// activity addresses the same deployment. Azure ML allows 3–32 characters, letters, digits and dashes.</summary>
+    public static string DeploymentName(int version, string instanceId)
+    {
+        ulong h = System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(instanceId));
+        return $"v{version.ToString(CultureInfo.InvariantCulture)}-{h.ToString("x8", CultureInfo.InvariantCulture)[..8]}";
+    }
+
+    static string FormatSplit(Dictionary<string, int> split) => string.Join(", ", split.Select(kv => $"{kv.Key} {kv.Value}%"));
+}
+
+/// <summary>A rollout step failed; the orchestrator rolls back.</summary>
+public sealed class RolloutFailedException : Exception
+{
+    public RolloutFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public RolloutFailedException()
+    {
+    }
+
+    public RolloutFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace GenAiServerless.Training.Local;
+
+/// <summary>Where the local backend keeps its jobs and how it starts the job contract's command.</summary>
+public sealed class LocalJobOptions
+{
+    /// <summary>Folder holding one sub-folder per job and one per checkpoint key.</summary>
+    public string JobsRoot { get; set; } = Path.Combine(".genai", "jobs");
+
+    /// <summary>The trainer's assembly, run with <see cref="DotnetHost"/>.</summary>
+    public string TrainerAssembly { get; set; } = Path.Combine(AppContext.BaseDirectory, "genai-trainer.dll");
+
+    /// <summary>The dotnet host that runs <see cref="TrainerAssembly"/>.</summary>
+    public string DotnetHost { get; set; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+}
+
+/// <summary>Runs the job contract as a local child process: the local stand-in for Azure ML command jobs.</summary>
+/// <remarks>
+/// A job's whole state lives in files under its folder, so it survives a crash of the stack: the process runs in
+/// its own session under <c>sh</c>, which records the exit code in <c>exit</c> whether or not we are still alive to
+/// watch it. An eviction is a real SIGKILL of the job's process group, after an <c>evicted</c> marker is written.
+/// Every submission that starts a process appends a line to <c>submissions.log</c>.
+/// </remarks>
+public sealed partial class LocalProcessJobBackend(PipelineStorage storage, LocalJobOptions options, ILogger<LocalProcessJobBackend> logger) : IJobBackend
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    static readonly Lock SubmitLock = new();
+
+    string Root => Path.GetFullPath(options.JobsRoot);
+
+    string JobDir(string jobId) => Path.Combine(Root, "jobs", Sanitize(jobId));
+
+    /// <summary>The file that lists every process start, one line per submission that really started.</summary>
+    public string SubmissionsLog => Path.Combine(Root, "submissions.log");
+
+    public string OutputPrefix(string jobId) => $"{PipelineStorage.Models}/jobs/{jobId}/";
+
+    public async Task<JobStatus> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        string dir = JobDir(submission.JobId);
+        if (File.Exists(Path.Combine(dir, "started")))
+        {
+            return await GetStatusAsync(new JobStatusQuery(submission.JobId, null), cancellationToken);
+        }
+
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, "data");
+        string checkpoints = Path.Combine(Root, "checkpoints", Sanitize(submission.CheckpointKey));
+        string output = Path.Combine(dir, "out");
+        Directory.CreateDirectory(checkpoints);
+        Directory.CreateDirectory(output);
+        foreach (string prefix in submission.DataPrefixes)
+        {
+            await DownloadAsync(prefix, data, flattenWithRunTag: true, cancellationToken);
+        }
+
+        var args = new List<string> { options.DotnetHost, Path.GetFullPath(options.TrainerAssembly) };
+        if (submission.Kind == JobKind.Train)
+        {
+            args.AddRange(["train", "--data", data, "--out", output, "--checkpoints", checkpoints]);
+            foreach ((string key, string value) in submission.Hyperparameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                args.AddRange([$"--{key}", value]);
+            }
+        }
+        else
+        {
+            string model = Path.Combine(dir, "model");
+            await DownloadAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, flattenWithRunTag: false, cancellationToken);
+            args.AddRange(["evaluate", "--model", model, "--data", data, "--out", output]);
+        }
+
+        lock (SubmitLock)
+        {
+            // A second delivery of the same activity finds the job started and starts nothing.
+            if (File.Exists(Path.Combine(dir, "started")))
+            {
+                return ReadStatus(submission.JobId, null);
+            }
+
+            WriteAtomically(Path.Combine(dir, "job.json"), JsonSerializer.Serialize(submission, Json));
+            var psi = new ProcessStartInfo("setsid") { WorkingDirectory = dir, UseShellExecute = false };
+            psi.ArgumentList.Add("sh");
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("exec </dev/null >stdout.log 2>stderr.log; \"$@\"; echo $? > exit.tmp; mv exit.tmp exit");
+            psi.ArgumentList.Add($"genai-job-{submission.JobId}");
+            foreach (string a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using Process process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start job {submission.JobId}.");
+            File.WriteAllText(Path.Combine(dir, "pid"), process.Id.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(dir, "started"), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            File.AppendAllText(SubmissionsLog, $"{DateTime.UtcNow:O} {submission.JobId} pid={process.Id}\n");
+            Log.Started(logger, submission.JobId, submission.Kind, process.Id);
+        }
+
+        return ReadStatus(submission.JobId, null);
+    }
+
+    public async Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        JobStatus status = ReadStatus(query.JobId, query.InjectEvictionAtProgress);
+        if (status.State == JobState.Completed)
+        {
+            await UploadOutputsAsync(query.JobId, cancellationToken);
+        }
+
+        return status;
+    }
+
+    JobStatus ReadStatus(string jobId, double? injectEvictionAtProgress)
+    {
+        string dir = JobDir(jobId);
+        if (!File.Exists(Path.Combine(dir, "started")))
+        {
+            return new JobStatus(jobId, JobState.Failed, 0, 0, $"no job with id {jobId} was started");
+        }
+
+        JobSubmission submission = JsonSerializer.Deserialize<JobSubmission>(File.ReadAllText(Path.Combine(dir, "job.json")), Json)!;
+        double progress = ReadProgress(submission);
+        DateTime started = DateTime.Parse(File.ReadAllText(Path.Combine(dir, "started")), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        string exitFile = Path.Combine(dir, "exit");
+        bool evicted = File.Exists(Path.Combine(dir, "evicted"));
+        DateTime end = File.Exists(exitFile) ? File.GetLastWriteTimeUtc(exitFile) : evicted ? File.GetLastWriteTimeUtc(Path.Combine(dir, "evicted")) : DateTime.UtcNow;
+        double billed = Math.Max(0, (end - started).TotalSeconds);
+
+        if (evicted)
+        {
+            return new JobStatus(jobId, JobState.Evicted, progress, billed, File.ReadAllText(Path.Combine(dir, "evicted")).Trim());
+        }
+
+        if (TryReadExit(exitFile, out int code))
+        {
+            return code == 0
+                ? new JobStatus(jobId, JobState.Completed, 1, billed, "exit 0")
+                : new JobStatus(jobId, JobState.Failed, progress, billed, $"exit {code}: {Tail(Path.Combine(dir, "stderr.log"))}");
+        }
+
+        int pid = int.Parse(File.ReadAllText(Path.Combine(dir, "pid")), CultureInfo.InvariantCulture);
+        if (!IsAlive(pid, jobId))
+        {
+            if (TryReadExit(exitFile, out code))
+            {
+                return ReadStatus(jobId, injectEvictionAtProgress);
+            }
+
+            // The process vanished without recording an exit: the machine went away under it, as a spot VM does.
+            File.WriteAllText(Path.Combine(dir, "evicted"), "process lost without an exit code");
+            return new JobStatus(jobId, JobState.Evicted, progress, billed, "process lost without an exit code");
+        }
+
+        if (injectEvictionAtProgress is { } at && progress >= at)
+        {
+            string reason = $"eviction injected at {progress:P0} (threshold {at:P0})";
+            File.WriteAllText(Path.Combine(dir, "evicted"), reason);
+            _ = Kill(-pid, 9);
+            Log.Evicted(logger, jobId, reason);
+            return new JobStatus(jobId, JobState.Evicted, progress, billed, reason);
+        }
+
+        return new JobStatus(jobId, JobState.Running, progress, billed, "running");
+    }
+
+    public Task CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        string dir = JobDir(jobId);
+        string pidFile = Path.Combine(dir, "pid");
+        if (File.Exists(pidFile) && !File.Exists(Path.Combine(dir, "exit")))
+        {
+            int pid = int.Parse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture);
+            if (IsAlive(pid, jobId))
+            {
+                _ = Kill(-pid, 9);
+            }
+
+            WriteAtomically(Path.Combine(dir, "exit"), "130");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<IReadOnlyDictionary<string, double>> GetMetricsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(JobDir(jobId), "out", "metrics.json");
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"job {jobId} wrote no metrics.json");
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(await File.ReadAllTextAsync(path, cancellationToken));
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (JsonProperty p in doc.RootElement.EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.Number)
+            {
+                metrics[p.Name] = p.Value.GetDouble();
+            }
+        }
+
+        return metrics;
+    }
+
+    double ReadProgress(JobSubmission submission)
+    {
+        string file = Path.Combine(Root, "checkpoints", Sanitize(submission.CheckpointKey), "progress.json");
+        if (submission.Kind != JobKind.Train || !File.Exists(file))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
+            double step = doc.RootElement.GetProperty("step").GetDouble();
+            double total = doc.RootElement.GetProperty("totalSteps").GetDouble();
+            return total > 0 ? Math.Clamp(step / total, 0, 1) : 0;
+        }
+        catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException)
+        {
+            return 0; // being rewritten; the next poll reads it
+        }
+    }
+
+    async Task UploadOutputsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        string dir = JobDir(jobId);
+        if (File.Exists(Path.Combine(dir, "uploaded")))
+        {
+            return;
+        }
+
+        string output = Path.Combine(dir, "out");
+        BlobContainerClient models = storage.Container(PipelineStorage.Models);
+        foreach (string file in Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories))
+        {
+            string name = $"jobs/{jobId}/{Path.GetRelativePath(output, file).Replace('\\', '/')}";
+            await models.GetBlobClient(name).UploadAsync(file, overwrite: true, cancellationToken);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "uploaded"), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+    }
+
+    async Task DownloadAsync(string containerAndPrefix, string target, bool flattenWithRunTag, CancellationToken cancellationToken)
+    {
+        int slash = containerAndPrefix.IndexOf('/', StringComparison.Ordinal);
+        BlobContainerClient container = storage.Container(containerAndPrefix[..slash]);
+        string prefix = containerAndPrefix[(slash + 1)..];
+        string tag = Sanitize(prefix.TrimEnd('/').Split('/')[^1]);
+        Directory.CreateDirectory(target);
+        await foreach (BlobItem item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            string relative = item.Name[prefix.Length..];
+            string name = Path.GetFileName(relative);
+            if (flattenWithRunTag)
+            {
+                // Shards of several datasets land in one folder: keep the split first so the job contract's
+                // train-*/validation-*/test-* patterns still match, and the dataset tag after it.
+                if (!(name.StartsWith("train-", StringComparison.Ordinal) || name.StartsWith("validation-", StringComparison.Ordinal) || name.StartsWith("test-", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                int dash = name.IndexOf('-', StringComparison.Ordinal);
+                relative = $"{name[..dash]}-{tag}-{name[(dash + 1)..]}";
+            }
+
+            string path = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await container.GetBlobClient(item.Name).DownloadToAsync(path, cancellationToken);
+        }
+    }
+
+    static bool TryReadExit(string exitFile, out int code)
+    {
+        code = 0;
+        return File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), CultureInfo.InvariantCulture, out code);
+    }
+
+    static bool IsAlive(int pid, string jobId)
+    {
+        string cmdline = $"/proc/{pid}/cmdline";
+        try
+        {
+            // The pid must still be our job's process, not a recycled pid: its command line names the job.
+            return File.Exists(cmdline) && File.ReadAllText(cmdline).Contains(jobId, StringComparison.Ordinal)
+                && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    static string Tail(string file)
+    {
+        if (!File.Exists(file))
+        {
+            return "(no stderr)";
+        }
+
+        string text = File.ReadAllText(file).Trim();
+        return text.Length <= 800 ? text : "…" + text[^800..];
+    }
+
+    static void WriteAtomically(string path, string content)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, content);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    static string Sanitize(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started {Kind} job {JobId} (pid {Pid})")]
+        public static partial void Started(ILogger logger, string jobId, JobKind kind, int pid);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} evicted: {Reason}")]
+        public static partial void Evicted(ILogger logger, string jobId, string reason);
+    }
+}

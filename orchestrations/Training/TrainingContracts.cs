@@ -1,0 +1,96 @@
+using GenAiServerless.Training.Prices;
+
+namespace GenAiServerless.Training;
+
+/// <summary>The two kinds of job that run under the job contract.</summary>
+public enum JobKind
+{
+    Train,
+    Evaluate,
+}
+
+/// <summary>Input of <see cref="JobRunOrchestrator"/>: one logical job, run to completion across evictions.</summary>
+public sealed record JobRunRequest(
+    string Model,
+    JobKind Kind,
+    string JobIdPrefix,
+    IReadOnlyList<string> DataPrefixes,
+    string? ModelPrefix,
+    GpuOffer Compute,
+    decimal OnDemandPricePerHour,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    int RestartBudget,
+    int PollSeconds,
+    int MaxPollSeconds,
+    double? InjectEvictionAtProgress);
+
+/// <summary>One attempt's submission. Its <see cref="JobId"/> derives from the orchestration instance and the
+/// attempt number, so a retried activity or a replay never starts a second job.</summary>
+public sealed record JobSubmission(
+    string JobId,
+    int Attempt,
+    JobKind Kind,
+    IReadOnlyList<string> DataPrefixes,
+    string? ModelPrefix,
+    string CheckpointKey,
+    string InstanceType,
+    bool Spot,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    double? InjectEvictionAtProgress);
+
+/// <summary>Backend-neutral job state. <see cref="Evicted"/> covers spot preemption however the backend signals it.</summary>
+public enum JobState
+{
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Evicted,
+    Canceled,
+}
+
+/// <summary>A job's state as last seen, with progress in [0,1] and the seconds it has been billed so far.</summary>
+public sealed record JobStatus(string JobId, JobState State, double Progress, double BilledSeconds, string Detail)
+{
+    public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Evicted or JobState.Canceled;
+}
+
+/// <summary>One attempt in the cost ledger.</summary>
+public sealed record JobAttempt(string JobId, int Attempt, JobState Outcome, string Sku, string Region, bool Spot, double BilledSeconds, decimal CostUsd);
+
+/// <summary>What a finished job produced and what it cost, attempt by attempt.</summary>
+public sealed record JobOutcome(
+    string JobId,
+    int Attempts,
+    int Evictions,
+    string OutputPrefix,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyList<JobAttempt> Ledger,
+    decimal CostUsd,
+    decimal OnDemandCostUsd);
+
+/// <summary>The job's progress while it runs: the orchestration's custom status.</summary>
+public sealed record JobProgress(string JobId, int Attempt, JobState State, double Progress, decimal CostSoFarUsd);
+
+/// <summary>The chosen compute, the on-demand price it is measured against, and the ranked alternatives.</summary>
+public sealed record TrainingCompute(GpuOffer Offer, decimal OnDemandPricePerHour, ComputeChoice Choice);
+
+/// <summary>Input of <see cref="GetJobStatus"/>: the job, plus the eviction to inject (local backend only).</summary>
+public sealed record JobStatusQuery(string JobId, double? InjectEvictionAtProgress);
+
+/// <summary>Runs jobs under the job contract: Azure ML command jobs, or local processes.</summary>
+public interface IJobBackend
+{
+    /// <summary>Starts the job unless a job with this id exists already; either way returns its status.</summary>
+    Task<JobStatus> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken);
+
+    Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken);
+
+    Task CancelAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>The metrics a completed job wrote (<c>metrics.json</c>).</summary>
+    Task<IReadOnlyDictionary<string, double>> GetMetricsAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Where a job's outputs live, as a <c>container/prefix/</c> in the pipeline's storage.</summary>
+    string OutputPrefix(string jobId);
+}

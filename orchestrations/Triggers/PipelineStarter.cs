@@ -1,0 +1,213 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using DurableTask.Core.Exceptions;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GenAiServerless.Triggers;
+
+/// <summary>The one starter behind every trigger, on Azure Functions and in the local host alike: validate the input,
+/// map it to a request record, derive a deterministic instance id and schedule the orchestration.</summary>
+/// <remarks>Idempotent: an input seen before maps to the same instance id, and an instance that exists in any state
+/// is never scheduled again (the engine would otherwise replace a running one).</remarks>
+public sealed partial class PipelineStarter(
+    DurableTaskClient client,
+    PipelineRequestFactory requests,
+    PipelineStorage storage,
+    IModelRegistry registry,
+    IOptions<PipelineOptions> options,
+    ILogger<PipelineStarter> logger)
+{
+    static readonly OrchestrationRuntimeStatus[] ActiveStatuses =
+        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
+
+    /// <summary>A file landed in <c>incoming/{model}/…</c>.</summary>
+    /// <param name="blobName">The blob's name inside the <c>incoming</c> container, e.g. <c>tinylm/batch-1.jsonl</c>.</param>
+    public async Task<TriggerOutcome> StartForDropAsync(string model, string blobName, string etag, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobName);
+        string where = $"{PipelineStorage.Incoming}/{blobName}";
+        if (!options.Value.IsKnown(model))
+        {
+            return await RejectFileAsync(where, blobName, $"unknown model '{model}' in {where}: known models are {Known()}", cancellationToken);
+        }
+
+        if (length == 0)
+        {
+            return await RejectFileAsync(where, blobName, $"{where} is empty (0 bytes): nothing to curate", cancellationToken);
+        }
+
+        string id = InstanceIds.ForDrop(model, blobName, etag);
+        PipelineRequest request = requests.Create(model, PipelineTrigger.DataDrop, [new DropBlob(blobName, etag, length)], $"data dropped: {where}");
+        return await ScheduleAsync(nameof(ModelPipelineOrchestrator), id, request, cancellationToken);
+    }
+
+    /// <summary>A schedule slot fired: retrain every known model on its curated data.</summary>
+    public async Task<IReadOnlyList<TriggerOutcome>> StartScheduledAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<TriggerOutcome>();
+        foreach (string model in options.Value.Models)
+        {
+            PipelineRequest request = requests.Create(model, PipelineTrigger.Schedule, [], $"scheduled retraining, slot {slot:u}");
+            outcomes.Add(await ScheduleAsync(nameof(ModelPipelineOrchestrator), InstanceIds.ForSchedule(model, slot), request, cancellationToken));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>A drift alert arrived on the <c>drift-alerts</c> queue.</summary>
+    public async Task<TriggerOutcome> StartForDriftAlertAsync(string payload, CancellationToken cancellationToken)
+    {
+        DriftAlert? alert = DriftAlertParser.TryParse(payload, out string error);
+        if (alert is null)
+        {
+            return await RejectAlertAsync(payload, $"drift alert rejected: {error}", cancellationToken);
+        }
+
+        if (!options.Value.IsKnown(alert.Model))
+        {
+            return await RejectAlertAsync(payload, $"drift alert {alert.AlertId} names unknown model '{alert.Model}': known models are {Known()}", cancellationToken);
+        }
+
+        if (!alert.Fired)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, null, $"alert {alert.AlertId} resolved: nothing to do");
+        }
+
+        PipelineRequest request = requests.Create(alert.Model, PipelineTrigger.DriftAlert, [], $"drift alert '{alert.Rule}' ({alert.Severity})");
+        return await ScheduleAsync(nameof(ModelPipelineOrchestrator), InstanceIds.ForDriftAlert(alert.Model, alert.AlertId), request, cancellationToken);
+    }
+
+    /// <summary>Roll out a chosen registered version (by number or alias) to the model's endpoint.</summary>
+    public async Task<TriggerOutcome> StartDeploymentAsync(string model, DeploymentCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!options.Value.IsKnown(model))
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.NotFound, null, $"unknown model '{model}': known models are {Known()}");
+        }
+
+        if (command.Version is null && string.IsNullOrWhiteSpace(command.Alias))
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Rejected, null, "the body must name a 'version' (number) or an 'alias'");
+        }
+
+        if (command.Version is <= 0)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Rejected, null, $"'version' must be a positive number, got {command.Version}");
+        }
+
+        ModelVersionInfo? version = command.Version is { } v
+            ? await registry.GetVersionAsync(model, v, cancellationToken)
+            : await registry.GetAliasAsync(model, command.Alias!, cancellationToken);
+        if (version is null)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.NotFound, null,
+                $"{model} has no {(command.Version is { } n ? $"version {n}" : $"alias '{command.Alias}'")} in the registry");
+        }
+
+        string id = InstanceIds.ForDeployment(model, version.Version, command.RequestId);
+        return await ScheduleAsync(nameof(RolloutOrchestrator), id, new RolloutRequest(model, version, requests.Rollout()), cancellationToken);
+    }
+
+    /// <summary>Release (or reject) a run waiting at the evaluation gate.</summary>
+    public async Task<TriggerOutcome> ApproveAsync(string instanceId, ApprovalCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is null)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.NotFound, instanceId, $"no pipeline run with id '{instanceId}'");
+        }
+
+        if (instance.Name != nameof(ModelPipelineOrchestrator) || !instance.IsRunning)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Rejected, instanceId, $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus}: only a running pipeline can be approved");
+        }
+
+        var decision = new ApprovalDecision(command.Approved ?? true, string.IsNullOrWhiteSpace(command.By) ? "anonymous" : command.By, command.Comment ?? string.Empty);
+        await client.RaiseEventAsync(instanceId, ModelPipelineOrchestrator.ApprovalEvent, decision, cancellationToken);
+        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{(decision.Approved ? "approval" : "rejection")} by {decision.By} sent to {instanceId}");
+    }
+
+    /// <summary>The state of any instance the starter created.</summary>
+    public async Task<PipelineStatusView?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? m = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        if (m is null)
+        {
+            return null;
+        }
+
+        return new PipelineStatusView(m.InstanceId, m.Name, m.RuntimeStatus.ToString(), m.CreatedAt, m.LastUpdatedAt,
+            ParseJson(m.SerializedCustomStatus), ParseJson(m.SerializedOutput), m.FailureDetails?.ErrorMessage);
+    }
+
+    async Task<TriggerOutcome> ScheduleAsync(string orchestrator, string instanceId, object input, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is { } existing)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.AlreadyStarted, instanceId, $"{instanceId} exists already ({existing.RuntimeStatus}): not started again");
+        }
+
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(ActiveStatuses), cancellationToken);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.AlreadyStarted, instanceId, $"{instanceId} was started concurrently: not started again");
+        }
+
+        Log.Scheduled(logger, orchestrator, instanceId);
+        return new TriggerOutcome(TriggerOutcomeKind.Started, instanceId, $"started {orchestrator} {instanceId}");
+    }
+
+    async Task<TriggerOutcome> RejectFileAsync(string where, string blobName, string reason, CancellationToken cancellationToken)
+    {
+        // The file itself stays where it was dropped; the quarantine keeps the reason beside its name.
+        await storage.Container(PipelineStorage.Quarantine).GetBlobClient($"rejected-drops/{blobName}.reason.txt")
+            .UploadAsync(BinaryData.FromString($"{where}\n{reason}\n"), overwrite: true, cancellationToken);
+        Log.Rejected(logger, reason);
+        return new TriggerOutcome(TriggerOutcomeKind.Rejected, null, reason);
+    }
+
+    async Task<TriggerOutcome> RejectAlertAsync(string payload, string reason, CancellationToken cancellationToken)
+    {
+        string key = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(payload)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        string name = $"alerts/{key}.json";
+        await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name).UploadAsync(BinaryData.FromString(payload), overwrite: true, cancellationToken);
+        await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name + ".reason.txt").UploadAsync(BinaryData.FromString(reason + "\n"), overwrite: true, cancellationToken);
+        Log.Rejected(logger, $"{reason} (kept as {PipelineStorage.Quarantine}/{name})");
+        return new TriggerOutcome(TriggerOutcomeKind.Rejected, null, $"{reason} (kept as {PipelineStorage.Quarantine}/{name})");
+    }
+
+    string Known() => string.Join(", ", options.Value.Models);
+
+    static JsonElement? ParseJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {Orchestrator} {InstanceId}")]
+        public static partial void Scheduled(ILogger logger, string orchestrator, string instanceId);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Trigger input rejected: {Reason}")]
+        public static partial void Rejected(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+
+namespace GenAiServerless.Triggers;
+
+/// <summary>What a trigger did with its input.</summary>
+public enum TriggerOutcomeKind
+{
+    /// <summary>A new orchestration was scheduled.</summary>
+    Started,
+
+    /// <summary>The same input started an orchestration before: nothing new was scheduled (idempotent retry).</summary>
+    AlreadyStarted,
+
+    /// <summary>The input was accepted and needs no orchestration (a resolved alert, an event raised).</summary>
+    Accepted,
+
+    /// <summary>The input was invalid; it was quarantined where it is data.</summary>
+    Rejected,
+
+    /// <summary>The instance or model named does not exist.</summary>
+    NotFound,
+}
+
+/// <summary>The result of a trigger: what happened, the instance concerned and a message naming what and where.</summary>
+public sealed record TriggerOutcome(TriggerOutcomeKind Kind, string? InstanceId, string Message);
+
+/// <summary>Body of <c>POST /api/models/{model}/deployments</c>.</summary>
+public sealed record DeploymentCommand(int? Version, string? Alias, string? RequestId);
+
+/// <summary>Body of <c>POST /api/pipelines/{id}/approve</c>.</summary>
+public sealed record ApprovalCommand(bool? Approved, string? By, string? Comment);
+
+/// <summary>What <c>GET /api/pipelines/{id}</c> and <c>genai status</c> show.</summary>
+public sealed record PipelineStatusView(
+    string InstanceId,
+    string Name,
+    string RuntimeStatus,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt,
+    JsonElement? Progress,
+    JsonElement? Output,
+    string? Failure);
+
+/// <summary>Deterministic orchestration instance ids: the same trigger input always maps to the same id.</summary>
+public static class InstanceIds
+{
+    public static string ForDrop(string model, string blobName, string etag) => $"{model}-drop-{Hash($"{blobName}|{etag}")}";
+
+    public static string ForSchedule(string model, DateTimeOffset slot) =>
+        $"{model}-sched-{slot.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture)}";
+
+    public static string ForDriftAlert(string model, string alertId) => $"{model}-drift-{Hash(alertId)}";
+
+    public static string ForDeployment(string model, int version, string? requestId) =>
+        $"{model}-deploy-v{version.ToString(CultureInfo.InvariantCulture)}-{Hash(requestId ?? "default")}";
+
+    static string Hash(string s) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(s)).ToString("x16", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+
+namespace GenAiServerless.Tests.Bicep;
+
+/// <summary>Assertions on the ARM JSON that <c>bicep build bicep/main.bicep</c> compiles to.</summary>
+[Collection(MainTemplateCollectionDefinition.Name)]
+public sealed class MainTemplateTests(MainTemplateFixture fixture)
+{
+    private ArmTemplate Template => fixture.Template;
+
+    [Fact]
+    public void Parameters_EveryTemplate_DescribedAsRequiredOrOptional()
+    {
+        var parameters = Template.SelfAndModules()
+            .SelectMany(template => template.Parameters.Select(pair => (Where: $"{template.ModuleName ?? "main"}.{pair.Key}", Parameter: pair.Value)))
+            .ToList();
+
+        Assert.NotEmpty(parameters);
+        Assert.All(parameters, entry =>
+        {
+            var description = entry.Parameter["metadata"]?["description"]?.GetValue<string>() ?? string.Empty;
+            Assert.True(
+                description.StartsWith("Required. ", StringComparison.Ordinal) || description.StartsWith("Optional. ", StringComparison.Ordinal),
+                $"Parameter {entry.Where} has description '{description}'.");
+        });
+    }
+
+    [Fact]
+    public void Parameters_DescribedAsRequired_HaveNoDefault()
+    {
+        var mismatched = Template.SelfAndModules()
+            .SelectMany(template => template.Parameters.Select(pair => (Where: $"{template.ModuleName ?? "main"}.{pair.Key}", Parameter: pair.Value)))
+            .Where(entry => entry.Parameter["metadata"]!["description"]!.GetValue<string>().StartsWith("Required.", StringComparison.Ordinal)
+                == entry.Parameter.ContainsKey("defaultValue"))
+            .Select(entry => entry.Where);
+
+        Assert.Empty(mismatched);
+    }
+
+    [Fact]
+    public void Names_ResourceToken_DerivesFromSubscriptionResourceGroupAndEnvironment()
+    {
+        var token = Template.Variable("resourceToken")!.GetValue<string>();
+
+        Assert.Contains("uniqueString(subscription().id, resourceGroup().id, parameters('environmentName'))", token, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StorageAccount_Security_DisallowsSharedKeyAndPublicBlobAccess()
+    {
+        var properties = Template.SingleResource("Microsoft.Storage/storageAccounts")["properties"]!;
+
+        Assert.False(properties["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.False(properties["allowBlobPublicAccess"]!.GetValue<bool>());
+        Assert.Equal("TLS1_2", properties["minimumTlsVersion"]!.GetValue<string>());
+        Assert.True(properties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void StorageAccount_Lanes_CreatesPipelineContainersAndQueues()
+    {
+        var containers = Template.Variable("pipelineContainers")!.AsArray().Select(node => node!.GetValue<string>());
+        var queues = Template.ModuleDeployment("storage")["properties"]!["parameters"]!["queueNames"]!["value"]!.AsArray()
+            .Select(node => node!.GetValue<string>());
+
+        Assert.Equal(["incoming", "curated", "quarantine", "models", "registry"], containers);
+        Assert.Equal(["drift-alerts", "pipeline-events"], queues);
+        Assert.All(
+            Template.ResourcesOfType("Microsoft.Storage/storageAccounts/blobServices/containers"),
+            pair => Assert.Equal("None", pair.Resource["properties"]!["publicAccess"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void FunctionApp_Runtime_IsFlexConsumptionDotnetIsolated10()
+    {
+        var plan = Template.SingleResource("Microsoft.Web/serverfarms");
+        var site = Template.SingleResource("Microsoft.Web/sites");
+        var runtime = site["properties"]!["functionAppConfig"]!["runtime"]!;
+
+        Assert.Equal("FlexConsumption", plan["sku"]!["tier"]!.GetValue<string>());
+        Assert.Equal("functionapp,linux", site["kind"]!.GetValue<string>());
+        Assert.Equal("dotnet-isolated", runtime["name"]!.GetValue<string>());
+        Assert.Equal("10.0", runtime["version"]!.GetValue<string>());
+        Assert.Equal("UserAssigned", site["identity"]!["type"]!.GetValue<string>());
+        Assert.True(site["properties"]!["httpsOnly"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void FunctionApp_AppSettings_UseIdentityBasedStorage()
+    {
+        // The host settings compile to union(createObject(name, value, ...), appSettings).
+        var settings = Template.SingleResource("Microsoft.Web/sites/config")["properties"]!.GetValue<string>();
+
+        Assert.Contains("'AzureWebJobsStorage__accountName', parameters('storageAccountName')", settings, StringComparison.Ordinal);
+        Assert.Contains("'AzureWebJobsStorage__credential', 'managedidentity'", settings, StringComparison.Ordinal);
+        Assert.Contains("'AzureWebJobsStorage__clientId', parameters('identityClientId')", settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("'AzureWebJobsStorage',", settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", settings, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void FunctionApp_PipelineSettings_PassedFromMain()
+    {
+        var settings = Template.ModuleDeployment("functions")["properties"]!["parameters"]!["appSettings"]!["value"]!.AsObject();
+
+        foreach (var name in new[] { "Pipeline__Models", "Schedule__RetrainCron", "AzureMl__WorkspaceName", "AzureMl__ComputeName", "KeyVault__VaultUri", "KeyVault__SigningKeyName", "ServiceBus__FullyQualifiedNamespace", "ServiceBus__TopicName" })
+        {
+            Assert.True(settings.ContainsKey(name), $"App setting {name} is missing.");
+        }
+    }
+
+    [Fact]
+    public void KeyVault_Protection_UsesRbacSoftDeleteAndPurgeProtection()
+    {
+        var properties = Template.SingleResource("Microsoft.KeyVault/vaults")["properties"]!;
+
+        Assert.True(properties["enableRbacAuthorization"]!.GetValue<bool>());
+        Assert.True(properties["enableSoftDelete"]!.GetValue<bool>());
+        Assert.True(properties["enablePurgeProtection"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void KeyVault_SigningKey_IsRsa3072()
+    {
+        var keyVault = Template.Module("keyvault");
+        var properties = Template.SingleResource("Microsoft.KeyVault/vaults/keys")["properties"]!;
+        var sizeFromMain = Template.ModuleDeployment("keyvault")["properties"]!["parameters"]!["signingKeySize"]!["value"]!.GetValue<int>();
+
+        Assert.Equal("RSA", properties["kty"]!.GetValue<string>());
+        Assert.Equal("[parameters('signingKeySize')]", properties["keySize"]!.GetValue<string>());
+        Assert.Equal(3072, keyVault.Parameters["signingKeySize"]["defaultValue"]!.GetValue<int>());
+        Assert.Equal(3072, sizeFromMain);
+    }
+
+    [Fact]
+    public void ServiceBus_Topic_IsModelLifecycleWithLocalAuthDisabled()
+    {
+        var topicName = Template.ModuleDeployment("servicebus")["properties"]!["parameters"]!["topicName"]!["value"]!.GetValue<string>();
+        var namespaceProperties = Template.SingleResource("Microsoft.ServiceBus/namespaces")["properties"]!;
+
+        Assert.Equal("[variables('lifecycleTopicName')]", topicName);
+        Assert.Equal("model-lifecycle", Template.Variable("lifecycleTopicName")!.GetValue<string>());
+        Assert.Single(Template.ResourcesOfType("Microsoft.ServiceBus/namespaces/topics"));
+        Assert.True(namespaceProperties["disableLocalAuth"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void MlWorkspace_Dependencies_WiresStorageKeyVaultAndAppInsightsWithSystemIdentity()
+    {
+        var workspace = Template.SingleResource("Microsoft.MachineLearningServices/workspaces");
+        var properties = workspace["properties"]!;
+
+        Assert.Equal("SystemAssigned", workspace["identity"]!["type"]!.GetValue<string>());
+        Assert.Equal("[parameters('storageAccountId')]", properties["storageAccount"]!.GetValue<string>());
+        Assert.Equal("[parameters('keyVaultId')]", properties["keyVault"]!.GetValue<string>());
+        Assert.Equal("[parameters('applicationInsightsId')]", properties["applicationInsights"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void GpuCluster_Scale_IsLowPriorityAndScalesToZero()
+    {
+        var compute = Template.SingleResource("Microsoft.MachineLearningServices/workspaces/computes")["properties"]!;
+        var cluster = compute["properties"]!;
+
+        Assert.Equal("AmlCompute", compute["computeType"]!.GetValue<string>());
+        Assert.Equal("LowPriority", cluster["vmPriority"]!.GetValue<string>());
+        Assert.Equal(0, cluster["scaleSettings"]!["minNodeCount"]!.GetValue<int>());
+        Assert.Equal("Standard_NC24ads_A100_v4", Template.Parameters["gpuVmSize"]["defaultValue"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void RoleAssignments_Names_AreGuidOfScopePrincipalAndRole()
+    {
+        var assignments = Template.ResourcesOfType("Microsoft.Authorization/roleAssignments");
+
+        Assert.NotEmpty(assignments);
+        Assert.All(assignments, pair =>
+        {
+            Assert.Equal("rbac", pair.Template.ModuleName);
+            var name = pair.Resource["name"]!.GetValue<string>();
+            Assert.StartsWith("[guid(", name, StringComparison.Ordinal);
+            Assert.Contains(".principalId", name, StringComparison.Ordinal);
+            Assert.Contains("variables('roleDefinitionIds')", name, StringComparison.Ordinal);
+            Assert.Contains("variables('roleDefinitionIds')", pair.Resource["properties"]!["roleDefinitionId"]!.GetValue<string>(), StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void RoleAssignments_RoleMap_HoldsTheRolesThePipelineNeeds()
+    {
+        var roles = Template.Module("rbac").Variable("roleDefinitionIds")!.AsObject();
+
+        Assert.Equal("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", roles["StorageBlobDataOwner"]!.GetValue<string>());
+        Assert.Equal("974c5e8b-45b9-4653-ba55-5f855dd0fb88", roles["StorageQueueDataContributor"]!.GetValue<string>());
+        Assert.Equal("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", roles["StorageTableDataContributor"]!.GetValue<string>());
+        Assert.Equal("12338af0-0e69-4776-bea7-57ae8d297424", roles["KeyVaultCryptoUser"]!.GetValue<string>());
+        Assert.Equal("69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", roles["AzureServiceBusDataSender"]!.GetValue<string>());
+        Assert.Equal("f6c7c914-8db3-469d-8ca1-694a8f32e121", roles["AzureMLDataScientist"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Template_Network_HasNoOpenAllowList()
+    {
+        var json = Template.Json.ToJsonString();
+
+        Assert.DoesNotContain("0.0.0.0", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"ipRules\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Outputs_Main_ExposeWhatTheAppNeeds()
+    {
+        string[] expected =
+        [
+            "AZURE_CLIENT_ID", "AZURE_FUNCTION_APP_NAME", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_BLOB_ENDPOINT",
+            "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_SIGNING_KEY_NAME", "AZURE_SERVICE_BUS_NAMESPACE", "AZURE_SERVICE_BUS_TOPIC",
+            "AZURE_ML_WORKSPACE_NAME", "AZURE_ML_GPU_CLUSTER_NAME",
+        ];
+
+        Assert.All(expected, name => Assert.True(Template.Outputs.ContainsKey(name), $"Output {name} is missing."));
+    }
+}

@@ -1,0 +1,1 @@
+return GenAiServerless.Trainer.TrainerCommand.Run(args, Console.Out, Console.Error);

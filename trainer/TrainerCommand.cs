@@ -1,0 +1,103 @@
+namespace GenAiServerless.Trainer;
+
+/// <summary>The <c>genai-trainer</c> command line, callable in-process: <c>train</c>, <c>evaluate</c>, <c>generate</c>.</summary>
+public static class TrainerCommand
+{
+    /// <summary>Exit code of a finished command.</summary>
+    public const int Succeeded = 0;
+
+    /// <summary>Exit code when the data, a checkpoint or the model is bad; stderr names the file (and line).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code when the command line itself is wrong.</summary>
+    public const int UsageError = 2;
+
+    private const string Help = """
+        genai-trainer: trains, evaluates and samples a word-level n-gram language model
+        (interpolated Kneser-Ney). Honours the job contract: --data, --out, --checkpoints; exit 0 = done.
+
+        usage:
+          genai-trainer train --data <dir> --out <dir> --checkpoints <dir>
+                              [--order 3] [--steps 20] [--checkpoint-every 1] [--step-delay-ms 0] [--seed 1]
+              reads train-*.jsonl and validation-*.jsonl ({"id":..,"text":..} per line) from --data,
+              resumes from <checkpoints>/checkpoint.bin if present, writes <checkpoints>/progress.json
+              after each step, and <out>/model.json, <out>/model.bin, <out>/metrics.json at the end.
+          genai-trainer evaluate --model <dir> --data <dir> --out <dir>
+              scores test-*.jsonl; writes <out>/metrics.json (test_perplexity, test_tokens, samples).
+          genai-trainer generate --model <dir> --prompt <text> [--max-tokens 30] [--seed 1] [--temperature 1.0]
+              prints a completion of the prompt.
+
+        exit codes: 0 done, 1 bad data/checkpoint/model (stderr names file and line), 2 bad command line.
+        """;
+
+    /// <summary>Runs one command; never throws for bad input, it reports on <paramref name="stderr"/> and returns non-zero.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help" || args.Contains("--help") || args.Contains("-h"))
+        {
+            stdout.WriteLine(Help);
+            return args.Length == 0 ? UsageError : Succeeded;
+        }
+
+        try
+        {
+            var options = args[1..];
+            switch (args[0])
+            {
+                case "train":
+                    new TrainJob(ParseTrain(options), stdout).Run();
+                    break;
+                case "evaluate":
+                    var evaluate = CommandLineArguments.Parse("evaluate", options, "model", "data", "out");
+                    new EvaluateJob(evaluate.Required("model"), evaluate.Required("data"), evaluate.Required("out"), stdout).Run();
+                    break;
+                case "generate":
+                    var generate = CommandLineArguments.Parse("generate", options, "model", "prompt", "max-tokens", "seed", "temperature");
+                    var model = NGramModel.Load(generate.Required("model"));
+                    stdout.WriteLine(model.Generate(
+                        generate.Required("prompt"),
+                        generate.Integer("max-tokens", 30, minimum: 0),
+                        generate.Integer("seed", 1, minimum: int.MinValue),
+                        generate.PositiveNumber("temperature", 1.0)));
+                    break;
+                default:
+                    throw new UsageException($"unknown command '{args[0]}'; expected train, evaluate or generate");
+            }
+
+            return Succeeded;
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"genai-trainer: {e.Message} (see genai-trainer --help)");
+            return UsageError;
+        }
+        catch (TrainerInputException e)
+        {
+            stderr.WriteLine($"genai-trainer: {e.Message}");
+            return Failed;
+        }
+    }
+
+    private static TrainOptions ParseTrain(string[] options)
+    {
+        var train = CommandLineArguments.Parse("train", options, "data", "out", "checkpoints", "order", "steps", "checkpoint-every", "step-delay-ms", "seed");
+        var order = train.Integer("order", 3, minimum: 1);
+        if (order > NGram.MaxOrder)
+        {
+            throw new UsageException($"train: option '--order' must be at most {NGram.MaxOrder}, got {order}");
+        }
+
+        return new TrainOptions(
+            train.Required("data"),
+            train.Required("out"),
+            train.Required("checkpoints"),
+            order,
+            train.Integer("steps", 20, minimum: 1),
+            train.Integer("checkpoint-every", 1, minimum: 1),
+            train.Integer("step-delay-ms", 0, minimum: 0),
+            train.Integer("seed", 1, minimum: int.MinValue));
+    }
+}
