@@ -15,7 +15,7 @@ namespace GenAiServerless.Local.Endpoints;
 /// registered version's files, and weighted traffic between them. Served over Kestrel at
 /// <c>POST /endpoints/{model}/score</c> (header <c>azureml-model-deployment</c> pins a deployment).</summary>
 /// <remarks>Endpoint state (deployments, traffic) is kept in blob storage, so a restarted stack serves what it served.</remarks>
-public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointHostOptions options, ILogger<LocalEndpointHost> logger) : IEndpointHost, IHostedService
+public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointHostOptions options, ILogger<LocalEndpointHost> logger) : IEndpointHost, IHostedService, IDisposable
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     readonly ConcurrentDictionary<string, EndpointRecord> endpoints = new(StringComparer.Ordinal);
@@ -40,6 +40,8 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await stopping.CancelAsync();
+
+    public void Dispose() => stopping.Dispose();
 
     public async Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken)
     {

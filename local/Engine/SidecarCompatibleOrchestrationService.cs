@@ -12,9 +12,12 @@ namespace GenAiServerless.Local.Engine;
 /// <item>the sub-orchestration's start message carries its tags as a protobuf <c>MapField</c>, which the queue
 /// serializer cannot read back (a poison message retried forever). The tags become a plain dictionary.</item>
 /// </list>
-/// Every other call passes straight through.</summary>
+/// It also makes stopping safe: the sidecar stops the backend from an <c>async void</c> callback on host shutdown,
+/// and stopping a backend that never started throws there and takes the process down; here a stop before a start,
+/// or a second stop, does nothing. Every other call passes straight through.</summary>
 public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService inner) : IOrchestrationService
 {
+    int started;
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
     public int MaxConcurrentTaskOrchestrationWorkItems => inner.MaxConcurrentTaskOrchestrationWorkItems;
@@ -91,11 +94,15 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
         }
     }
 
-    public Task StartAsync() => inner.StartAsync();
+    public Task StartAsync()
+    {
+        Interlocked.Exchange(ref started, 1);
+        return inner.StartAsync();
+    }
 
-    public Task StopAsync() => inner.StopAsync();
+    public Task StopAsync() => StopAsync(isForced: false);
 
-    public Task StopAsync(bool isForced) => inner.StopAsync(isForced);
+    public Task StopAsync(bool isForced) => Interlocked.Exchange(ref started, 0) == 1 ? inner.StopAsync(isForced) : Task.CompletedTask;
 
     public Task CreateAsync() => inner.CreateAsync();
 
@@ -114,8 +121,13 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
 
     public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
 
-    public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+    public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        await WhileStoppedAsync(cancellationToken);
+        TaskOrchestrationWorkItem workItem = await inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return workItem;
+    }
 
     public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
 
@@ -123,8 +135,24 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
 
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
 
-    public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+    public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        await WhileStoppedAsync(cancellationToken);
+        TaskActivityWorkItem workItem = await inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return workItem;
+    }
+
+    /// <summary>On shutdown the backend answers "no work" at once (it returns null on a cancelled token rather than
+    /// throwing), and the sidecar's dispatch loop, which only leaves on an exception, then spins a core forever.
+    /// Throwing on the cancelled token (above) and waiting while stopped (here) end that loop cleanly.</summary>
+    async Task WhileStoppedAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref started) == 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
 
     public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
 

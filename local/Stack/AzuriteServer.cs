@@ -55,7 +55,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             return new AzuriteServer(prior.Pid, prior.BlobPort, prior.QueuePort, prior.TablePort, null);
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        int[] ports = FreePorts(3);
+        int blob = ports[0], queue = ports[1], table = ports[2];
         string data = Path.Combine(home, "azurite-data");
         Directory.CreateDirectory(data);
         var psi = new ProcessStartInfo("node")
@@ -68,7 +69,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         foreach (string a in new[]
         {
             Path.Combine(install, "node_modules", "azurite", "dist", "src", "azurite.js"),
-            "--silent", "--location", data,
+            "--silent", "--skipApiVersionCheck", "--location", data,
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(CultureInfo.InvariantCulture),
@@ -194,12 +195,26 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A free loopback port (the OS picks it).</summary>
-    public static int FreePort()
+    /// <summary>Distinct free loopback ports (the OS picks them; all listeners are held until every port is chosen,
+    /// so the same port is never handed out twice).</summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+            }
+
+            return listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

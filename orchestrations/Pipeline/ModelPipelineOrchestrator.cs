@@ -71,7 +71,7 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
                     input.Training.InjectEvictionAtProgress),
                 new SubOrchestrationOptions { InstanceId = $"{runId}-train" });
             run.Succeed("training", $"{training.JobId}: {training.Attempts} attempt(s), {training.Evictions} eviction(s), "
-                + $"validation perplexity {Metric(training, "validation_perplexity")}, cost ${training.CostUsd:F4} vs ${training.OnDemandCostUsd:F4} on demand");
+                + $"validation perplexity {Metric(training, "validation_perplexity")}, cost ${training.CostUsd:0.######} vs ${training.OnDemandCostUsd:0.######} on demand");
 
             // Evaluation gate
             run.Start("evaluation");

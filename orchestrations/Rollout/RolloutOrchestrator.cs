@@ -67,7 +67,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
             // From here on a failure must put the traffic back where it was before the new deployment is removed.
             compensations.Add(() => context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, before.Traffic), PipelineRetry.Activity));
             ProbeResult? last = null;
-            foreach (int percent in input.Policy.TrafficSteps)
+            // With no previous deployment there is nothing to split traffic with: the new one takes it all at once.
+            IReadOnlyList<int> trafficSteps = previous is null ? [100] : input.Policy.TrafficSteps;
+            foreach (int percent in trafficSteps)
             {
                 var split = new Dictionary<string, int>(StringComparer.Ordinal) { [deployment] = percent };
                 if (previous is not null && percent < 100)

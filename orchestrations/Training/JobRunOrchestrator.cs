@@ -46,7 +46,7 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 status = await context.CallActivityAsync<JobStatus>(
                     nameof(GetJobStatus), new JobStatusQuery(submission.JobId, submission.InjectEvictionAtProgress), PipelineRetry.Activity);
                 decimal soFar = ledger.Sum(a => a.CostUsd) + (decimal)status.BilledSeconds * pricePerSecond;
-                context.SetCustomStatus(new JobProgress(submission.JobId, attempt, status.State, status.Progress, Math.Round(soFar, 4)));
+                context.SetCustomStatus(new JobProgress(submission.JobId, attempt, status.State, status.Progress, Math.Round(soFar, 6)));
                 if (status.IsTerminal)
                 {
                     break;

@@ -47,7 +47,9 @@ public sealed record PipelineStatusView(
 /// <summary>Deterministic orchestration instance ids: the same trigger input always maps to the same id.</summary>
 public static class InstanceIds
 {
-    public static string ForDrop(string model, string blobName, string etag) => $"{model}-drop-{Hash($"{blobName}|{etag}")}";
+    /// <summary>The ETag is taken without its quotes: SDK calls render the same ETag quoted or bare.</summary>
+    public static string ForDrop(string model, string blobName, string etag) =>
+        $"{model}-drop-{Hash($"{blobName}|{etag?.Trim('"')}")}";
 
     public static string ForSchedule(string model, DateTimeOffset slot) =>
         $"{model}-sched-{slot.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture)}";

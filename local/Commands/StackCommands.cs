@@ -1,0 +1,190 @@
+using System.ComponentModel;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Local.Stack;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Triggers;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAiServerless.Local.Commands;
+
+/// <summary><c>genai up</c>: runs the stack until Ctrl+C (or SIGTERM).</summary>
+public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--port <PORT>")]
+        [Description("Port of the HTTP API and endpoints on 127.0.0.1.")]
+        [DefaultValue(7071)]
+        public int Port { get; init; } = 7071;
+
+        [CommandOption("--storage <CONNECTION_STRING>")]
+        [Description("Use this storage (an Azurite already running) instead of starting Azurite.")]
+        public string? Storage { get; init; }
+
+        [CommandOption("--home <DIR>")]
+        [Description("Folder for jobs, endpoint files and Azurite data (default: .genai at the repository root, or GENAI_HOME).")]
+        public string? Home { get; init; }
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override a setting, e.g. --set Training:InjectEvictionAtProgress=0.5 (repeatable).")]
+        public string[] Set { get; init; } = [];
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string home = settings.Home is null ? StackHome.Default() : Path.GetFullPath(settings.Home);
+        Directory.CreateDirectory(home);
+        AzuriteServer? azurite = settings.Storage is null ? await AzuriteServer.StartAsync(home, Console.WriteLine, cancellationToken) : null;
+        string storage = settings.Storage ?? azurite!.ConnectionString;
+        var overrides = new Dictionary<string, string?>();
+        foreach (string pair in settings.Set)
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                Console.Error.WriteLine($"--set '{pair}': expected KEY=VALUE");
+                return 2;
+            }
+
+            overrides[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        try
+        {
+            await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings { Home = home, StorageConnectionString = storage, ApiPort = settings.Port, Overrides = overrides }, cancellationToken);
+            StackFile.Write(home, new StackFile(stack.ApiBase.ToString(), storage, Environment.ProcessId));
+            Console.WriteLine($"genai up: API and endpoints at {stack.ApiBase} (pid {Environment.ProcessId}); drop files into incoming/<model>/ or run `genai drop`. Ctrl+C stops.");
+            await stack.WaitForShutdownAsync(cancellationToken);
+            StackFile.Delete(home);
+        }
+        finally
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+
+        return 0;
+    }
+}
+
+/// <summary><c>genai drop</c>: uploads a file into <c>incoming/{model}/</c> of the running stack.</summary>
+public sealed class DropCommand : AsyncCommand<DropCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("The JSONL file to drop.")]
+        public string File { get; init; } = string.Empty;
+
+        [CommandOption("--model <NAME>")]
+        [Description("The model the data is for.")]
+        public string Model { get; init; } = string.Empty;
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required")
+            : !System.IO.File.Exists(File) ? ValidationResult.Error($"file '{File}' does not exist")
+            : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        StackFile stack = StackFile.Read();
+        string blobName = $"{settings.Model}/{Path.GetFileName(settings.File)}";
+        BlobClient blob = new BlobServiceClient(stack.StorageConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
+        await using FileStream file = System.IO.File.OpenRead(settings.File);
+        BlobContentInfo info = (await blob.UploadAsync(file, overwrite: true, cancellationToken)).Value;
+        Console.WriteLine($"dropped incoming/{blobName} ({file.Length} bytes); pipeline run: {InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString())}");
+        Console.WriteLine($"follow it with: genai status {InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString())}");
+        return 0;
+    }
+}
+
+/// <summary><c>genai status [id]</c>: one run in detail, or the recent runs.</summary>
+public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[ID]")]
+        [Description("Pipeline instance id; omitted, lists recent runs.")]
+        public string? Id { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
+        using HttpResponseMessage response = await http.GetAsync(settings.Id is null ? "api/pipelines" : $"api/pipelines/{Uri.EscapeDataString(settings.Id)}", cancellationToken);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using JsonDocument doc = JsonDocument.Parse(body);
+        Console.WriteLine(JsonSerializer.Serialize(doc.RootElement, Indented));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}
+
+/// <summary><c>genai deploy</c>: rolls out a chosen registered version through the API.</summary>
+public sealed class DeployCommand : AsyncCommand<DeployCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <NAME>")]
+        public string Model { get; init; } = string.Empty;
+
+        [CommandOption("--version <N>")]
+        public int? Version { get; init; }
+
+        [CommandOption("--alias <NAME>")]
+        public string? Alias { get; init; }
+
+        [CommandOption("--request-id <ID>")]
+        [Description("Makes a repeated deployment of the same version a new rollout.")]
+        public string? RequestId { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required")
+            : Version is null && Alias is null ? ValidationResult.Error("give --version or --alias")
+            : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/models/{settings.Model}/deployments", new DeploymentCommand(settings.Version, settings.Alias, settings.RequestId), cancellationToken);
+        Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}
+
+/// <summary><c>genai approve</c>: releases (or rejects) a run waiting at the gate.</summary>
+public sealed class ApproveCommand : AsyncCommand<ApproveCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<ID>")]
+        public string Id { get; init; } = string.Empty;
+
+        [CommandOption("--reject")]
+        public bool Reject { get; init; }
+
+        [CommandOption("--by <NAME>")]
+        public string? By { get; init; }
+
+        [CommandOption("--comment <TEXT>")]
+        public string? Comment { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/approve",
+            new ApprovalCommand(!settings.Reject, settings.By ?? Environment.UserName, settings.Comment), cancellationToken);
+        Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}

@@ -1,0 +1,15 @@
+using GenAiServerless.Local.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(c =>
+{
+    c.SetApplicationName("genai");
+    c.AddCommand<DemoCommand>("demo").WithDescription("Run the whole pipeline on this machine: drop a sample dataset, follow every stage, call the live endpoint.");
+    c.AddCommand<UpCommand>("up").WithDescription("Run the local stack (Azurite, durable engine, triggers, API, endpoints) until Ctrl+C.");
+    c.AddCommand<DropCommand>("drop").WithDescription("Drop a data file for a model into the running stack.");
+    c.AddCommand<StatusCommand>("status").WithDescription("Show a pipeline run, or the recent runs.");
+    c.AddCommand<DeployCommand>("deploy").WithDescription("Roll out a registered model version to its endpoint.");
+    c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate.");
+});
+return await app.RunAsync(args);

@@ -1,0 +1,61 @@
+using Azure.Storage.Blobs;
+using GenAiServerless.Functions.Hosting;
+using GenAiServerless.Functions.Triggers;
+using GenAiServerless.Rollout;
+using GenAiServerless.Tests.Functions.TestDoubles;
+using GenAiServerless.Triggers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Tests.Functions.Hosting;
+
+public sealed class WiringTests
+{
+    [Fact]
+    public void Services_AsProgramWiresThem_PassContainerValidation()
+    {
+        // ValidateOnBuild is what a Development host does at start-up; it must not trip over the starter, whose
+        // durable client only exists per invocation.
+        using ServiceProvider services = TestApp.Services();
+
+        Assert.NotNull(services.GetRequiredService<PipelineStarterFactory>().Create(new FakeDurableTaskClient()));
+        Assert.IsType<UnconfiguredEndpointHost>(services.GetRequiredService<IEndpointHost>());
+        Assert.Null(services.GetService<PipelineStarter>());
+    }
+
+    [Fact]
+    public void AddStorageClients_ServiceUris_UseThemWithoutAConnectionString()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:BlobServiceUri"] = "https://stgenai.blob.core.windows.net/",
+            ["Storage:QueueServiceUri"] = "https://stgenai.queue.core.windows.net/",
+        }).Build();
+
+        using ServiceProvider services = new ServiceCollection().AddStorageClients(configuration).BuildServiceProvider();
+
+        Assert.Equal("stgenai", services.GetRequiredService<BlobServiceClient>().AccountName);
+        Assert.Equal(new Uri("https://stgenai.queue.core.windows.net/"), services.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>().Uri);
+    }
+
+    [Fact]
+    public void AddStorageClients_NothingConfigured_FailsNamingTheSettings()
+    {
+        IConfiguration empty = new ConfigurationBuilder().Build();
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddStorageClients(empty));
+
+        Assert.Contains("Storage:BlobServiceUri", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Storage", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnconfiguredEndpointHost_AnyCall_ThrowsNotSupportedNamingTheAdapter()
+    {
+        var host = new UnconfiguredEndpointHost();
+
+        NotSupportedException e = await Assert.ThrowsAsync<NotSupportedException>(() => host.SetTrafficAsync(new TrafficSplit("tinylm", new Dictionary<string, int>()), CancellationToken.None));
+
+        Assert.Contains("Azure ML online-endpoint adapter is not implemented yet", e.Message, StringComparison.Ordinal);
+    }
+}
