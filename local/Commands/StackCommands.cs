@@ -29,6 +29,11 @@ public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [Description("Folder for jobs, endpoint files and Azurite data (default: .genai at the repository root, or GENAI_HOME).")]
         public string? Home { get; init; }
 
+        [CommandOption("--task-hub <NAME>")]
+        [Description("Durable task hub (tables, queues and containers of the engine in storage).")]
+        [DefaultValue("GenAiLocal")]
+        public string TaskHub { get; init; } = "GenAiLocal";
+
         [CommandOption("--set <KEY=VALUE>")]
         [Description("Override a setting, e.g. --set Training:InjectEvictionAtProgress=0.5 (repeatable).")]
         public string[] Set { get; init; } = [];
@@ -55,7 +60,7 @@ public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
         try
         {
-            await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings { Home = home, StorageConnectionString = storage, ApiPort = settings.Port, Overrides = overrides }, cancellationToken);
+            await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings { Home = home, StorageConnectionString = storage, ApiPort = settings.Port, TaskHub = settings.TaskHub, Overrides = overrides }, cancellationToken);
             StackFile.Write(home, new StackFile(stack.ApiBase.ToString(), storage, Environment.ProcessId));
             Console.WriteLine($"genai up: API and endpoints at {stack.ApiBase} (pid {Environment.ProcessId}); drop files into incoming/<model>/ or run `genai drop`. Ctrl+C stops.");
             await stack.WaitForShutdownAsync(cancellationToken);

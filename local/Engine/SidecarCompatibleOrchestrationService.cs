@@ -62,8 +62,10 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
             return;
         }
 
-        Replace(state.Events);
-        Replace(state.NewEvents);
+        // The same event object sits in both lists: give both the same replacement.
+        var replacements = new Dictionary<HistoryEvent, HistoryEvent>(ReferenceEqualityComparer.Instance);
+        Replace(state.Events, replacements);
+        Replace(state.NewEvents, replacements);
     }
 
     /// <summary>Turns an execution-started message's tags into a plain dictionary, in place.</summary>
@@ -75,13 +77,19 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
         }
     }
 
-    static void Replace(IList<HistoryEvent> events)
+    static void Replace(IList<HistoryEvent> events, Dictionary<HistoryEvent, HistoryEvent> replacements)
     {
         for (int i = 0; i < events.Count; i++)
         {
             if (events[i] is SubOrchestrationInstanceCreatedEvent created && created.GetType() != typeof(SubOrchestrationInstanceCreatedEvent))
             {
-                events[i] = new SubOrchestrationInstanceCreatedEvent(created.EventId)
+                if (replacements.TryGetValue(created, out HistoryEvent? done))
+                {
+                    events[i] = done;
+                    continue;
+                }
+
+                events[i] = replacements[created] = new SubOrchestrationInstanceCreatedEvent(created.EventId)
                 {
                     Name = created.Name,
                     Version = created.Version,

@@ -46,7 +46,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public static async Task<AzuriteServer> StartAsync(string home, Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        string install = await EnsureInstalledAsync(home, progress, cancellationToken);
+        // One install serves every home (the dev stack, each test run): npm ci runs once per lock file.
+        string install = await EnsureInstalledAsync(StackHome.Default(), progress, cancellationToken);
+        Directory.CreateDirectory(home);
         string stateFile = Path.Combine(home, "azurite.json");
         if (File.Exists(stateFile) && JsonSerializer.Deserialize<AzuriteState>(await File.ReadAllTextAsync(stateFile, cancellationToken)) is { } prior
             && IsOurAzurite(prior.Pid) && await AnswersAsync(prior.BlobPort) && await AnswersAsync(prior.QueuePort) && await AnswersAsync(prior.TablePort))

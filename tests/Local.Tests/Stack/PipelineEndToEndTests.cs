@@ -1,0 +1,156 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Local.Demo;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+using GenAiServerless.Triggers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Tests.Local.Stack;
+
+/// <summary>The whole chain on Azurite and the real durable engine: data drop → curation → spot training with an
+/// injected eviction → evaluation gate → registry → rollout → a live endpoint answering.</summary>
+[Collection(StackTestGroup.Name)]
+public sealed class PipelineEndToEndTests(StackFixture fixture)
+{
+    async Task<(string BlobName, BlobContentInfo Info, long Length)> DropAsync(string name, string content)
+    {
+        string blobName = $"{StackFixture.Model}/{name}";
+        BlobClient blob = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
+        BlobContentInfo info = (await blob.UploadAsync(BinaryData.FromString(content), overwrite: true)).Value;
+        return (blobName, info, System.Text.Encoding.UTF8.GetByteCount(content));
+    }
+
+    [Fact]
+    public async Task DataDrop_GoodAndBadRecords_RunsWholeChainToLiveEndpoint()
+    {
+        (string blobName, BlobContentInfo info, long length) = await DropAsync("e2e.jsonl", SampleCorpus.Generate(800, seed: 11));
+        TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), length, CancellationToken.None);
+        Assert.Equal(TriggerOutcomeKind.Started, started.Kind);
+
+        // The same drop again (a redelivered trigger) starts nothing.
+        TriggerOutcome again = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), length, CancellationToken.None);
+        Assert.Equal(TriggerOutcomeKind.AlreadyStarted, again.Kind);
+        Assert.Equal(started.InstanceId, again.InstanceId);
+
+        PipelineStatusView view = await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(3));
+        PipelineResult result = StackFixture.ResultOf(view);
+        Assert.True(result.Succeeded, result.Summary);
+        Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
+
+        // Data: the planted problems are quarantined with reasons, the duplicates dropped, the rest curated.
+        Assert.NotNull(result.Data);
+        Assert.Equal(3, result.Data!.RecordsQuarantined);
+        Assert.Equal(1, result.Data.RejectReasons["invalid_json"]);
+        Assert.Equal(1, result.Data.RejectReasons["missing_text"]);
+        Assert.Equal(1, result.Data.RejectReasons["too_long"]);
+        Assert.True(result.Data.ExactDuplicates >= 2);
+        Assert.Equal(result.Data.RecordsCurated, result.Data.TrainRecords + result.Data.ValidationRecords + result.Data.TestRecords);
+        BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);
+        string rejected = (await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/records.jsonl").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("\"reason\":\"missing_text\"", rejected, StringComparison.Ordinal);
+        Assert.Contains($"\"file\":\"incoming/{blobName}\"", rejected, StringComparison.Ordinal);
+        Assert.Contains("this line was cut off", rejected, StringComparison.Ordinal); // the original bytes are kept
+
+        // Training: the injected eviction cost one resubmission, resumed from the checkpoint.
+        Assert.NotNull(result.Training);
+        Assert.Equal(2, result.Training!.Attempts);
+        Assert.Equal(1, result.Training.Evictions);
+        Assert.EndsWith("-train-a2", result.Training.JobId, StringComparison.Ordinal);
+        Assert.True(result.Training.Metrics["resumed_from_step"] > 0);
+        Assert.True(result.Training.CostUsd < result.Training.OnDemandCostUsd);
+
+        // Registry: an immutable version with lineage; champion points at it after the rollout.
+        IModelRegistry registry = fixture.Stack.Services.GetRequiredService<IModelRegistry>();
+        ModelVersionInfo? champion = await registry.GetAliasAsync(StackFixture.Model, "champion", CancellationToken.None);
+        Assert.NotNull(champion);
+        Assert.Equal(result.Version!.Version, champion!.Version);
+        Assert.Equal(result.Data.ManifestSha256, champion.DataManifestSha256);
+        Assert.Equal(result.Training.JobId, champion.JobId);
+        Assert.True(champion.Metrics.ContainsKey("test_perplexity"));
+
+        // Rollout: the endpoint answers a prompt from the new deployment.
+        Assert.True(result.Rollout!.Succeeded);
+        using var http = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"endpoints/{StackFixture.Model}/score", new { prompt = "the model" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        using JsonDocument answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(result.Rollout.Deployment, answer.RootElement.GetProperty("deployment").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(answer.RootElement.GetProperty("completion").GetString()));
+
+        // The HTTP status route shows the run.
+        using HttpResponseMessage status = await http.GetAsync($"api/pipelines/{started.InstanceId}");
+        Assert.True(status.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task DataDrop_NotJsonl_QuarantinesFileAndFailsDataStageWithReason()
+    {
+        (string blobName, BlobContentInfo info, long length) = await DropAsync("table.csv", "name,text\nalpha,hello world\nbeta,second row\n");
+        TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), length, CancellationToken.None);
+        PipelineResult result = StackFixture.ResultOf(await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(1)));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == "data").State);
+        Assert.Contains("not JSONL", result.Summary, StringComparison.Ordinal);
+        Assert.Contains($"incoming/{blobName}", result.Summary, StringComparison.Ordinal);
+        BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);
+        string reason = (await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.csv.reason.txt").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("not JSONL", reason, StringComparison.Ordinal);
+        Assert.True((await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.csv").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task DataDrop_EmptyFile_RejectedWithReasonAndNoRun()
+    {
+        (string blobName, BlobContentInfo info, _) = await DropAsync("empty.jsonl", string.Empty);
+        TriggerOutcome outcome = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), 0, CancellationToken.None);
+
+        Assert.Equal(TriggerOutcomeKind.Rejected, outcome.Kind);
+        Assert.Contains($"incoming/{blobName} is empty (0 bytes)", outcome.Message, StringComparison.Ordinal);
+        BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);
+        Assert.True((await quarantine.GetBlobClient($"rejected-drops/{blobName}.reason.txt").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task DataDrop_UnknownModel_RejectedNamingModelAndPlace()
+    {
+        TriggerOutcome outcome = await fixture.Stack.Starter.StartForDropAsync("nosuchmodel", "nosuchmodel/x.jsonl", "\"0x1\"", 10, CancellationToken.None);
+
+        Assert.Equal(TriggerOutcomeKind.Rejected, outcome.Kind);
+        Assert.Contains("unknown model 'nosuchmodel' in incoming/nosuchmodel/x.jsonl", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DriftAlert_Malformed_QuarantinedWithReason()
+    {
+        TriggerOutcome outcome = await fixture.Stack.Starter.StartForDriftAlertAsync("{\"schemaId\":\"azureMonitorCommonAlertSchema\",\"data\":{\"essentials\":{}}}", CancellationToken.None);
+
+        Assert.Equal(TriggerOutcomeKind.Rejected, outcome.Kind);
+        Assert.Contains("data.essentials.alertId", outcome.Message, StringComparison.Ordinal);
+        Assert.Contains("quarantine/alerts/", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpApi_UnknownModelAndBadBody_AnswerWithSpecificErrors()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        using HttpResponseMessage unknown = await http.PostAsJsonAsync("api/models/ghost/deployments", new { version = 1 });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("unknown model 'ghost'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var bad = new StringContent("{\"version\": ", System.Text.Encoding.UTF8, "application/json");
+        using HttpResponseMessage malformed = await http.PostAsync($"api/models/{StackFixture.Model}/deployments", bad);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("not valid JSON", await malformed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using HttpResponseMessage missing = await http.PostAsJsonAsync($"api/models/{StackFixture.Model}/deployments", new { version = 999 });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("no version 999", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using HttpResponseMessage approve = await http.PostAsync("api/pipelines/no-such-run/approve", null);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, approve.StatusCode);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GenAiServerless.Local.Stack;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace GenAiServerless.Tests.Local.Stack;
+
+/// <summary>One Azurite and one in-process stack (durable engine on Azurite, worker, endpoint host, API) per test run,
+/// shared by every integration test. The stack's own triggers are off: tests call the shared starter directly, so
+/// that a crash test's separate process can scan <c>incoming/</c> without racing it.</summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    public const string Model = "tinylm";
+
+    AzuriteServer? azurite;
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), $"genai-tests-{Guid.NewGuid():N}");
+
+    public string ConnectionString => azurite!.ConnectionString;
+
+    public LocalPipelineHost Stack { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        azurite = await AzuriteServer.StartAsync(Home, _ => { }, CancellationToken.None);
+        Stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings
+        {
+            Home = Home,
+            StorageConnectionString = azurite.ConnectionString,
+            TaskHub = "IntegrationTests",
+            EnableTriggers = false,
+            ConsoleLogLevel = LogLevel.Warning,
+            Overrides = new Dictionary<string, string?>
+            {
+                ["Pipeline:Models:0"] = Model,
+                ["Training:Hyperparameters:steps"] = "6",
+                ["Training:Hyperparameters:step-delay-ms"] = "400",
+                ["Training:InjectEvictionAtProgress"] = "0.3",
+                ["Training:PollSeconds"] = "1",
+                ["Training:MaxPollSeconds"] = "1",
+                ["Rollout:TrafficSteps:0"] = "50",
+                ["Rollout:TrafficSteps:1"] = "100",
+                ["Rollout:TrafficSteps:2"] = "100", // arrays merge by index: [50, 100, 100]
+                ["Rollout:BakeSeconds"] = "0",
+            },
+        });
+    }
+
+    /// <summary>Polls the instance (the client's own wait polls every 2 s) until it ends.</summary>
+    public async Task<PipelineStatusView> WaitForEndAsync(string instanceId, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            PipelineStatusView? view = await Stack.Starter.GetStatusAsync(instanceId, CancellationToken.None);
+            if (view is { RuntimeStatus: "Completed" or "Failed" or "Terminated" })
+            {
+                return view;
+            }
+
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{instanceId} did not end within {timeout} (last: {view?.RuntimeStatus ?? "not found"}, {view?.Progress})");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public static PipelineResult ResultOf(PipelineStatusView view) =>
+        view.Output?.Deserialize<PipelineResult>(JsonSerializerOptions.Web) ?? throw new InvalidOperationException($"{view.InstanceId} has no output: {view.Failure}");
+
+    public async Task DisposeAsync()
+    {
+        if (Stack is not null)
+        {
+            await Stack.DisposeAsync();
+        }
+
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a trainer process may still be writing; the temp folder is cleaned by the OS
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackTestGroup : ICollectionFixture<StackFixture>
+{
+    public const string Name = "stack";
+}
