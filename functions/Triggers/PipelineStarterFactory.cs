@@ -1,7 +1,6 @@
 using GenAiServerless.Triggers;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GenAiServerless.Functions.Triggers;
 
@@ -20,13 +19,11 @@ public sealed class PipelineStarterFactory(IServiceProvider services)
 /// <summary>Wires <see cref="PipelineStarterFactory"/>.</summary>
 public static class PipelineStarterFactoryServiceCollectionExtensions
 {
-    /// <summary>Adds the factory, and takes out the container-made <see cref="PipelineStarter"/>: no
-    /// <see cref="DurableTaskClient"/> lives in this container, so that registration could never be resolved (and would
-    /// fail the container's validation at start-up).</summary>
+    /// <summary>Adds the factory. No <see cref="DurableTaskClient"/> lives in this container (each trigger binds its
+    /// own), so the starter is made per call rather than registered.</summary>
     public static IServiceCollection AddPipelineStarterFactory(this IServiceCollection services)
     {
         services.AddSingleton<PipelineStarterFactory>();
-        services.RemoveAll<PipelineStarter>();
         return services;
     }
 }

@@ -116,6 +116,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddSingleton(new BlobServiceClient(settings.StorageConnectionString));
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
         builder.Services.AddPipelineServices();
+        builder.Services.AddSingleton<PipelineStarter>();
         builder.Services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
         builder.Services.AddSingleton<LocalEndpointHost>();
         builder.Services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());

@@ -14,12 +14,22 @@ namespace GenAiServerless.Pipeline;
 /// <summary>Wires the pipeline once, for every host.</summary>
 public static class PipelineServiceCollectionExtensions
 {
-    /// <summary>Options (validated at start-up), the registry, the price catalog, the local job backend and the starter.
-    /// The host adds storage clients (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>), the durable client and an
-    /// <see cref="IEndpointHost"/>.</summary>
+    /// <summary>Options (validated at start-up), the registry, the price catalog and the local job backend.
+    /// The host adds storage clients (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>), an <see cref="IEndpointHost"/>
+    /// and the <see cref="PipelineStarter"/>: a singleton where the host has one durable client (local), one per call
+    /// around the client a trigger binds (Functions).</summary>
     public static IServiceCollection AddPipelineServices(this IServiceCollection services)
     {
-        services.AddOptions<PipelineOptions>().BindConfiguration("Pipeline").ValidateDataAnnotations()
+        services.AddOptions<PipelineOptions>().BindConfiguration("Pipeline")
+            .PostConfigure<Microsoft.Extensions.Configuration.IConfiguration>((o, config) =>
+            {
+                // App settings cannot hold arrays: Pipeline__Models may also be one comma-separated value.
+                if (config["Pipeline:Models"] is { Length: > 0 } list)
+                {
+                    o.Models = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                }
+            })
+            .ValidateDataAnnotations()
             .Validate(o => !o.InvalidNames().Any(), "Pipeline:Models: model names must be lower-case letters, digits and dashes (at most 31 characters)")
             .ValidateOnStart();
         services.AddOptions<DataOptions>().BindConfiguration("Data").ValidateDataAnnotations().ValidateOnStart();
@@ -38,7 +48,6 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton(_ => PriceCatalog.LoadSnapshot());
         services.AddSingleton<IModelRegistry, BlobModelRegistry>();
         services.AddSingleton<PipelineRequestFactory>();
-        services.AddSingleton<PipelineStarter>();
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalJobOptions>>().Value);
         services.AddSingleton<IJobBackend, LocalProcessJobBackend>();
         return services;
