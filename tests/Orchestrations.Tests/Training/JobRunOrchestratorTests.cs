@@ -1,0 +1,106 @@
+using GenAiServerless.Training;
+using GenAiServerless.Training.Prices;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Tests.Orchestrations.Training;
+
+public class JobRunOrchestratorTests
+{
+    private const string Prefix = "shop-run1-train";
+
+    /// <summary>3.60 an hour is 0.001 a second, so costs read straight off the billed seconds.</summary>
+    private static readonly GpuOffer Spot = new("Standard_NC4as_T4_v3", "eastus", "T4", 1, 16, Spot: true, PricePerHour: 3.60m, 0.05, "0-5", "test", "2025-06-01");
+
+    private static JobRunRequest Request(int restartBudget = 2) => new(
+        Model: "shop",
+        Kind: JobKind.Train,
+        JobIdPrefix: Prefix,
+        DataPrefixes: ["curated/shop/run1/"],
+        ModelPrefix: null,
+        Compute: Spot,
+        OnDemandPricePerHour: 7.20m,
+        Hyperparameters: new Dictionary<string, string> { ["order"] = "3", ["steps"] = "10" },
+        RestartBudget: restartBudget,
+        PollSeconds: 1,
+        MaxPollSeconds: 1,
+        InjectEvictionAtProgress: 0.5);
+
+    private static Task<OrchestrationMetadata> RunAsync(ScriptedJobBackend backend, JobRunRequest request) =>
+        DurableRun.RunAsync(
+            r => r.AddOrchestrator<JobRunOrchestrator>()
+                .AddActivity<SubmitJob>()
+                .AddActivity<GetJobStatus>()
+                .AddActivity<ReadJobMetrics>()
+                .AddActivity<ResolveJobOutput>()
+                .AddActivity<CancelJob>(),
+            services => services.AddSingleton<IJobBackend>(backend),
+            nameof(JobRunOrchestrator),
+            request,
+            $"{Prefix}-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task RunAsync_EvictedOnceThenCompleted_ResubmitsFromCheckpointsAndBillsBothAttempts()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Running(0.3, 30), ScriptedJobBackend.Evicted(0.5, 60))
+            .Script($"{Prefix}-a2", ScriptedJobBackend.Running(0.8, 40), ScriptedJobBackend.Completed(90));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request());
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        JobOutcome outcome = run.ReadOutputAs<JobOutcome>()!;
+        Assert.Equal(($"{Prefix}-a2", 2, 1), (outcome.JobId, outcome.Attempts, outcome.Evictions));
+        Assert.Equal($"jobs/{Prefix}-a2/outputs/", outcome.OutputPrefix);
+        Assert.Equal(42.0, outcome.Metrics["test_perplexity"]);
+
+        Assert.Equal([$"{Prefix}-a1", $"{Prefix}-a2"], backend.Submissions.Select(s => s.JobId));
+        JobSubmission first = backend.Submissions[0], second = backend.Submissions[1];
+        Assert.Equal((1, 2), (first.Attempt, second.Attempt));
+        Assert.Equal(Prefix, first.CheckpointKey);
+        Assert.Equal(first.CheckpointKey, second.CheckpointKey);
+        Assert.Equal((0.5, (double?)null), (first.InjectEvictionAtProgress, second.InjectEvictionAtProgress));
+        Assert.All(backend.Submissions, s => Assert.Equal((JobKind.Train, "Standard_NC4as_T4_v3", true), (s.Kind, s.InstanceType, s.Spot)));
+        Assert.All(backend.Queries.Where(q => q.JobId.EndsWith("-a1", StringComparison.Ordinal)), q => Assert.Equal(0.5, q.InjectEvictionAtProgress));
+        Assert.All(backend.Queries.Where(q => q.JobId.EndsWith("-a2", StringComparison.Ordinal)), q => Assert.Null(q.InjectEvictionAtProgress));
+
+        Assert.Equal(
+            [
+                new JobAttempt($"{Prefix}-a1", 1, JobState.Evicted, Spot.Sku, Spot.Region, true, 60, 0.06m),
+                new JobAttempt($"{Prefix}-a2", 2, JobState.Completed, Spot.Sku, Spot.Region, true, 90, 0.09m),
+            ],
+            outcome.Ledger);
+        Assert.Equal(0.15m, outcome.CostUsd);
+        Assert.Equal(0.30m, outcome.OnDemandCostUsd);
+        Assert.Empty(backend.Cancelled);
+    }
+
+    [Fact]
+    public async Task RunAsync_EvictionsBeyondRestartBudget_FailsNamingBudget()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Evicted(0.2, 20))
+            .Script($"{Prefix}-a2", ScriptedJobBackend.Evicted(0.4, 20));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request(restartBudget: 1));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        Assert.Contains("restart budget of 1", run.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("evicted 2 times", run.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal([$"{Prefix}-a1", $"{Prefix}-a2"], backend.Submissions.Select(s => s.JobId));
+    }
+
+    [Fact]
+    public async Task RunAsync_JobFailed_FailsWithJobDetail()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Running(0.1, 10), ScriptedJobBackend.Failed(0.1, 15, "CUDA error: out of memory"));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request());
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        Assert.Equal($"Train job {Prefix}-a1 ended Failed: CUDA error: out of memory", run.FailureDetails!.ErrorMessage);
+        Assert.Single(backend.Submissions);
+    }
+}
