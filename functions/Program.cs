@@ -1,6 +1,8 @@
+using Azure.Identity;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Training;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -13,6 +15,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services
     .AddStorageClients(builder.Configuration)
     .AddPipelineServices()
+    .AddAzureMlJobBackend(new DefaultAzureCredential())
     .AddUnconfiguredEndpointHost()
     .AddPipelineStarterFactory();
 

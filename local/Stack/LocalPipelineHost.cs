@@ -8,7 +8,7 @@ using GenAiServerless.Local.Engine;
 using GenAiServerless.Local.Triggers;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Rollout;
-using GenAiServerless.Training.Local;
+using GenAiServerless.Training;
 using GenAiServerless.Triggers;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -116,6 +116,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddSingleton(new BlobServiceClient(settings.StorageConnectionString));
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
         builder.Services.AddPipelineServices();
+        builder.Services.AddLocalJobBackend();
         builder.Services.AddSingleton<PipelineStarter>();
         builder.Services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
         builder.Services.AddSingleton<LocalEndpointHost>();

@@ -10,7 +10,8 @@ namespace GenAiServerless.Data;
 /// of the normalised text, which is just as stable.</remarks>
 public sealed class RecordCurator(double validationFraction, double testFraction, int maxRecordChars)
 {
-    readonly HashSet<UInt128> seen = [];
+    /// <summary>Every record kept so far (across files): its text hash and id.</summary>
+    readonly Dictionary<UInt128, string> seen = [];
 
     /// <summary>Records read, including blank lines skipped.</summary>
     public long RecordsRead { get; private set; }
@@ -19,7 +20,9 @@ public sealed class RecordCurator(double validationFraction, double testFraction
 
     /// <summary>Curates one file's lines. Good records go to <paramref name="curated"/>, bad ones to
     /// <paramref name="rejected"/>, exact duplicates (of any record seen so far, across files) to
-    /// <paramref name="duplicates"/> with the id they duplicate.</summary>
+    /// <paramref name="duplicates"/> with the id of the record they duplicate.</summary>
+    /// <remarks>A file's outcome is committed only once the whole file has been read: a file rejected as a whole
+    /// (say, invalid UTF-8 near its end) contributes no record, no duplicate key and no count.</remarks>
     /// <returns>Null when the file was read; a reason when the whole file must be quarantined.</returns>
     public RejectedFile? CurateFile(
         string file,
@@ -29,12 +32,16 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         Action<CuratedRecord, string> duplicates)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var firstIds = new Dictionary<UInt128, string>();
+        ArgumentNullException.ThrowIfNull(curated);
+        ArgumentNullException.ThrowIfNull(rejected);
+        ArgumentNullException.ThrowIfNull(duplicates);
+        var fileKeys = new Dictionary<UInt128, string>();
+        var kept = new List<CuratedRecord>();
+        var bad = new List<RejectedRecord>();
+        var dups = new List<(CuratedRecord Record, string Of)>();
         long line = 0;
-        long good = 0;
         long nonBlank = 0;
         long invalidJson = 0;
-        long duplicatesInFile = 0;
         string? firstError = null;
         string? raw;
         try
@@ -48,28 +55,24 @@ public sealed class RecordCurator(double validationFraction, double testFraction
                 }
 
                 nonBlank++;
-                RecordsRead++;
                 (CuratedRecord? record, string? reason, string? detail) = Parse(file, line, raw);
                 if (record is null)
                 {
                     firstError ??= $"line {line}: {detail}";
                     invalidJson += reason == "invalid_json" ? 1 : 0;
-                    rejected(new RejectedRecord(file, line, reason!, detail!, raw));
+                    bad.Add(new RejectedRecord(file, line, reason!, detail!, raw));
                     continue;
                 }
 
                 UInt128 key = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
-                if (!seen.Add(key))
+                if (seen.TryGetValue(key, out string? first) || fileKeys.TryGetValue(key, out first))
                 {
-                    ExactDuplicates++;
-                    duplicatesInFile++;
-                    duplicates(record, firstIds.TryGetValue(key, out string? first) ? first : "(earlier file)");
+                    dups.Add((record, first));
                     continue;
                 }
 
-                firstIds[key] = record.Id;
-                good++;
-                curated(record);
+                fileKeys[key] = record.Id;
+                kept.Add(record);
             }
         }
         catch (DecoderFallbackException e)
@@ -84,11 +87,21 @@ public sealed class RecordCurator(double validationFraction, double testFraction
 
         // Every line failed to parse: the file is not JSONL at all (a CSV, a binary, a pretty-printed document);
         // quarantine it whole rather than as thousands of identical record errors.
-        if (good == 0 && duplicatesInFile == 0 && invalidJson == nonBlank)
+        if (kept.Count == 0 && dups.Count == 0 && invalidJson == nonBlank)
         {
             return new RejectedFile(file, $"not JSONL: no line is a JSON record ({firstError})");
         }
 
+        RecordsRead += nonBlank;
+        ExactDuplicates += dups.Count;
+        foreach ((UInt128 key, string id) in fileKeys)
+        {
+            seen[key] = id;
+        }
+
+        kept.ForEach(curated);
+        bad.ForEach(rejected);
+        dups.ForEach(d => duplicates(d.Record, d.Of));
         return null;
     }
 

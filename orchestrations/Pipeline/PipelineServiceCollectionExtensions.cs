@@ -3,7 +3,6 @@ using GenAiServerless.Evaluation;
 using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
-using GenAiServerless.Training.Local;
 using GenAiServerless.Training.Prices;
 using GenAiServerless.Triggers;
 using Microsoft.DurableTask;
@@ -14,8 +13,9 @@ namespace GenAiServerless.Pipeline;
 /// <summary>Wires the pipeline once, for every host.</summary>
 public static class PipelineServiceCollectionExtensions
 {
-    /// <summary>Options (validated at start-up), the registry, the price catalog and the local job backend.
-    /// The host adds storage clients (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>), an <see cref="IEndpointHost"/>
+    /// <summary>Options (validated at start-up), the registry and the price catalog. The host adds storage clients
+    /// (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>), a job backend (<c>AddLocalJobBackend</c> or
+    /// <c>AddAzureMlJobBackend</c>), an <see cref="IEndpointHost"/>
     /// and the <see cref="PipelineStarter"/>: a singleton where the host has one durable client (local), one per call
     /// around the client a trigger binds (Functions).</summary>
     public static IServiceCollection AddPipelineServices(this IServiceCollection services)
@@ -41,15 +41,12 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<ScheduleOptions>().BindConfiguration("Schedule").ValidateDataAnnotations()
             .Validate(o => Cronos.CronExpression.TryParse(o.RetrainCron, Cronos.CronFormat.IncludeSeconds, out _), "Schedule:RetrainCron: not a six-field cron expression")
             .ValidateOnStart();
-        services.AddOptions<LocalJobOptions>().BindConfiguration("LocalJobs");
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineStorage>();
         services.AddSingleton(_ => PriceCatalog.LoadSnapshot());
         services.AddSingleton<IModelRegistry, BlobModelRegistry>();
         services.AddSingleton<PipelineRequestFactory>();
-        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalJobOptions>>().Value);
-        services.AddSingleton<IJobBackend, LocalProcessJobBackend>();
         return services;
     }
 

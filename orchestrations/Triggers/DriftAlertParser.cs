@@ -29,13 +29,14 @@ public static class DriftAlertParser
                 return null;
             }
 
-            if (!root.TryGetProperty("schemaId", out JsonElement schema) || schema.GetString() != "azureMonitorCommonAlertSchema")
+            if (!root.TryGetProperty("schemaId", out JsonElement schema) || schema.ValueKind != JsonValueKind.String || schema.GetString() != "azureMonitorCommonAlertSchema")
             {
                 error = "field 'schemaId' must be 'azureMonitorCommonAlertSchema'";
                 return null;
             }
 
-            if (!root.TryGetProperty("data", out JsonElement data) || !data.TryGetProperty("essentials", out JsonElement essentials) || essentials.ValueKind != JsonValueKind.Object)
+            if (!root.TryGetProperty("data", out JsonElement data) || data.ValueKind != JsonValueKind.Object
+                || !data.TryGetProperty("essentials", out JsonElement essentials) || essentials.ValueKind != JsonValueKind.Object)
             {
                 error = "field 'data.essentials' is missing";
                 return null;

@@ -1,6 +1,7 @@
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +27,10 @@ static class TestApp
             ["Pipeline:Models:0"] = Model,
             ["Pipeline:Models:1"] = "other-model",
             ["Schedule:RetrainCron"] = "0 0 2 * * *",
+            ["AzureMl:SubscriptionId"] = "00000000-0000-0000-0000-000000000000",
+            ["AzureMl:ResourceGroup"] = "rg-genai",
+            ["AzureMl:WorkspaceName"] = "mlw-genai",
+            ["AzureMl:Region"] = "eastus",
         };
         foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
         {
@@ -44,6 +49,7 @@ static class TestApp
         services
             .AddStorageClients(configuration)
             .AddPipelineServices()
+            .AddAzureMlJobBackend(new Azure.Identity.DefaultAzureCredential())
             .AddUnconfiguredEndpointHost()
             .AddPipelineStarterFactory();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

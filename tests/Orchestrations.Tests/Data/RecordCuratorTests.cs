@@ -175,8 +175,35 @@ public class RecordCuratorTests
         Assert.Null(second.File);
         Assert.Empty(second.Curated);
         Assert.Equal("b7", Assert.Single(second.Duplicates).Record.Id);
+        Assert.Equal("a1", Assert.Single(second.Duplicates).Of);
         Assert.Equal(1, curator.ExactDuplicates);
         Assert.Equal(2, curator.RecordsRead);
+    }
+
+    [Fact]
+    public void CurateFile_InvalidUtf8AfterManyGoodLines_CommitsNothingFromThatFile()
+    {
+        // Thousands of good lines decode before the bad buffer is reached: none of them may leak into the curated
+        // output or the duplicate index when the file is then quarantined whole.
+        var good = new StringBuilder();
+        for (int i = 0; i < 2000; i++)
+        {
+            good.Append(System.Globalization.CultureInfo.InvariantCulture, $$"""{"id":"g{{i}}","text":"good record number {{i}}"}""").Append('\n');
+        }
+
+        byte[] bytes = [.. Encoding.UTF8.GetBytes(good.ToString()), .. """{"text":"caf"""u8, 0xFF, 0xFE, 0xFD, .. "\"}\n"u8];
+        var curator = NewCurator();
+        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+
+        Curation rejected = Curate(curator, reader);
+        Curation later = Curate(curator, """{"id":"g5","text":"good record number 5"}""", "incoming/shop/later.jsonl");
+
+        Assert.StartsWith("not UTF-8", rejected.File!.Reason, StringComparison.Ordinal);
+        Assert.Empty(rejected.Curated);
+        Assert.Empty(rejected.Rejected);
+        Assert.Equal("g5", Assert.Single(later.Curated).Id);
+        Assert.Equal(1, curator.RecordsRead);
+        Assert.Equal(0, curator.ExactDuplicates);
     }
 
     [Fact]

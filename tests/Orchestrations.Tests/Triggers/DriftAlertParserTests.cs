@@ -111,6 +111,18 @@ public class DriftAlertParserTests
         Assert.Contains("schemaId", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"schemaId":5,"data":{}}""", "schemaId")]
+    [InlineData("""{"schemaId":"azureMonitorCommonAlertSchema","data":"oops"}""", "data.essentials")]
+    [InlineData("""{"schemaId":"azureMonitorCommonAlertSchema","data":null}""", "data.essentials")]
+    public void TryParse_FieldOfWrongKind_ReturnsNullNamingFieldInsteadOfThrowing(string payload, string field)
+    {
+        DriftAlert? alert = DriftAlertParser.TryParse(payload, out string error);
+
+        Assert.Null(alert);
+        Assert.Contains(field, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TryParse_NotJson_ReturnsNullSayingSo()
     {

@@ -1,0 +1,166 @@
+using GenAiServerless.Rollout;
+
+namespace GenAiServerless.Tests.Orchestrations.Rollout;
+
+/// <summary>Stands in for an Azure ML managed online endpoint: deployments and a traffic split in memory, with the
+/// rules the service enforces (traffic only to existing deployments, summing to 100; no deleting a deployment that
+/// still takes traffic). A new deployment reports <c>Creating</c> on the first read after it is created and its
+/// final state from then on.</summary>
+internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, DeploymentInfo> deployments = new(StringComparer.Ordinal);
+    private readonly HashSet<string> creating = new(StringComparer.Ordinal);
+    private readonly List<IReadOnlyDictionary<string, int>> trafficHistory = [];
+    private readonly List<string> deleted = [];
+    private Dictionary<string, int> traffic = new(StringComparer.Ordinal);
+    private int routed;
+
+    /// <summary>When set, a new deployment ends <c>Failed</c> with this detail instead of <c>Succeeded</c>.</summary>
+    public string? ProvisioningFailure { get; init; }
+
+    /// <summary>Whether a request routed to a deployment with the given traffic share fails.</summary>
+    public Func<string, int, bool> FailsWhen { get; init; } = (_, _) => false;
+
+    public IReadOnlyList<IReadOnlyDictionary<string, int>> TrafficHistory { get { lock (gate) { return [.. trafficHistory]; } } }
+
+    public IReadOnlyDictionary<string, int> Traffic { get { lock (gate) { return new Dictionary<string, int>(traffic); } } }
+
+    public IReadOnlyCollection<string> Deployments { get { lock (gate) { return [.. deployments.Keys]; } } }
+
+    public IReadOnlyList<string> Deleted { get { lock (gate) { return [.. deleted]; } } }
+
+    /// <summary>An existing, provisioned deployment taking all the traffic.</summary>
+    public InMemoryEndpointHost WithLiveDeployment(string name, int version)
+    {
+        lock (gate)
+        {
+            deployments[name] = new DeploymentInfo(name, version, DeploymentProvisioning.Succeeded, "live");
+            traffic = new Dictionary<string, int>(StringComparer.Ordinal) { [name] = 100 };
+        }
+
+        return this;
+    }
+
+    public Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        lock (gate)
+        {
+            CheckEndpoint(spec.Endpoint);
+            if (deployments.TryAdd(spec.Deployment, new DeploymentInfo(spec.Deployment, spec.Version.Version, DeploymentProvisioning.Creating, "creating")))
+            {
+                creating.Add(spec.Deployment);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<EndpointInfo> GetEndpointAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            CheckEndpoint(endpoint);
+            var info = new EndpointInfo(endpoint, [.. deployments.Values], new Dictionary<string, int>(traffic));
+            foreach (string name in creating)
+            {
+                deployments[name] = ProvisioningFailure is { } failure
+                    ? deployments[name] with { State = DeploymentProvisioning.Failed, Detail = failure }
+                    : deployments[name] with { State = DeploymentProvisioning.Succeeded, Detail = "ready" };
+            }
+
+            creating.Clear();
+            return Task.FromResult(info);
+        }
+    }
+
+    public Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        lock (gate)
+        {
+            CheckEndpoint(split.Endpoint);
+            if (split.Traffic.Keys.FirstOrDefault(d => !deployments.ContainsKey(d)) is { } unknown)
+            {
+                throw new InvalidOperationException($"traffic names deployment {unknown}, which does not exist");
+            }
+
+            int total = split.Traffic.Values.Sum();
+            if (total is not (0 or 100))
+            {
+                throw new InvalidOperationException($"traffic sums to {total}, not 100");
+            }
+
+            traffic = new Dictionary<string, int>(split.Traffic, StringComparer.Ordinal);
+            trafficHistory.Add(new Dictionary<string, int>(traffic, StringComparer.Ordinal));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            CheckEndpoint(endpoint);
+            string target = deployment ?? Route();
+            if (!deployments.TryGetValue(target, out DeploymentInfo? info) || info.State != DeploymentProvisioning.Succeeded)
+            {
+                throw new KeyNotFoundException($"deployment {target} is not ready to score");
+            }
+
+            if (FailsWhen(target, traffic.GetValueOrDefault(target)))
+            {
+                throw new InvalidOperationException($"deployment {target} answered HTTP 500");
+            }
+
+            return Task.FromResult(new ScoreResult(target, $"{prompt} … answered by {target}"));
+        }
+    }
+
+    public Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        lock (gate)
+        {
+            CheckEndpoint(deployment.Endpoint);
+            if (traffic.GetValueOrDefault(deployment.Deployment) > 0)
+            {
+                throw new InvalidOperationException($"deployment {deployment.Deployment} still takes {traffic[deployment.Deployment]}% of the traffic");
+            }
+
+            if (deployments.Remove(deployment.Deployment))
+            {
+                deleted.Add(deployment.Deployment);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Weighted routing, deterministic: successive requests land on slots spread over 0–99.</summary>
+    private string Route()
+    {
+        int slot = routed++ * 37 % 100;
+        foreach ((string name, int percent) in traffic.Where(t => t.Value > 0).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (slot < percent)
+            {
+                return name;
+            }
+
+            slot -= percent;
+        }
+
+        throw new InvalidOperationException("the endpoint takes no traffic");
+    }
+
+    private void CheckEndpoint(string name)
+    {
+        if (name != endpoint)
+        {
+            throw new KeyNotFoundException($"endpoint {name} does not exist; this host serves {endpoint}");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace GenAiServerless.Tests.Orchestrations.TestDoubles;
+
+/// <summary>Stands in for an Azure REST service that cannot be reached here: answers from a queue of (status, body)
+/// and records every request's method, URI and body, so a contract test can assert the exact request shapes.</summary>
+internal sealed class RecordingTransport : HttpPipelineTransport
+{
+    readonly Queue<(int Status, string Body)> answers = new();
+
+    public RecordingTransport(params (int Status, string Body)[] answers)
+    {
+        foreach ((int, string) a in answers)
+        {
+            this.answers.Enqueue(a);
+        }
+    }
+
+    public List<RecordedRequest> Requests { get; } = [];
+
+    public RecordingTransport Then(int status, string body)
+    {
+        answers.Enqueue((status, body));
+        return this;
+    }
+
+    public override Request CreateRequest() => HttpClientTransport.Shared.CreateRequest();
+
+    public override void Process(HttpMessage message) => Answer(message);
+
+    public override ValueTask ProcessAsync(HttpMessage message)
+    {
+        Answer(message);
+        return ValueTask.CompletedTask;
+    }
+
+    void Answer(HttpMessage message)
+    {
+        string? body = null;
+        if (message.Request.Content is { } content)
+        {
+            using var stream = new MemoryStream();
+            content.WriteTo(stream, CancellationToken.None);
+            body = Encoding.UTF8.GetString(stream.ToArray());
+        }
+
+        Requests.Add(new RecordedRequest(message.Request.Method.Method, message.Request.Uri.ToUri(), body));
+        if (answers.Count == 0)
+        {
+            throw new InvalidOperationException($"Unexpected request {message.Request.Method} {message.Request.Uri}: no answer queued.");
+        }
+
+        (int status, string answer) = answers.Dequeue();
+        message.Response = new RecordedResponse(status, answer);
+    }
+
+    sealed class RecordedResponse(int status, string body) : Response
+    {
+        public override int Status { get; } = status;
+
+        public override string ReasonPhrase => Status < 400 ? "OK" : "Error";
+
+        public override Stream? ContentStream { get; set; } = new MemoryStream(Encoding.UTF8.GetBytes(body));
+
+        public override string ClientRequestId { get; set; } = string.Empty;
+
+        public override void Dispose() => ContentStream?.Dispose();
+
+        protected override bool ContainsHeader(string name) => string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase);
+
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => [new HttpHeader("Content-Type", "application/json; charset=utf-8")];
+
+        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value)
+        {
+            value = ContainsHeader(name) ? "application/json; charset=utf-8" : null;
+            return value is not null;
+        }
+
+        protected override bool TryGetHeaderValues(string name, [NotNullWhen(true)] out IEnumerable<string>? values)
+        {
+            values = ContainsHeader(name) ? ["application/json; charset=utf-8"] : null;
+            return values is not null;
+        }
+    }
+}
+
+/// <summary>One request as the service received it.</summary>
+internal sealed record RecordedRequest(string Method, Uri Uri, string? Body);
