@@ -3,9 +3,12 @@ using System.Text;
 namespace GenAiServerless.Bench.Curate;
 
 /// <summary>A seeded JSONL corpus in memory: <c>{"id","text"}</c> records, some exact duplicates, some malformed lines.</summary>
-/// <param name="Utf8">The corpus as the Data stage reads it from a blob: UTF-8, one record a line.</param>
-internal sealed record SyntheticCorpus(byte[] Utf8, int Lines, int ExactDuplicates, int Malformed, int VocabularySize)
+/// <param name="Buffer">The corpus as the Data stage reads it from a blob (UTF-8, one record a line) in its first <paramref name="Length"/> bytes.</param>
+internal sealed record SyntheticCorpus(byte[] Buffer, int Length, int Lines, int ExactDuplicates, int Malformed, int VocabularySize)
 {
+    /// <summary>A fresh read-only stream over the corpus.</summary>
+    public Stream Open() => new MemoryStream(Buffer, 0, Length, writable: false);
+
     const double DuplicateShare = 0.02;
     const double MalformedShare = 0.005;
     const int MinWords = 20;
@@ -57,7 +60,9 @@ internal sealed record SyntheticCorpus(byte[] Utf8, int Lines, int ExactDuplicat
             }
 
             writer.Flush();
-            return new SyntheticCorpus(stream.ToArray(), lines, duplicates, malformed, vocabularySize);
+
+            // The stream's own buffer, not a copy: the corpus is held once, so the peak working set measures the code, not the harness.
+            return new SyntheticCorpus(stream.GetBuffer(), (int)stream.Length, lines, duplicates, malformed, vocabularySize);
         }
     }
 

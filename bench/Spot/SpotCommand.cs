@@ -9,6 +9,13 @@ namespace GenAiServerless.Bench.Spot;
 /// <summary><c>spot</c>: expected cost and wall time of one training job on demand, on naive spot and under our policy.</summary>
 public sealed class SpotCommand : Command<SpotCommand.Settings>
 {
+    // The issue's scenario; the checkpoint, restart and budget figures are also TrainingOptions' defaults.
+    const double JobHours = 4;
+    const double CheckpointMinutes = 15;
+    const double RestartMinutes = 5;
+    const int RestartBudget = 3;
+
+    // The issue's targets for our policy, in the band it names.
     const string TargetBand = "5-10";
     const double TargetCostRatio = 0.35;
     const double TargetWallRatio = 1.15;
@@ -60,9 +67,9 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
         var (spot, onDemand) = FindOffers(catalog, settings.Sku, settings.Region);
         var requirements = new ComputeRequirements(
             GpuType: spot.GpuType, MinGpuMemoryGb: spot.GpuMemoryGb, GpuCount: spot.GpuCount, AllowedRegions: [spot.Region],
-            ExpectedHours: 4, CheckpointIntervalMinutes: 15, RestartOverheadMinutes: 5, DeadlineHours: settings.DeadlineHours,
+            ExpectedHours: JobHours, CheckpointIntervalMinutes: CheckpointMinutes, RestartOverheadMinutes: RestartMinutes, DeadlineHours: settings.DeadlineHours,
             BudgetUsd: null, AllowSpot: true);
-        var scenario = new SpotScenario(requirements, RestartBudget: 3, (double)spot.PricePerHour, (double)onDemand.PricePerHour);
+        var scenario = new SpotScenario(requirements, RestartBudget, (double)spot.PricePerHour, (double)onDemand.PricePerHour);
         var choice = ComputeSelector.Choose(catalog, requirements);
 
         var readings = Readings.Select(reading => Simulate(reading, scenario, settings)).ToList();
@@ -157,7 +164,7 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
         foreach (var reading in report.Readings)
         {
             var table = new Table().Title($"{reading.Reading} reading: band {reading.Meaning}");
-            table.AddColumns("Band", "λ /h", "Strategy", "Cost $", "Wall h", "p95 h", $"Missed >{s.DeadlineHours:0.#} h", "Evictions", "Fell back", "Cost / OD", "Wall / OD");
+            table.AddColumns("Band", "λ /h", "Strategy", "Cost $", "Wall h", "p95 h", $"Missed >{s.DeadlineHours:0.#} h", "Evictions", "Fell back: budget / deadline", "Cost / OD", "Wall / OD");
             foreach (var column in table.Columns.Skip(1))
             {
                 column.RightAligned();
@@ -181,7 +188,7 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
         targets.AddColumns("Reading", "Target", "Value", "Limit", "Result");
         foreach (var t in report.Targets)
         {
-            targets.AddRow(t.Reading, t.Target, Figure(t.Value, "0.###"), Figure(t.Limit, "0.##"), t.Met ? "[green]MET[/]" : "[red]MISSED[/]");
+            targets.AddRow(t.Reading, t.Target, Figure(t.Value, "0.000"), Figure(t.Limit, "0.##"), t.Met ? "[green]MET[/]" : "[red]MISSED[/]");
         }
 
         console.Write(targets);
@@ -192,7 +199,7 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
             band, rate, strategy,
             Figure(f.ExpectedCostUsd, "0.00"), Figure(f.ExpectedWallHours, "0.000"), Figure(f.P95WallHours, "0.000"),
             f.MissedDeadlines.ToString(CultureInfo.InvariantCulture), Figure(f.MeanEvictions, "0.000"),
-            f.FellBackToOnDemand.ToString(CultureInfo.InvariantCulture),
+            string.Create(CultureInfo.InvariantCulture, $"{f.FellBackOnRestartBudget} / {f.FellBackOnDeadline}"),
             Figure(f.ExpectedCostUsd / onDemand.ExpectedCostUsd, "0.000"), Figure(f.ExpectedWallHours / onDemand.ExpectedWallHours, "0.000"));
 
     static string Figure(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);

@@ -19,8 +19,16 @@ internal sealed record SpotScenario(
     public double DeadlineHours => Requirements.DeadlineHours ?? double.PositiveInfinity;
 }
 
+/// <summary>Why a run left spot for on-demand, if it did.</summary>
+internal enum Fallback
+{
+    None,
+    RestartBudget,
+    Deadline,
+}
+
 /// <summary>What one simulated run took and cost.</summary>
-internal readonly record struct RunOutcome(double WallHours, double CostUsd, int Evictions, bool FellBack);
+internal readonly record struct RunOutcome(double WallHours, double CostUsd, int Evictions, Fallback Fallback = Fallback.None);
 
 /// <summary>
 /// The three ways to run the job. Evictions are a Poisson process at <c>rate</c> per hour while on spot, so the time
@@ -31,7 +39,7 @@ internal readonly record struct RunOutcome(double WallHours, double CostUsd, int
 internal static class SpotStrategies
 {
     public static RunOutcome OnDemand(SpotScenario s) =>
-        new(s.WorkHours, s.WorkHours * s.OnDemandPricePerHour, 0, FellBack: false);
+        new(s.WorkHours, s.WorkHours * s.OnDemandPricePerHour, Evictions: 0);
 
     /// <summary>Spot with no checkpoints: every eviction loses all work and pays the restart overhead again.</summary>
     public static RunOutcome NaiveSpot(SpotScenario s, double rate, Random random)
@@ -46,7 +54,7 @@ internal static class SpotStrategies
             if (evictedAfter >= segment)
             {
                 wall += segment;
-                return new(wall, wall * s.SpotPricePerHour, evictions, FellBack: false);
+                return new(wall, wall * s.SpotPricePerHour, evictions);
             }
 
             wall += evictedAfter;
@@ -71,10 +79,13 @@ internal static class SpotStrategies
         {
             var remaining = s.WorkHours - done;
             var expectedOnSpot = ComputeSelector.ExpectedWallHours(overhead + remaining, rate, lostPerEviction);
-            if (evictions >= s.RestartBudget || expectedOnSpot is null || wall + expectedOnSpot > s.DeadlineHours)
+            var fallback = evictions >= s.RestartBudget ? Fallback.RestartBudget
+                : expectedOnSpot is null || wall + expectedOnSpot > s.DeadlineHours ? Fallback.Deadline
+                : Fallback.None;
+            if (fallback != Fallback.None)
             {
                 var onDemandHours = overhead + remaining;
-                return new(wall + onDemandHours, (spotHours * s.SpotPricePerHour) + (onDemandHours * s.OnDemandPricePerHour), evictions, FellBack: true);
+                return new(wall + onDemandHours, (spotHours * s.SpotPricePerHour) + (onDemandHours * s.OnDemandPricePerHour), evictions, fallback);
             }
 
             var segment = overhead + remaining;
@@ -83,7 +94,7 @@ internal static class SpotStrategies
             {
                 wall += segment;
                 spotHours += segment;
-                return new(wall, spotHours * s.SpotPricePerHour, evictions, FellBack: false);
+                return new(wall, spotHours * s.SpotPricePerHour, evictions);
             }
 
             wall += evictedAfter;
@@ -101,14 +112,15 @@ internal static class SpotStrategies
         rate <= 0 ? double.PositiveInfinity : -Math.Log(1.0 - random.NextDouble()) / rate;
 }
 
-/// <summary>Mean cost and wall time, p95 wall time, deadline misses, evictions and fallbacks over many runs.</summary>
+/// <summary>Mean cost and wall time, p95 wall time, deadline misses, evictions and fallbacks (by cause) over many runs.</summary>
 internal sealed record StrategyFigures(
     double ExpectedCostUsd,
     double ExpectedWallHours,
     double P95WallHours,
     int MissedDeadlines,
     double MeanEvictions,
-    int FellBackToOnDemand)
+    int FellBackOnRestartBudget,
+    int FellBackOnDeadline)
 {
     public static StrategyFigures Simulate(int runs, double deadlineHours, Func<RunOutcome> run)
     {
@@ -116,7 +128,8 @@ internal sealed record StrategyFigures(
         double cost = 0;
         double evictions = 0;
         var missed = 0;
-        var fellBack = 0;
+        var onBudget = 0;
+        var onDeadline = 0;
         for (var i = 0; i < runs; i++)
         {
             var outcome = run();
@@ -124,11 +137,12 @@ internal sealed record StrategyFigures(
             cost += outcome.CostUsd;
             evictions += outcome.Evictions;
             missed += outcome.WallHours > deadlineHours ? 1 : 0;
-            fellBack += outcome.FellBack ? 1 : 0;
+            onBudget += outcome.Fallback == Fallback.RestartBudget ? 1 : 0;
+            onDeadline += outcome.Fallback == Fallback.Deadline ? 1 : 0;
         }
 
         Array.Sort(walls);
         var p95 = walls[Math.Min(runs - 1, (int)Math.Ceiling(0.95 * runs) - 1)];
-        return new(cost / runs, walls.Average(), p95, missed, evictions / runs, fellBack);
+        return new(cost / runs, walls.Average(), p95, missed, evictions / runs, onBudget, onDeadline);
     }
 }
