@@ -10,6 +10,7 @@ app.Configure(c =>
     c.AddCommand<DropCommand>("drop").WithDescription("Drop a data file for a model into the running stack.");
     c.AddCommand<StatusCommand>("status").WithDescription("Show a pipeline run, or the recent runs.");
     c.AddCommand<DeployCommand>("deploy").WithDescription("Roll out a registered model version to its endpoint.");
+    c.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a running pipeline and its training or evaluation job.");
     c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate.");
 });
 return await app.RunAsync(args);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Functions.Http;
 
-/// <summary>The pipeline's HTTP API: deploy a registered version, read a run's status, release a run at the gate.</summary>
+/// <summary>The pipeline's HTTP API: deploy a registered version, read a run's status, release a run at the gate, cancel a run.</summary>
 public sealed class PipelinesApi(PipelineStarterFactory starters, ILogger<PipelinesApi> logger)
 {
     /// <summary><c>POST /api/models/{model}/deployments</c> with a <see cref="DeploymentCommand"/> body.</summary>
@@ -58,6 +58,19 @@ public sealed class PipelinesApi(PipelineStarterFactory starters, ILogger<Pipeli
 
         TriggerOutcome outcome = await starters.Create(client).ApproveAsync(id, command, cancellationToken);
         TriggerLog.Outcome(logger, nameof(ApprovePipeline), outcome);
+        return TriggerOutcomeResults.ToResult(outcome);
+    }
+
+    /// <summary><c>POST /api/pipelines/{id}/cancel</c>: cancels a running pipeline and any training or evaluation job it runs.</summary>
+    [Function(nameof(CancelPipeline))]
+    public async Task<Results<Accepted<OutcomeResponse>, Ok<OutcomeResponse>, ProblemHttpResult>> CancelPipeline(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "pipelines/{id}/cancel")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        TriggerOutcome outcome = await starters.Create(client).CancelAsync(id, cancellationToken);
+        TriggerLog.Outcome(logger, nameof(CancelPipeline), outcome);
         return TriggerOutcomeResults.ToResult(outcome);
     }
 }

@@ -193,3 +193,21 @@ public sealed class ApproveCommand : AsyncCommand<ApproveCommand.Settings>
         return response.IsSuccessStatusCode ? 0 : 1;
     }
 }
+
+/// <summary><c>genai cancel</c>: cancels a running pipeline (and its training or evaluation job).</summary>
+public sealed class CancelCommand : AsyncCommand<CancelCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<ID>")]
+        public string Id { get; init; } = string.Empty;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
+        using HttpResponseMessage response = await http.PostAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/cancel", null, cancellationToken);
+        Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}

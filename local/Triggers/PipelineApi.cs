@@ -30,6 +30,7 @@ public static class PipelineApi
             (ApprovalCommand? body, IResult? error) = await ReadBodyAsync<ApprovalCommand>(request, ct);
             return error ?? ToResult(await starter.ApproveAsync(id, body ?? new ApprovalCommand(true, null, null), ct));
         });
+        api.MapPost("/pipelines/{id}/cancel", async (string id, PipelineStarter starter, CancellationToken ct) => ToResult(await starter.CancelAsync(id, ct)));
         return api;
     }
 

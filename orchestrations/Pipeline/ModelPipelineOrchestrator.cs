@@ -68,7 +68,8 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
                 nameof(JobRunOrchestrator),
                 new JobRunRequest(input.Model, JobKind.Train, $"{runId}-train", datasets, null, compute.Offer, compute.OnDemandPricePerHour,
                     input.Training.Hyperparameters, input.Training.RestartBudget, input.Training.PollSeconds, input.Training.MaxPollSeconds,
-                    input.Training.InjectEvictionAtProgress),
+                    input.Training.InjectEvictionAtProgress, input.Training.Compute.ExpectedHours, input.Training.Compute.DeadlineHours,
+                    input.Training.FallbackToDedicated),
                 new SubOrchestrationOptions { InstanceId = $"{runId}-train" });
             run.Succeed("training", $"{training.JobId}: {training.Attempts} attempt(s), {training.Evictions} eviction(s), "
                 + $"validation perplexity {Metric(training, "validation_perplexity")}, cost ${training.CostUsd:0.######} vs ${training.OnDemandCostUsd:0.######} on demand");

@@ -36,7 +36,8 @@ public sealed record TrainingPolicy(
     int RestartBudget,
     int PollSeconds,
     int MaxPollSeconds,
-    double? InjectEvictionAtProgress);
+    double? InjectEvictionAtProgress,
+    bool FallbackToDedicated = true);
 
 /// <summary>The gate a trained model must pass before it is registered.</summary>
 public sealed record EvaluationPolicy(double MaxTestPerplexity, double MaxPerplexityRegression, bool RequireApproval, int ApprovalTimeoutMinutes);

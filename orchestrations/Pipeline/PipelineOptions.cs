@@ -68,6 +68,10 @@ public sealed class TrainingOptions
     [Range(0, 50)]
     public int RestartBudget { get; set; } = 3;
 
+    /// <summary>Past the restart budget, or when spot can no longer meet the deadline, run on dedicated capacity
+    /// instead of failing.</summary>
+    public bool FallbackToDedicated { get; set; } = true;
+
     [Range(1, 3600)]
     public int PollSeconds { get; set; } = 2;
 

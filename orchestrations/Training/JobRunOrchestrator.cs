@@ -1,11 +1,15 @@
 using GenAiServerless.Pipeline;
+using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Training;
 
-/// <summary>Runs one logical job to completion: submit, poll with durable timers, and on eviction resubmit
-/// the next attempt against the same checkpoints, up to the restart budget.</summary>
+/// <summary>Runs one logical job to completion: submit, poll with durable timers, and on eviction resubmit the next
+/// attempt against the same checkpoints. Past the restart budget — or as soon as spot can no longer meet the deadline
+/// at the pace of the work left — the next attempt runs on dedicated (on-demand) capacity when the request allows it.
+/// An eviction is the backend's signal, or a Running → Queued regression (Azure ML restarts a preempted job itself).
+/// The raised event <see cref="CancelEvent"/> cancels the running job and fails the orchestration.</summary>
 [DurableTask(nameof(JobRunOrchestrator))]
 public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest, JobOutcome>
 {
@@ -13,17 +17,23 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
     /// support it, so the history is bounded by this instead; at the 30 s cap that is about 33 hours).</summary>
     public const int MaxPollsPerAttempt = 4000;
 
+    /// <summary>External event that cancels the job (raised when the pipeline is cancelled).</summary>
+    public const string CancelEvent = "Cancel";
+
     public override async Task<JobOutcome> RunAsync(TaskOrchestrationContext context, JobRunRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         ILogger log = context.CreateReplaySafeLogger<JobRunOrchestrator>();
+        Task<bool> cancelled = context.WaitForExternalEvent<bool>(CancelEvent);
+        DateTime startedUtc = context.CurrentUtcDateTime;
         var ledger = new List<JobAttempt>();
-        decimal pricePerSecond = input.Compute.PricePerHour / 3600m;
+        GpuOffer offer = input.Compute;
         int evictions = 0;
 
         for (int attempt = 1; ; attempt++)
         {
+            decimal pricePerSecond = offer.PricePerHour / 3600m;
             var submission = new JobSubmission(
                 JobId: $"{input.JobIdPrefix}-a{attempt}",
                 Attempt: attempt,
@@ -31,17 +41,25 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 DataPrefixes: input.DataPrefixes,
                 ModelPrefix: input.ModelPrefix,
                 CheckpointKey: input.JobIdPrefix,
-                InstanceType: input.Compute.Sku,
-                Spot: input.Compute.Spot,
+                InstanceType: offer.Sku,
+                Spot: offer.Spot,
                 Hyperparameters: input.Hyperparameters,
                 InjectEvictionAtProgress: attempt == 1 ? input.InjectEvictionAtProgress : null);
             await context.CallActivityAsync<JobStatus>(nameof(SubmitJob), submission, PipelineRetry.Activity);
 
             JobStatus? status = null;
+            JobState last = JobState.Queued;
+            bool overBudget = false;
             int delay = input.PollSeconds;
             for (int poll = 0; poll < MaxPollsPerAttempt; poll++)
             {
-                await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(delay), CancellationToken.None);
+                Task timer = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(delay), CancellationToken.None);
+                if (await Task.WhenAny(timer, cancelled) == cancelled)
+                {
+                    await context.CallActivityAsync<bool>(nameof(CancelJob), submission.JobId, PipelineRetry.Activity);
+                    throw new JobFailedException($"{input.Kind} job {submission.JobId} was cancelled with the pipeline.");
+                }
+
                 delay = Math.Min(input.MaxPollSeconds, delay * 2);
                 status = await context.CallActivityAsync<JobStatus>(
                     nameof(GetJobStatus), new JobStatusQuery(submission.JobId, submission.InjectEvictionAtProgress), PipelineRetry.Activity);
@@ -52,22 +70,37 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                     break;
                 }
 
+                if (last == JobState.Running && status.State == JobState.Queued)
+                {
+                    // Preempted and requeued by the service itself: an eviction that costs no resubmission.
+                    evictions++;
+                    Log.Requeued(log, submission.JobId, evictions);
+                    if (evictions > input.RestartBudget && input.FallbackToDedicated && offer.Spot)
+                    {
+                        await context.CallActivityAsync<bool>(nameof(CancelJob), submission.JobId, PipelineRetry.Activity);
+                        overBudget = true;
+                        break;
+                    }
+                }
+
+                last = status.State;
                 if (status.State == JobState.Running)
                 {
                     delay = Math.Max(input.PollSeconds, Math.Min(delay, input.MaxPollSeconds));
                 }
             }
 
-            if (status is not { IsTerminal: true })
+            if (status is null || (!status.IsTerminal && !overBudget))
             {
                 await context.CallActivityAsync<bool>(nameof(CancelJob), submission.JobId, PipelineRetry.Activity);
                 throw new JobFailedException($"{input.Kind} job {submission.JobId} did not finish within {MaxPollsPerAttempt} polls; it was cancelled.");
             }
 
-            ledger.Add(new JobAttempt(submission.JobId, attempt, status.State, input.Compute.Sku, input.Compute.Region, input.Compute.Spot,
+            JobState outcome = overBudget ? JobState.Evicted : status.State;
+            ledger.Add(new JobAttempt(submission.JobId, attempt, outcome, offer.Sku, offer.Region, offer.Spot,
                 status.BilledSeconds, Math.Round((decimal)status.BilledSeconds * pricePerSecond, 6)));
 
-            switch (status.State)
+            switch (outcome)
             {
                 case JobState.Completed:
                     IReadOnlyDictionary<string, double> metrics = await context.CallActivityAsync<IReadOnlyDictionary<string, double>>(
@@ -78,10 +111,22 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                     decimal onDemand = Math.Round((decimal)billed / 3600m * input.OnDemandPricePerHour, 6);
                     return new JobOutcome(submission.JobId, attempt, evictions, output, metrics, ledger, cost, onDemand);
                 case JobState.Evicted:
-                    evictions++;
-                    if (evictions > input.RestartBudget)
+                    evictions += overBudget ? 0 : 1;
+                    double hoursLeft = input.DeadlineHours is { } d ? d - (context.CurrentUtcDateTime - startedUtc).TotalHours : double.PositiveInfinity;
+                    double workLeft = input.ExpectedHours * (1 - status.Progress);
+                    bool deadlineAtRisk = offer.Spot && workLeft * SpotPaceMargin > hoursLeft;
+                    if (evictions > input.RestartBudget || deadlineAtRisk)
                     {
-                        throw new JobFailedException($"{input.Kind} job {input.JobIdPrefix}: evicted {evictions} times, more than the restart budget of {input.RestartBudget}.");
+                        if (!input.FallbackToDedicated || !offer.Spot)
+                        {
+                            throw new JobFailedException(
+                                $"{input.Kind} job {input.JobIdPrefix}: evicted {evictions} times, more than the restart budget of {input.RestartBudget}"
+                                + (deadlineAtRisk ? $", and {workLeft:F1} h of work is left with {hoursLeft:F1} h to the deadline" : string.Empty) + ".");
+                        }
+
+                        // Fall back to dedicated capacity of the same size: no more evictions, at the on-demand price.
+                        offer = offer with { Spot = false, PricePerHour = input.OnDemandPricePerHour, EvictionRatePerHour = 0, EvictionBand = "none" };
+                        Log.FellBack(log, input.JobIdPrefix, evictions, deadlineAtRisk);
                     }
 
                     Log.Evicted(log, submission.JobId, status.Progress, attempt + 1);
@@ -91,6 +136,9 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
             }
         }
     }
+
+    /// <summary>Spot runs slower than the work alone (lost work, restarts): keep this margin before a deadline.</summary>
+    const double SpotPaceMargin = 1.25;
 }
 
 public sealed partial class JobRunOrchestrator
@@ -99,6 +147,12 @@ public sealed partial class JobRunOrchestrator
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "{JobId} was evicted at {Progress:P0}; resubmitting as attempt {Attempt} from its checkpoints")]
         public static partial void Evicted(ILogger logger, string jobId, double progress, int attempt);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{JobId} was preempted and requeued by the service ({Evictions} eviction(s) so far)")]
+        public static partial void Requeued(ILogger logger, string jobId, int evictions);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Job}: falling back to dedicated capacity after {Evictions} eviction(s) (deadline at risk: {DeadlineAtRisk})")]
+        public static partial void FellBack(ILogger logger, string job, int evictions, bool deadlineAtRisk);
     }
 }
 

@@ -22,7 +22,10 @@ public sealed record JobRunRequest(
     int RestartBudget,
     int PollSeconds,
     int MaxPollSeconds,
-    double? InjectEvictionAtProgress);
+    double? InjectEvictionAtProgress,
+    double ExpectedHours = 0,
+    double? DeadlineHours = null,
+    bool FallbackToDedicated = false);
 
 /// <summary>One attempt's submission. Its <see cref="JobId"/> derives from the orchestration instance and the
 /// attempt number, so a retried activity or a replay never starts a second job.</summary>

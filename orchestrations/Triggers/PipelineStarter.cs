@@ -136,6 +136,35 @@ public sealed partial class PipelineStarter(
         return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{(decision.Approved ? "approval" : "rejection")} by {decision.By} sent to {instanceId}");
     }
 
+    /// <summary>Cancels a running pipeline: its training or evaluation job is cancelled on the backend (the job
+    /// orchestration receives <see cref="Training.JobRunOrchestrator.CancelEvent"/> and the pipeline fails with the
+    /// reason); a pipeline in any other stage is terminated.</summary>
+    public async Task<TriggerOutcome> CancelAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is null)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.NotFound, instanceId, $"no pipeline run with id '{instanceId}'");
+        }
+
+        if (instance.Name != nameof(ModelPipelineOrchestrator) || !instance.IsRunning)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Rejected, instanceId, $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus}: only a running pipeline can be cancelled");
+        }
+
+        foreach (string job in new[] { $"{instanceId}-train", $"{instanceId}-eval" })
+        {
+            if (await client.GetInstanceAsync(job, getInputsAndOutputs: false, cancellationToken) is { IsRunning: true })
+            {
+                await client.RaiseEventAsync(job, Training.JobRunOrchestrator.CancelEvent, true, cancellationToken);
+                return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"cancelling {job}: its job is cancelled on the backend and {instanceId} ends failed");
+            }
+        }
+
+        await client.TerminateInstanceAsync(instanceId, "cancelled", cancellationToken);
+        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated (no job was running)");
+    }
+
     /// <summary>The state of any instance the starter created.</summary>
     public async Task<PipelineStatusView?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
     {

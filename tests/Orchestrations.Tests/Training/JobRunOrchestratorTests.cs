@@ -13,7 +13,7 @@ public class JobRunOrchestratorTests
     /// <summary>3.60 an hour is 0.001 a second, so costs read straight off the billed seconds.</summary>
     private static readonly GpuOffer Spot = new("Standard_NC4as_T4_v3", "eastus", "T4", 1, 16, Spot: true, PricePerHour: 3.60m, 0.05, "0-5", "test", "2025-06-01");
 
-    private static JobRunRequest Request(int restartBudget = 2) => new(
+    private static JobRunRequest Request(int restartBudget = 2, bool fallback = false, double expectedHours = 0, double? deadlineHours = null) => new(
         Model: "shop",
         Kind: JobKind.Train,
         JobIdPrefix: Prefix,
@@ -25,7 +25,10 @@ public class JobRunOrchestratorTests
         RestartBudget: restartBudget,
         PollSeconds: 1,
         MaxPollSeconds: 1,
-        InjectEvictionAtProgress: 0.5);
+        InjectEvictionAtProgress: 0.5,
+        ExpectedHours: expectedHours,
+        DeadlineHours: deadlineHours,
+        FallbackToDedicated: fallback);
 
     private static Task<OrchestrationMetadata> RunAsync(ScriptedJobBackend backend, JobRunRequest request) =>
         DurableRun.RunAsync(
@@ -102,5 +105,80 @@ public class JobRunOrchestratorTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
         Assert.Equal($"Train job {Prefix}-a1 ended Failed: CUDA error: out of memory", run.FailureDetails!.ErrorMessage);
         Assert.Single(backend.Submissions);
+    }
+
+    [Fact]
+    public async Task RunAsync_EvictionsBeyondBudgetWithFallback_FinishesOnDedicatedAtOnDemandPrice()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Evicted(0.2, 20))
+            .Script($"{Prefix}-a2", ScriptedJobBackend.Evicted(0.4, 20))
+            .Script($"{Prefix}-a3", ScriptedJobBackend.Running(0.7, 10), ScriptedJobBackend.Completed(50));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request(restartBudget: 1, fallback: true));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        JobOutcome outcome = run.ReadOutputAs<JobOutcome>()!;
+        Assert.Equal((3, 2), (outcome.Attempts, outcome.Evictions));
+        Assert.Equal([true, true, false], backend.Submissions.Select(s => s.Spot));
+        Assert.All(backend.Submissions, s => Assert.Equal(Prefix, s.CheckpointKey));
+        JobAttempt dedicated = outcome.Ledger[^1];
+        Assert.False(dedicated.Spot);
+        Assert.Equal(0.10m, dedicated.CostUsd); // 50 s at 7.20/h
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineAtRisk_FallsBackBeforeTheBudgetIsSpent()
+    {
+        // Ten hours of work against a one-hour deadline: the first eviction sends the rest to dedicated capacity.
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Evicted(0.1, 20))
+            .Script($"{Prefix}-a2", ScriptedJobBackend.Completed(30));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request(restartBudget: 5, fallback: true, expectedHours: 10, deadlineHours: 1));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        Assert.Equal([true, false], backend.Submissions.Select(s => s.Spot));
+    }
+
+    [Fact]
+    public async Task RunAsync_RunningToQueuedRegression_CountsAnEvictionWithoutResubmitting()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1",
+                ScriptedJobBackend.Running(0.3, 10),
+                new JobStatus(string.Empty, JobState.Queued, 0.3, 12, "Queued"),
+                ScriptedJobBackend.Running(0.6, 20),
+                ScriptedJobBackend.Completed(40));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request());
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        JobOutcome outcome = run.ReadOutputAs<JobOutcome>()!;
+        Assert.Equal((1, 1), (outcome.Attempts, outcome.Evictions));
+        Assert.Single(backend.Submissions);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelEvent_CancelsTheRunningJobAndFails()
+    {
+        var backend = new ScriptedJobBackend().Script($"{Prefix}-a1", ScriptedJobBackend.Running(0.2, 10));
+        string id = $"{Prefix}-{Guid.NewGuid():N}";
+        await using Microsoft.DurableTask.Testing.DurableTaskTestHost host = await Microsoft.DurableTask.Testing.DurableTaskTestHost.StartAsync(
+            r => r.AddOrchestrator<JobRunOrchestrator>().AddActivity<SubmitJob>().AddActivity<GetJobStatus>().AddActivity<CancelJob>(),
+            new Microsoft.DurableTask.Testing.DurableTaskTestHostOptions { ConfigureServices = s => s.AddSingleton<IJobBackend>(backend) });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(JobRunOrchestrator), Request(), new StartOrchestrationOptions(id), timeout.Token);
+        while (backend.Queries.Count == 0)
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        await host.Client.RaiseEventAsync(id, JobRunOrchestrator.CancelEvent, true, timeout.Token);
+        OrchestrationMetadata run = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        Assert.Contains("cancelled with the pipeline", run.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal([$"{Prefix}-a1"], backend.Cancelled);
     }
 }
