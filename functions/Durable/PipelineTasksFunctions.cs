@@ -48,6 +48,10 @@ public static class PipelineTasksFunctions
     public static Task<TrainingCompute> SelectTrainingCompute([ActivityTrigger] ComputeRequirements input, FunctionContext context) =>
         Run<SelectTrainingCompute, ComputeRequirements, TrainingCompute>(nameof(SelectTrainingCompute), input, context);
 
+    [Function(nameof(PlanPriceWindow))]
+    public static Task<PriceWindow> PlanPriceWindow([ActivityTrigger] PriceWindowQuery input, FunctionContext context) =>
+        Run<PlanPriceWindow, PriceWindowQuery, PriceWindow>(nameof(PlanPriceWindow), input, context);
+
     [Function(nameof(SubmitJob))]
     public static Task<JobStatus> SubmitJob([ActivityTrigger] JobSubmission input, FunctionContext context) =>
         Run<SubmitJob, JobSubmission, JobStatus>(nameof(SubmitJob), input, context);

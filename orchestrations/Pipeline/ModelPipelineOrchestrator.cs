@@ -64,6 +64,20 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             run.Start("training");
             TrainingCompute compute = await context.CallActivityAsync<TrainingCompute>(nameof(SelectTrainingCompute), input.Training.Compute, PipelineRetry.Activity);
             run.Update("training", $"{compute.Offer.Sku} in {compute.Offer.Region} ({(compute.Offer.Spot ? "spot" : "on-demand")}, ${compute.Offer.PricePerHour}/h)");
+            if (compute.Offer.Spot && input.Training.MaxPriceWaitHours > 0)
+            {
+                PriceWindow window = await context.CallActivityAsync<PriceWindow>(
+                    nameof(PlanPriceWindow),
+                    new PriceWindowQuery(compute.Offer.Sku, compute.Offer.Region, compute.Offer.PricePerHour, input.Training.MaxPriceWaitHours, input.Training.MinPriceSaving),
+                    PipelineRetry.Activity);
+                DateTime latest = context.CurrentUtcDateTime.AddHours(input.Training.MaxPriceWaitHours);
+                if (window.StartUtc > context.CurrentUtcDateTime)
+                {
+                    run.Update("training", window.Reason);
+                    await context.CreateTimer(window.StartUtc < latest ? window.StartUtc : latest, CancellationToken.None);
+                }
+            }
+
             training = await context.CallSubOrchestratorAsync<JobOutcome>(
                 nameof(JobRunOrchestrator),
                 new JobRunRequest(input.Model, JobKind.Train, $"{runId}-train", datasets, null, compute.Offer, compute.OnDemandPricePerHour,

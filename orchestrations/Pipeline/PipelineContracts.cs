@@ -37,7 +37,9 @@ public sealed record TrainingPolicy(
     int PollSeconds,
     int MaxPollSeconds,
     double? InjectEvictionAtProgress,
-    bool FallbackToDedicated = true);
+    bool FallbackToDedicated = true,
+    double MaxPriceWaitHours = 0,
+    double MinPriceSaving = 0.1);
 
 /// <summary>The gate a trained model must pass before it is registered.</summary>
 public sealed record EvaluationPolicy(double MaxTestPerplexity, double MaxPerplexityRegression, bool RequireApproval, int ApprovalTimeoutMinutes);

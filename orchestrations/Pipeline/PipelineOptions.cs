@@ -72,6 +72,14 @@ public sealed class TrainingOptions
     /// instead of failing.</summary>
     public bool FallbackToDedicated { get; set; } = true;
 
+    /// <summary>Off-peak: wait up to this long (durable timer) for an hour whose spot price history is cheaper; 0 = never.</summary>
+    [Range(0, 72)]
+    public double MaxPriceWaitHours { get; set; }
+
+    /// <summary>The least saving (share of the current price) worth waiting for.</summary>
+    [Range(0.0, 1.0)]
+    public double MinPriceSaving { get; set; } = 0.1;
+
     [Range(1, 3600)]
     public int PollSeconds { get; set; } = 2;
 

@@ -25,7 +25,7 @@ public sealed class PipelineRequestFactory(
         var compute = new ComputeRequirements(
             string.IsNullOrWhiteSpace(t.GpuType) ? null : t.GpuType, t.MinGpuMemoryGb, t.GpuCount, t.AllowedRegions, t.ExpectedHours,
             t.CheckpointIntervalMinutes, t.RestartOverheadMinutes, t.DeadlineHours, t.BudgetUsd, t.AllowSpot);
-        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollSeconds, t.MaxPollSeconds, t.InjectEvictionAtProgress, t.FallbackToDedicated);
+        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollSeconds, t.MaxPollSeconds, t.InjectEvictionAtProgress, t.FallbackToDedicated, t.MaxPriceWaitHours, t.MinPriceSaving);
     }
 
     public EvaluationPolicy Evaluation()

@@ -61,6 +61,7 @@ public static class PipelineServiceCollectionExtensions
             .AddActivity<CurateDataDrop>()
             .AddActivity<ListCuratedDatasets>()
             .AddActivity<SelectTrainingCompute>()
+            .AddActivity<PlanPriceWindow>()
             .AddActivity<SubmitJob>()
             .AddActivity<GetJobStatus>()
             .AddActivity<ReadJobMetrics>()

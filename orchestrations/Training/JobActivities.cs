@@ -1,15 +1,22 @@
 using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Training;
 
 /// <summary>Chooses where to train from the price snapshot: the cheapest option that meets the requirements.</summary>
 [DurableTask(nameof(SelectTrainingCompute))]
-public sealed class SelectTrainingCompute(PriceCatalog catalog) : TaskActivity<ComputeRequirements, TrainingCompute>
+public sealed partial class SelectTrainingCompute(PriceCatalog catalog, ILogger<SelectTrainingCompute> logger) : TaskActivity<ComputeRequirements, TrainingCompute>
 {
     public override Task<TrainingCompute> RunAsync(TaskActivityContext context, ComputeRequirements input)
     {
         ComputeChoice choice = ComputeSelector.Choose(catalog, input);
+        Log.Chosen(logger, choice.Offer.Sku, choice.Offer.Region, choice.Offer.Spot, choice.ExpectedCostUsd, choice.Reason);
+        foreach (RankedOffer alternative in choice.Alternatives)
+        {
+            Log.Alternative(logger, alternative.Rank, alternative.Offer.Sku, alternative.Offer.Region, alternative.Offer.Spot, alternative.ExpectedCostUsd, alternative.ExpectedWallHours);
+        }
+
         GpuOffer chosen = choice.Offer;
         decimal onDemand = catalog.Offers
             .Where(o => !o.Spot && o.Sku == chosen.Sku && o.Region == chosen.Region)
@@ -17,6 +24,15 @@ public sealed class SelectTrainingCompute(PriceCatalog catalog) : TaskActivity<C
             .DefaultIfEmpty(chosen.PricePerHour)
             .Min();
         return Task.FromResult(new TrainingCompute(chosen, onDemand, choice));
+    }
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Compute: {Sku} in {Region} (spot {Spot}), expected ${Cost}: {Reason}")]
+        public static partial void Chosen(ILogger logger, string sku, string region, bool spot, decimal cost, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "  alternative #{Rank}: {Sku} in {Region} (spot {Spot}), expected ${Cost} over {Hours:F2} h")]
+        public static partial void Alternative(ILogger logger, int rank, string sku, string region, bool spot, decimal cost, double hours);
     }
 }
 

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using GenAiServerless.Training.AzureMl;
 using GenAiServerless.Training.Local;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ public static class JobBackendServiceCollectionExtensions
         services.AddOptions<LocalJobOptions>().BindConfiguration("LocalJobs");
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LocalJobOptions>>().Value);
         services.AddSingleton<IJobBackend, LocalProcessJobBackend>();
+        services.AddSingleton<ISpotPriceHistory, NoSpotPriceHistory>();
         return services;
     }
 
@@ -23,6 +25,8 @@ public static class JobBackendServiceCollectionExtensions
     {
         services.AddOptions<AzureMlOptions>().BindConfiguration("AzureMl").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IJobBackend>(sp => AzureMlJobBackend.Create(credential, sp.GetRequiredService<IOptions<AzureMlOptions>>().Value));
+        services.AddSingleton<ISpotPriceHistory>(_ => new ResourceGraphSpotPriceHistory(
+            HttpPipelineBuilder.Build(new AzureMlClientOptions(), new BearerTokenAuthenticationPolicy(credential, "https://management.azure.com/.default"))));
         return services;
     }
 }

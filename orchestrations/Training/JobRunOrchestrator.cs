@@ -96,7 +96,9 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 throw new JobFailedException($"{input.Kind} job {submission.JobId} did not finish within {MaxPollsPerAttempt} polls; it was cancelled.");
             }
 
-            JobState outcome = overBudget ? JobState.Evicted : status.State;
+            // Azure ML has no Preempted status: a preempted job that is not restarted ends Failed with a preemption reason.
+            bool preempted = status.State == JobState.Failed && status.Detail.Contains("preempt", StringComparison.OrdinalIgnoreCase);
+            JobState outcome = overBudget || preempted ? JobState.Evicted : status.State;
             ledger.Add(new JobAttempt(submission.JobId, attempt, outcome, offer.Sku, offer.Region, offer.Spot,
                 status.BilledSeconds, Math.Round((decimal)status.BilledSeconds * pricePerSecond, 6)));
 

@@ -1,6 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -20,19 +23,55 @@ public sealed class LocalJobOptions
 
     /// <summary>The dotnet host that runs <see cref="TrainerAssembly"/>.</summary>
     public string DotnetHost { get; set; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
+    /// <summary>Spot evictions per simulated hour of running time (a constant hazard); null injects none by rate.</summary>
+    [Range(double.Epsilon, double.MaxValue)]
+    public double? EvictionRatePerHour { get; set; }
+
+    /// <summary>Real seconds that stand for one simulated hour when <see cref="EvictionRatePerHour"/> is applied.</summary>
+    [Range(double.Epsilon, double.MaxValue)]
+    public double SimulatedHourSeconds { get; set; } = 10;
+}
+
+/// <summary>When a spot job is evicted under a constant hazard: drawn once per job, at submission.</summary>
+/// <remarks>
+/// Under a constant hazard the time to eviction is exponential, so one draw at submission is enough and needs no
+/// per-poll coin toss (which would make the eviction rate depend on how often the orchestrator polls). The RNG is
+/// seeded from the job id, so a retried or replayed submission of the same attempt draws the same time, while the
+/// next attempt (a new job id) draws afresh.
+/// </remarks>
+public sealed record SpotEvictionDraw(double RatePerSimulatedHour, double SimulatedHourSeconds, double AfterSimulatedHours)
+{
+    /// <summary>The draw for <paramref name="jobId"/>: the same id always gets the same time to eviction.</summary>
+    public static SpotEvictionDraw For(string jobId, double ratePerSimulatedHour, double simulatedHourSeconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ratePerSimulatedHour);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(simulatedHourSeconds);
+        ulong seed = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(jobId));
+#pragma warning disable CA5394 // a simulation draw, not a secret: it must be reproducible, not unpredictable
+        double uniform = new Random(unchecked((int)(seed ^ (seed >> 32)))).NextDouble();
+#pragma warning restore CA5394
+        return new SpotEvictionDraw(ratePerSimulatedHour, simulatedHourSeconds, -Math.Log(1 - uniform) / ratePerSimulatedHour);
+    }
+
+    /// <summary>The job's running time, in real seconds, at which it is evicted.</summary>
+    public double AfterSeconds => AfterSimulatedHours * SimulatedHourSeconds;
 }
 
 /// <summary>Runs the job contract as a local child process: the local stand-in for Azure ML command jobs.</summary>
 /// <remarks>
 /// A job's whole state lives in files under its folder, so it survives a crash of the stack: the process runs in
 /// its own session under <c>sh</c>, which records the exit code in <c>exit</c> whether or not we are still alive to
-/// watch it. An eviction is a real SIGKILL of the job's process group, after an <c>evicted</c> marker is written.
+/// watch it. An eviction is a real SIGKILL of the job's process group, after an <c>evicted</c> marker is written;
+/// it is injected at a given progress (<see cref="JobStatusQuery.InjectEvictionAtProgress"/>) or, for spot jobs, at
+/// a time drawn from <see cref="LocalJobOptions.EvictionRatePerHour"/> (<see cref="SpotEvictionDraw"/>).
 /// Every submission that starts a process appends a line to <c>submissions.log</c>.
 /// </remarks>
 public sealed partial class LocalProcessJobBackend(PipelineStorage storage, LocalJobOptions options, ILogger<LocalProcessJobBackend> logger) : IJobBackend
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     static readonly Lock SubmitLock = new();
+    const string SpotEvictionFile = "spot-eviction.json";
 
     string Root => Path.GetFullPath(options.JobsRoot);
 
@@ -84,10 +123,16 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             // A second delivery of the same activity finds the job started and starts nothing.
             if (File.Exists(Path.Combine(dir, "started")))
             {
-                return ReadStatus(submission.JobId, null);
+                return ReadStatus(submission.JobId);
             }
 
             WriteAtomically(Path.Combine(dir, "job.json"), JsonSerializer.Serialize(submission, Json));
+            if (submission.Spot && options.EvictionRatePerHour is { } rate)
+            {
+                SpotEvictionDraw draw = SpotEvictionDraw.For(submission.JobId, rate, options.SimulatedHourSeconds);
+                WriteAtomically(Path.Combine(dir, SpotEvictionFile), JsonSerializer.Serialize(draw, Json));
+            }
+
             var psi = new ProcessStartInfo("setsid") { WorkingDirectory = dir, UseShellExecute = false };
             psi.ArgumentList.Add("sh");
             psi.ArgumentList.Add("-c");
@@ -105,13 +150,18 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             Log.Started(logger, submission.JobId, submission.Kind, process.Id);
         }
 
-        return ReadStatus(submission.JobId, null);
+        return ReadStatus(submission.JobId);
     }
 
     public async Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        JobStatus status = ReadStatus(query.JobId, query.InjectEvictionAtProgress);
+        JobStatus status = ReadStatus(query.JobId);
+        if (status.State == JobState.Running && EvictionDue(query, status) is { } reason)
+        {
+            status = Evict(status, reason);
+        }
+
         if (status.State == JobState.Completed)
         {
             await UploadOutputsAsync(query.JobId, cancellationToken);
@@ -120,7 +170,44 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         return status;
     }
 
-    JobStatus ReadStatus(string jobId, double? injectEvictionAtProgress)
+    /// <summary>The reason to evict a running job now, if an injected eviction is due.</summary>
+    string? EvictionDue(JobStatusQuery query, JobStatus status)
+    {
+        if (query.InjectEvictionAtProgress is { } at && status.Progress >= at)
+        {
+            return $"eviction injected at {status.Progress:P0} (threshold {at:P0})";
+        }
+
+        string drawFile = Path.Combine(JobDir(query.JobId), SpotEvictionFile);
+        if (!File.Exists(drawFile))
+        {
+            return null;
+        }
+
+        SpotEvictionDraw draw = JsonSerializer.Deserialize<SpotEvictionDraw>(File.ReadAllText(drawFile), Json)!;
+        if (status.BilledSeconds < draw.AfterSeconds)
+        {
+            return null;
+        }
+
+        double ranHours = status.BilledSeconds / draw.SimulatedHourSeconds;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"spot eviction at a rate of {draw.RatePerSimulatedHour:G4} per simulated hour after {ranHours:F4} simulated hours (drawn {draw.AfterSimulatedHours:F4}; one simulated hour = {draw.SimulatedHourSeconds:G4} s)");
+    }
+
+    /// <summary>Marks the job evicted, then SIGKILLs its process group: what a reclaimed spot VM does to it.</summary>
+    JobStatus Evict(JobStatus status, string reason)
+    {
+        string dir = JobDir(status.JobId);
+        int pid = int.Parse(File.ReadAllText(Path.Combine(dir, "pid")), CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(dir, "evicted"), reason);
+        _ = Kill(-pid, 9);
+        Log.Evicted(logger, status.JobId, reason);
+        return status with { State = JobState.Evicted, Detail = reason };
+    }
+
+    JobStatus ReadStatus(string jobId)
     {
         string dir = JobDir(jobId);
         if (!File.Exists(Path.Combine(dir, "started")))
@@ -153,21 +240,12 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         {
             if (TryReadExit(exitFile, out code))
             {
-                return ReadStatus(jobId, injectEvictionAtProgress);
+                return ReadStatus(jobId);
             }
 
             // The process vanished without recording an exit: the machine went away under it, as a spot VM does.
             File.WriteAllText(Path.Combine(dir, "evicted"), "process lost without an exit code");
             return new JobStatus(jobId, JobState.Evicted, progress, billed, "process lost without an exit code");
-        }
-
-        if (injectEvictionAtProgress is { } at && progress >= at)
-        {
-            string reason = $"eviction injected at {progress:P0} (threshold {at:P0})";
-            File.WriteAllText(Path.Combine(dir, "evicted"), reason);
-            _ = Kill(-pid, 9);
-            Log.Evicted(logger, jobId, reason);
-            return new JobStatus(jobId, JobState.Evicted, progress, billed, reason);
         }
 
         return new JobStatus(jobId, JobState.Running, progress, billed, "running");

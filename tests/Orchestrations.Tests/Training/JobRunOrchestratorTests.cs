@@ -181,4 +181,19 @@ public class JobRunOrchestratorTests
         Assert.Contains("cancelled with the pipeline", run.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal([$"{Prefix}-a1"], backend.Cancelled);
     }
+
+    [Fact]
+    public async Task RunAsync_FailedWithPreemptionReason_TreatedAsEvictionAndResubmitted()
+    {
+        var backend = new ScriptedJobBackend()
+            .Script($"{Prefix}-a1", ScriptedJobBackend.Running(0.4, 20), ScriptedJobBackend.Failed(0.4, 25, "PreemptionError: the low-priority node was preempted"))
+            .Script($"{Prefix}-a2", ScriptedJobBackend.Completed(30));
+
+        OrchestrationMetadata run = await RunAsync(backend, Request());
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        JobOutcome outcome = run.ReadOutputAs<JobOutcome>()!;
+        Assert.Equal((2, 1), (outcome.Attempts, outcome.Evictions));
+        Assert.Equal(JobState.Evicted, outcome.Ledger[0].Outcome);
+    }
 }
