@@ -13,7 +13,7 @@ public static class JobBackendServiceCollectionExtensions
     /// <summary>Jobs as local child processes (section <c>LocalJobs</c>).</summary>
     public static IServiceCollection AddLocalJobBackend(this IServiceCollection services)
     {
-        services.AddOptions<LocalJobOptions>().BindConfiguration("LocalJobs");
+        services.AddOptions<LocalJobOptions>().BindConfiguration("LocalJobs").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LocalJobOptions>>().Value);
         services.AddSingleton<IJobBackend, LocalProcessJobBackend>();
         services.AddSingleton<ISpotPriceHistory, NoSpotPriceHistory>();
