@@ -238,6 +238,12 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         int pid = int.Parse(File.ReadAllText(Path.Combine(dir, "pid")), CultureInfo.InvariantCulture);
         if (!IsAlive(pid, jobId))
         {
+            // An exiting process can look gone a moment before its exit file is visible: look again before calling it lost.
+            for (int look = 0; look < 5 && !File.Exists(exitFile); look++)
+            {
+                Thread.Sleep(100);
+            }
+
             if (TryReadExit(exitFile, out code))
             {
                 return ReadStatus(jobId);

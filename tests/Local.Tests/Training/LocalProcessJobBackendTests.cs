@@ -73,7 +73,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         await SubmitAsync(backend, submission);
         (JobStatus status, _) = await WaitForEndAsync(backend, new JobStatusQuery(submission.JobId, null));
 
-        Assert.Equal(JobState.Completed, status.State);
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Detail}");
         Assert.Equal(1, status.Progress);
         Assert.Equal($"{PipelineStorage.Models}/jobs/{submission.JobId}/", backend.OutputPrefix(submission.JobId));
         BlobContainerClient models = storage.Container(PipelineStorage.Models);
