@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using GenAiServerless.Data;
+using GenAiServerless.Evaluation;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+using GenAiServerless.Training;
+using GenAiServerless.Training.Prices;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+
+namespace GenAiServerless.Tests.Orchestrations.Pipeline;
+
+/// <summary>The pipeline's decisions on the in-memory engine: the stage work (storage, jobs, endpoints) is stood in
+/// for by activities and sub-orchestrations of the same names; the gate is the real one. The whole chain with the
+/// real activities runs in Local.Tests on Azurite.</summary>
+public sealed class ModelPipelineOrchestratorTests
+{
+    static readonly GpuOffer Offer = new("Standard_NC4as_T4_v3", "eastus", "T4", 1, 16, true, 0.10m, 0.0001, "0-5", "test", "2026-11-01");
+
+    static PipelineRequest Request(bool approval = false, double maxPerplexity = 100) => new(
+        "shop",
+        PipelineTrigger.DataDrop,
+        [new DropBlob("shop/a.jsonl", "\"0x1\"", 100)],
+        new DataPolicy(0.1, 0.1, 1000, 100),
+        new TrainingPolicy(new ComputeRequirements("T4", 16, 1, [], 1, 15, 5, null, 10m, true), new Dictionary<string, string>(), 2, 1, 1, null),
+        new EvaluationPolicy(maxPerplexity, 0.1, approval, 5),
+        new RolloutPolicy([100], 0, 30, "hi"),
+        "test");
+
+    sealed class Calls
+    {
+        public ConcurrentQueue<string> Names { get; } = new();
+
+        public int TrainRecords { get; set; } = 80;
+
+        public double TestPerplexity { get; set; } = 20;
+    }
+
+    static void StandIns(DurableTaskRegistry r, Calls calls)
+    {
+        r.AddOrchestrator<ModelPipelineOrchestrator>()
+            .AddActivity<DecideGate>()
+            .AddActivityFunc<DataPrepInput, DataPrepResult>(nameof(CurateDataDrop), (_, input) =>
+            {
+                calls.Names.Enqueue(nameof(CurateDataDrop));
+                return new DataPrepResult($"curated/{input.Model}/{input.RunId}/", "curated/m.json", "abc", 100, calls.TrainRecords, 3, 2, calls.TrainRecords, 10, 10, [], new Dictionary<string, long>());
+            })
+            .AddActivityFunc<ComputeRequirements, TrainingCompute>(nameof(SelectTrainingCompute), (_, _) =>
+                new TrainingCompute(Offer, 0.50m, new ComputeChoice(Offer, 0.1m, 1, [], "cheapest")))
+            .AddOrchestratorFunc<JobRunRequest, JobOutcome>(nameof(JobRunOrchestrator), (_, input) =>
+            {
+                calls.Names.Enqueue($"{nameof(JobRunOrchestrator)}:{input.Kind}");
+                var metrics = input.Kind == JobKind.Train
+                    ? new Dictionary<string, double> { ["validation_perplexity"] = 18 }
+                    : new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = calls.TestPerplexity };
+                return new JobOutcome($"{input.JobIdPrefix}-a1", 1, 0, $"models/jobs/{input.JobIdPrefix}-a1/", metrics, [], 0.01m, 0.05m);
+            })
+            .AddActivityFunc<ModelVersionQuery, ModelVersionInfo?>(nameof(GetModelVersion), (_, _) => (ModelVersionInfo?)null)
+            .AddActivityFunc<ModelRegistration, ModelVersionInfo>(nameof(RegisterModelVersion), (_, reg) =>
+            {
+                calls.Names.Enqueue(nameof(RegisterModelVersion));
+                return new ModelVersionInfo(reg.Model, 1, "registry/shop/runs/x/files/", reg.RunId, reg.JobId, reg.DataManifestBlob, reg.DataManifestSha256, reg.Metrics, DateTime.UnixEpoch);
+            })
+            .AddActivityFunc<AliasAssignment, bool>(nameof(SetModelAlias), (_, a) =>
+            {
+                calls.Names.Enqueue($"{nameof(SetModelAlias)}:{a.Alias}");
+                return true;
+            })
+            .AddOrchestratorFunc<RolloutRequest, RolloutResult>(nameof(RolloutOrchestrator), (_, input) =>
+            {
+                calls.Names.Enqueue(nameof(RolloutOrchestrator));
+                return new RolloutResult(true, "v1-abc", null, ["traffic v1-abc 100%"], "hello", "rolled out");
+            });
+    }
+
+    static async Task<(DurableTaskTestHost Host, string Id)> StartAsync(Calls calls, PipelineRequest request)
+    {
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(r => StandIns(r, calls), new DurableTaskTestHostOptions { Port = FreePort() });
+        string id = $"shop-drop-{Guid.NewGuid():N}";
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ModelPipelineOrchestrator), request, new StartOrchestrationOptions(id));
+        return (host, id);
+    }
+
+    static async Task<PipelineResult> EndAsync(DurableTaskTestHost host, string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        OrchestrationMetadata run = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        return run.ReadOutputAs<PipelineResult>()!;
+    }
+
+    [Fact]
+    public async Task RunAsync_AllStagesPass_RegistersChallengerThenRollsOut()
+    {
+        var calls = new Calls();
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.True(result.Succeeded, result.Summary);
+            Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
+            Assert.Equal(
+                [nameof(CurateDataDrop), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion), "SetModelAlias:challenger", nameof(RolloutOrchestrator)],
+                calls.Names);
+            Assert.Equal(20, result.Version!.Metrics[GateRules.TestPerplexityMetric]);
+            Assert.Equal(18, result.Version.Metrics["validation_perplexity"]);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_GateFails_StopsBeforeRegistryAndSaysWhy()
+    {
+        var calls = new Calls { TestPerplexity = 500 };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request(maxPerplexity: 100));
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.False(result.Succeeded);
+            Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == "evaluation").State);
+            Assert.Contains("test perplexity 500.00 is above the threshold 100.00", result.Summary, StringComparison.Ordinal);
+            Assert.Equal([StageState.Skipped, StageState.Skipped], result.Stages.Where(s => s.Stage is "registry" or "rollout").Select(s => s.State));
+            Assert.DoesNotContain(nameof(RegisterModelVersion), calls.Names);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_NoTrainableRecords_FailsDataStageWithCounts()
+    {
+        var calls = new Calls { TrainRecords = 0 };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.False(result.Succeeded);
+            Assert.Contains("no trainable records", result.Summary, StringComparison.Ordinal);
+            Assert.Equal([nameof(CurateDataDrop)], calls.Names);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_ApprovalRequired_WaitsForTheDecision(bool approved)
+    {
+        var calls = new Calls();
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request(approval: true));
+        await using (host)
+        {
+            // The run waits at the gate until the decision arrives.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!calls.Names.Contains("JobRunOrchestrator:Evaluate"))
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+
+            await Task.Delay(500, timeout.Token);
+            Assert.DoesNotContain(nameof(RegisterModelVersion), calls.Names);
+            await host.Client.RaiseEventAsync(id, ModelPipelineOrchestrator.ApprovalEvent, new ApprovalDecision(approved, "ops-lead", "looks fine"), timeout.Token);
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.Equal(approved, result.Succeeded);
+            Assert.Equal(approved, calls.Names.Contains(nameof(RegisterModelVersion)));
+            if (!approved)
+            {
+                Assert.Contains("rejected by ops-lead: looks fine", result.Summary, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
