@@ -44,6 +44,14 @@ public static class PipelineTasksFunctions
 
     // Activities: training and evaluation jobs
 
+    [Function(nameof(ClaimModelSlot))]
+    public static Task<SlotState> ClaimModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
+        Run<ClaimModelSlot, SlotClaim, SlotState>(nameof(ClaimModelSlot), input, context);
+
+    [Function(nameof(ReleaseModelSlot))]
+    public static Task<bool> ReleaseModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
+        Run<ReleaseModelSlot, SlotClaim, bool>(nameof(ReleaseModelSlot), input, context);
+
     [Function(nameof(SelectTrainingCompute))]
     public static Task<TrainingCompute> SelectTrainingCompute([ActivityTrigger] ComputeRequirements input, FunctionContext context) =>
         Run<SelectTrainingCompute, ComputeRequirements, TrainingCompute>(nameof(SelectTrainingCompute), input, context);

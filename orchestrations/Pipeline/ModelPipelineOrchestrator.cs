@@ -17,11 +17,48 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
 
     public static readonly string[] StageNames = ["data", "training", "evaluation", "registry", "rollout"];
 
+    /// <summary>How long a run queues behind another run of the same model before it gives up (polls back off to
+    /// <see cref="MaxSlotPollSeconds"/>, which bounds the history).</summary>
+    public static readonly TimeSpan MaxQueueWait = TimeSpan.FromHours(48);
+
+    const int MaxSlotPollSeconds = 300;
+
     public override async Task<PipelineResult> RunAsync(TaskOrchestrationContext context, PipelineRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var run = new RunTracker(context, input.Model);
+        var claim = new SlotClaim(input.Model, context.InstanceId);
+
+        // One active pipeline per model: queue behind the run that holds the model.
+        DateTime giveUp = context.CurrentUtcDateTime + MaxQueueWait;
+        int wait = 2;
+        SlotState slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
+        while (!slot.Acquired && context.CurrentUtcDateTime < giveUp)
+        {
+            run.Update("data", $"queued behind {slot.Holder ?? "another run"} of {input.Model}");
+            await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(wait), CancellationToken.None);
+            wait = Math.Min(MaxSlotPollSeconds, wait * 2);
+            slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
+        }
+
+        if (!slot.Acquired)
+        {
+            return run.Fail("data", $"{input.Model} stayed busy with {slot.Holder} for {MaxQueueWait.TotalHours:F0} h");
+        }
+
+        try
+        {
+            return await RunStagesAsync(context, input, run);
+        }
+        finally
+        {
+            await context.CallActivityAsync<bool>(nameof(ReleaseModelSlot), claim, PipelineRetry.Activity);
+        }
+    }
+
+    static async Task<PipelineResult> RunStagesAsync(TaskOrchestrationContext context, PipelineRequest input, RunTracker run)
+    {
         string runId = context.InstanceId;
         DataPrepResult? data = null;
         JobOutcome? training = null;

@@ -58,6 +58,8 @@ public static class PipelineServiceCollectionExtensions
             .AddOrchestrator<ModelPipelineOrchestrator>()
             .AddOrchestrator<JobRunOrchestrator>()
             .AddOrchestrator<RolloutOrchestrator>()
+            .AddActivity<ClaimModelSlot>()
+            .AddActivity<ReleaseModelSlot>()
             .AddActivity<CurateDataDrop>()
             .AddActivity<ListCuratedDatasets>()
             .AddActivity<SelectTrainingCompute>()

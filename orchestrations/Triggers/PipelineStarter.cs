@@ -141,7 +141,7 @@ public sealed partial class PipelineStarter(
     /// reason); a pipeline in any other stage is terminated.</summary>
     public async Task<TriggerOutcome> CancelAsync(string instanceId, CancellationToken cancellationToken)
     {
-        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (instance is null)
         {
             return new TriggerOutcome(TriggerOutcomeKind.NotFound, instanceId, $"no pipeline run with id '{instanceId}'");
@@ -162,6 +162,11 @@ public sealed partial class PipelineStarter(
         }
 
         await client.TerminateInstanceAsync(instanceId, "cancelled", cancellationToken);
+        if (instance.ReadInputAs<PipelineRequest>() is { } request)
+        {
+            // A terminated run runs no finally: give its model back here so the runs queued behind it go on.
+            await ModelSlot.ReleaseAsync(storage, request.Model, instanceId, cancellationToken);
+        }
         return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated (no job was running)");
     }
 

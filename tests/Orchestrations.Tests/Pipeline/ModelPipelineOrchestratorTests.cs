@@ -38,12 +38,25 @@ public sealed class ModelPipelineOrchestratorTests
         public int TrainRecords { get; set; } = 80;
 
         public double TestPerplexity { get; set; } = 20;
+
+        /// <summary>How many claims find the model busy before one succeeds.</summary>
+        public int BusyClaims { get; set; }
     }
 
     static void StandIns(DurableTaskRegistry r, Calls calls)
     {
         r.AddOrchestrator<ModelPipelineOrchestrator>()
             .AddActivity<DecideGate>()
+            .AddActivityFunc<SlotClaim, SlotState>(nameof(ClaimModelSlot), (_, claim) =>
+            {
+                calls.Names.Enqueue(nameof(ClaimModelSlot));
+                return calls.BusyClaims-- > 0 ? new SlotState(false, "shop-drop-earlier") : new SlotState(true, claim.RunId);
+            })
+            .AddActivityFunc<SlotClaim, bool>(nameof(ReleaseModelSlot), (_, _) =>
+            {
+                calls.Names.Enqueue(nameof(ReleaseModelSlot));
+                return true;
+            })
             .AddActivityFunc<DataPrepInput, DataPrepResult>(nameof(CurateDataDrop), (_, input) =>
             {
                 calls.Names.Enqueue(nameof(CurateDataDrop));
@@ -105,7 +118,8 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.True(result.Succeeded, result.Summary);
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
-                [nameof(CurateDataDrop), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion), "SetModelAlias:challenger", nameof(RolloutOrchestrator)],
+                [nameof(ClaimModelSlot), nameof(CurateDataDrop), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
+                    "SetModelAlias:challenger", nameof(RolloutOrchestrator), nameof(ReleaseModelSlot)],
                 calls.Names);
             Assert.Equal(20, result.Version!.Metrics[GateRules.TestPerplexityMetric]);
             Assert.Equal(18, result.Version.Metrics["validation_perplexity"]);
@@ -140,7 +154,23 @@ public sealed class ModelPipelineOrchestratorTests
 
             Assert.False(result.Succeeded);
             Assert.Contains("no trainable records", result.Summary, StringComparison.Ordinal);
-            Assert.Equal([nameof(CurateDataDrop)], calls.Names);
+            Assert.Equal([nameof(ClaimModelSlot), nameof(CurateDataDrop), nameof(ReleaseModelSlot)], calls.Names);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelBusy_QueuesBehindTheHolderThenRuns()
+    {
+        var calls = new Calls { BusyClaims = 2 };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.True(result.Succeeded, result.Summary);
+            Assert.Equal(3, calls.Names.Count(n => n == nameof(ClaimModelSlot)));
+            Assert.Equal(nameof(CurateDataDrop), calls.Names.SkipWhile(n => n == nameof(ClaimModelSlot)).First());
+            Assert.Equal(nameof(ReleaseModelSlot), calls.Names.Last());
         }
     }
 
