@@ -1,0 +1,339 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using GenAiServerless.Data.Dedup;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAiServerless.Bench.Etl;
+
+/// <summary><c>etl</c>: the Data stage's near-duplicate removal (MinHash + LSH) on a corpus with planted duplicates of
+/// known Jaccard: speed against parsing the same lines, and precision/recall against the truth.</summary>
+public sealed class EtlCommand : Command<EtlCommand.Settings>
+{
+    const double Megabyte = 1_000_000;
+    const int Repetitions = 3;
+
+    public sealed class Settings : BenchSettings
+    {
+        [CommandOption("--mb <MB>")]
+        [Description("Size of the synthetic corpus in MB (10^6 bytes).")]
+        [DefaultValue(50)]
+        public int Megabytes { get; init; } = 50;
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the synthetic corpus.")]
+        [DefaultValue(42)]
+        public int Seed { get; init; } = 42;
+
+        [CommandOption("--threads <N>")]
+        [Description("Threads of the fan-out run (one shard per thread), checked against the 1-thread run; default: all cores.")]
+        public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            Megabytes is < 1 or > 1000 ? ValidationResult.Error($"--mb must be between 1 and 1000 (was {Megabytes})")
+            : Threads is < 1 or > 64 ? ValidationResult.Error($"--threads must be between 1 and 64 (was {Threads})")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var threads = settings.Threads ?? Environment.ProcessorCount;
+        BenchOutput.Progress($"etl: generating a {settings.Megabytes} MB corpus with planted duplicates (seed {settings.Seed})");
+        var corpus = EtlCorpus.Generate((long)(settings.Megabytes * Megabyte), settings.Seed);
+        var megabytes = corpus.Length / Megabyte;
+
+        BenchOutput.Progress("etl: parse-only baseline");
+        var parse = Best("parse", () => { ParseOnly(corpus); return 0; }, corpus.Records, megabytes);
+
+        // The near-dup stage starts from parsed records, as it does in the Data stage after validation and normalisation.
+        var records = Extract(corpus);
+        var textMegabytes = records.Sum(r => (long)Encoding.UTF8.GetByteCount(r.Text)) / Megabyte;
+        var startPeak = PeakWorkingSetMegabytes();
+
+        BenchOutput.Progress("etl: near-dup stage, 1 thread");
+        NearDuplicateOutcome? first = null;
+        var single = Best("near-dup, 1 thread", () => first = NearDup(records, 1).Outcome, corpus.Records, megabytes);
+        var phases = NearDup(records, 1).Phases;
+        var secondHash = OutcomeHash(NearDup(records, 1).Outcome);
+        BenchOutput.Progress($"etl: near-dup stage, {threads} threads ({threads} shards)");
+        NearDuplicateOutcome? fanned = null;
+        var multi = Best($"near-dup, {threads} threads", () => fanned = NearDup(records, threads).Outcome, corpus.Records, megabytes);
+
+        BenchOutput.Progress("etl: scoring against the truth");
+        var quality = Score(corpus, first!);
+        var determinism = new Determinism(OutcomeHash(first!), secondHash, OutcomeHash(fanned!), threads);
+        var report = new EtlReport(
+            "etl",
+            new EtlCorpusReport(megabytes, textMegabytes, corpus.Records, corpus.Planted.Count(p => p.Kind == EditKind.ExactCopy),
+                corpus.Planted.Count(p => p.Kind != EditKind.ExactCopy), corpus.VocabularySize, settings.Seed, startPeak),
+            LshOptions.Default,
+            Repetitions,
+            parse,
+            single,
+            multi,
+            phases,
+            new Counts(first!.Kept.Count, first.Dropped.Count, first.CandidatePairs, first.VerifiedPairs),
+            new EtlRatios(single.MegabytesPerCpuSecond / parse.MegabytesPerCpuSecond, single.CpuSeconds / parse.CpuSeconds),
+            quality,
+            determinism,
+            PeakWorkingSetMegabytes(),
+            Targets(single, quality, determinism));
+
+        if (settings.Json)
+        {
+            BenchOutput.WriteJson(report);
+        }
+        else
+        {
+            Print(report);
+        }
+
+        return 0;
+    }
+
+    /// <summary>One drop's near-dup stage: signatures per shard (the fan-out, one thread a shard), then the fan-in
+    /// (bands, verification, clusters) on an empty index.</summary>
+    static (NearDuplicateOutcome Outcome, Phases Phases) NearDup(List<(string Id, string Text)> records, int threads)
+    {
+        var clock = Stopwatch.StartNew();
+        var shardSize = (records.Count + threads - 1) / threads;
+        var shards = new SignatureBatch[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, s =>
+        {
+            var from = s * shardSize;
+            var to = Math.Min(records.Count, from + shardSize);
+            var batch = new SignatureBatch(Math.Max(0, to - from));
+            for (var i = from; i < to; i++)
+            {
+                batch.Add(records[i].Id, i, records[i].Text, MinHasher.Default);
+            }
+
+            shards[s] = batch;
+        });
+        var signatures = clock.Elapsed.TotalSeconds;
+        var outcome = new LshIndex().Deduplicate(shards, commit: true, maxDegreeOfParallelism: threads);
+        return (outcome, new Phases(signatures, clock.Elapsed.TotalSeconds - signatures));
+    }
+
+    static void ParseOnly(EtlCorpus corpus)
+    {
+        using var reader = new StreamReader(corpus.Open(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        while (reader.ReadLine() is { } line)
+        {
+            using var document = JsonDocument.Parse(line);
+        }
+    }
+
+    static List<(string Id, string Text)> Extract(EtlCorpus corpus)
+    {
+        var records = new List<(string, string)>(corpus.Records);
+        using var reader = new StreamReader(corpus.Open(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        while (reader.ReadLine() is { } line)
+        {
+            using var document = JsonDocument.Parse(line);
+            records.Add((document.RootElement.GetProperty("id").GetString()!, document.RootElement.GetProperty("text").GetString()!));
+        }
+
+        return records;
+    }
+
+    /// <summary>A warm-up, then the best (least wall time) of <see cref="Repetitions"/> runs.</summary>
+    static Measurement Best(string name, Func<object?> body, int docs, double megabytes)
+    {
+        _ = body();
+        Measurement? best = null;
+        for (var i = 1; i <= Repetitions; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            _ = body();
+            clock.Stop();
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var wall = clock.Elapsed.TotalSeconds;
+            BenchOutput.Progress(string.Create(CultureInfo.InvariantCulture, $"etl: {name}: run {i}/{Repetitions}: {wall:0.000} s wall, {cpu:0.000} s CPU"));
+            if (best is null || wall < best.WallSeconds)
+            {
+                best = new Measurement(name, megabytes / wall, megabytes / cpu, docs / wall, wall, cpu);
+            }
+        }
+
+        return best!;
+    }
+
+    static Quality Score(EtlCorpus corpus, NearDuplicateOutcome outcome)
+    {
+        var keeper = new int[corpus.Records];
+        for (var i = 0; i < keeper.Length; i++)
+        {
+            keeper[i] = i;
+        }
+
+        foreach (var d in outcome.Dropped)
+        {
+            keeper[Index(d.Id)] = Index(d.DuplicateOf);
+        }
+
+        // Recall: a planted pair is found when both records end in the same cluster (the same keeper).
+        var bands = new (string Name, double Low, double High)[] { (">= 0.9", 0.9, 2), ("0.8-0.9", 0.8, 0.9), ("0.7-0.8", 0.7, 0.8), ("< 0.7", -1, 0.7) };
+        var byBand = bands.Select(b =>
+        {
+            var pairs = corpus.Planted.Where(p => p.Jaccard >= b.Low && p.Jaccard < b.High).ToList();
+            var found = pairs.Count(p => keeper[p.Copy] == keeper[p.Source]);
+            return new BandScore(b.Name, pairs.Count, found, pairs.Count == 0 ? double.NaN : (double)found / pairs.Count);
+        }).ToList();
+        var byKind = Enum.GetValues<EditKind>().Select(k =>
+        {
+            var pairs = corpus.Planted.Where(p => p.Kind == k).ToList();
+            var strong = pairs.Where(p => p.Jaccard >= 0.8).ToList();
+            return new KindScore(k.ToString(), pairs.Count, pairs.Count == 0 ? 0 : pairs.Average(p => p.Jaccard), strong.Count,
+                strong.Count == 0 ? double.NaN : (double)strong.Count(p => keeper[p.Copy] == keeper[p.Source]) / strong.Count);
+        }).ToList();
+
+        double RecallAtLeast(double j)
+        {
+            var pairs = corpus.Planted.Where(p => p.Jaccard >= j).ToList();
+            return (double)pairs.Count(p => keeper[p.Copy] == keeper[p.Source]) / pairs.Count;
+        }
+
+        // Precision: each dropped record against the record it was dropped for, by the exact Jaccard of the two.
+        var dropped = outcome.Dropped.Count;
+        int sameFamily = 0, atLeast07 = 0, atLeast08 = 0;
+        foreach (var d in outcome.Dropped)
+        {
+            var (a, b) = (Index(d.Id), Index(d.DuplicateOf));
+            sameFamily += corpus.Family[a] == corpus.Family[b] ? 1 : 0;
+            var j = EtlCorpus.ExactJaccard(corpus.Words[a], corpus.Words[b]);
+            atLeast07 += j >= 0.7 ? 1 : 0;
+            atLeast08 += j >= 0.8 ? 1 : 0;
+        }
+
+        double Share(int x) => dropped == 0 ? 1 : (double)x / dropped;
+        return new Quality(byBand, byKind, RecallAtLeast(0.8), RecallAtLeast(0.9),
+            new PrecisionScore(dropped, Share(sameFamily), Share(atLeast07), Share(atLeast08)));
+    }
+
+    static int Index(string id) => int.Parse(id.AsSpan(4), CultureInfo.InvariantCulture);
+
+    /// <summary>XxHash128 of the kept ids, then each dropped id with the id it duplicates, one per line.</summary>
+    static string OutcomeHash(NearDuplicateOutcome outcome)
+    {
+        var hash = new XxHash128();
+        foreach (var id in outcome.Kept)
+        {
+            hash.Append(Encoding.UTF8.GetBytes(id + "\n"));
+        }
+
+        foreach (var d in outcome.Dropped)
+        {
+            hash.Append(Encoding.UTF8.GetBytes($"{d.Id}\t{d.DuplicateOf}\n"));
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
+
+    static List<Target> Targets(Measurement single, Quality quality, Determinism determinism) =>
+    [
+        new("near-dup stage MB/s per core (input MB / CPU s, 1 thread)", ">= 100", single.MegabytesPerCpuSecond, single.MegabytesPerCpuSecond >= 100),
+        new("recall at J >= 0.8", ">= 0.96", quality.RecallAt08, quality.RecallAt08 >= 0.96),
+        new("recall at J >= 0.9", ">= 0.99", quality.RecallAt09, quality.RecallAt09 >= 0.99),
+        new("precision: dropped for a record of its own planted family", ">= 0.999", quality.Precision.SameFamily, quality.Precision.SameFamily >= 0.999),
+        new("precision: exact J(dropped, kept) >= 0.7", ">= 0.999", quality.Precision.JaccardAtLeast07, quality.Precision.JaccardAtLeast07 >= 0.999),
+        new("precision: exact J(dropped, kept) >= 0.8 (strict)", ">= 0.999", quality.Precision.JaccardAtLeast08, quality.Precision.JaccardAtLeast08 >= 0.999),
+        new("outputs identical: run 1 = run 2 = fan-out run", "identical", determinism.Identical ? 1 : 0, determinism.Identical),
+    ];
+
+    static double PeakWorkingSetMegabytes()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64 / Megabyte;
+    }
+
+    static void Print(EtlReport report)
+    {
+        var console = BenchOutput.Human;
+        var c = report.Corpus;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"etl: corpus {c.Megabytes:0.0} MB JSONL ({c.TextMegabytes:0.0} MB of text), {c.Records:#,0} records, {c.ExactCopies:#,0} planted exact copies and {c.NearCopies:#,0} planted near copies, vocabulary {c.VocabularySize}, seed {c.Seed}; LSH {report.Lsh.Bands} bands x {report.Lsh.Rows} rows, verify at {report.Lsh.VerifyThreshold:0.00}; best of {report.Repetitions} after a warm-up."));
+
+        var speed = new Table().AddColumns("Measurement", "MB/s (wall)", "MB per CPU-s", "docs/s", "Wall s", "CPU s");
+        foreach (var column in speed.Columns.Skip(1))
+        {
+            column.RightAligned();
+        }
+
+        foreach (var m in new[] { report.Parse, report.NearDupSingle, report.NearDupFanOut })
+        {
+            speed.AddRow(m.Name, F(m.MegabytesPerSecond, "0.0"), F(m.MegabytesPerCpuSecond, "0.0"), F(m.DocsPerSecond, "#,0"), F(m.WallSeconds, "0.000"), F(m.CpuSeconds, "0.000"));
+        }
+
+        console.Write(speed);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"1-thread phases: signatures {report.Phases.SignatureSeconds:0.000} s, bands + verification + clusters {report.Phases.ClusterSeconds:0.000} s. near-dup / parse per CPU-s: {report.Ratios.Throughput:0.00}x (CPU seconds {report.Ratios.CpuSeconds:0.00}x). Kept {report.Counts.Kept:#,0}, dropped {report.Counts.Dropped:#,0}; {report.Counts.CandidatePairs:#,0} candidate pairs, {report.Counts.VerifiedPairs:#,0} verified. Peak working set {report.PeakWorkingSetMegabytes:#,0} MB ({c.PeakWorkingSetMegabytes:#,0} MB with the corpus and parsed records loaded)."));
+
+        var bands = new Table().AddColumns("Planted pairs by exact J", "Pairs", "Found", "Found share");
+        foreach (var b in report.Quality.ByBand)
+        {
+            bands.AddRow(b.Band, F(b.Pairs, "#,0"), F(b.Found, "#,0"), F(b.Share, "0.0000"));
+        }
+
+        console.Write(bands);
+        var kinds = new Table().AddColumns("Edit kind", "Pairs", "Mean J", "Pairs J >= 0.8", "Recall J >= 0.8");
+        foreach (var k in report.Quality.ByKind)
+        {
+            kinds.AddRow(k.Kind, F(k.Pairs, "#,0"), F(k.MeanJaccard, "0.000"), F(k.PairsAtLeast08, "#,0"), F(k.RecallAt08, "0.0000"));
+        }
+
+        console.Write(kinds);
+        var d = report.Determinism;
+        console.WriteLine($"kept/dropped hash: run 1 {d.Run1}, run 2 {d.Run2}, {d.Threads}-thread fan-out {d.FanOut}.");
+        var targets = new Table().AddColumns("Target", "Goal", "Measured", "Result");
+        foreach (var t in report.Targets)
+        {
+            targets.AddRow(t.Name, t.Goal, F(t.Measured, "0.0000"), t.Met ? "[green]MET[/]" : "[red]MISSED[/]");
+        }
+
+        console.Write(targets);
+    }
+
+    static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
+
+internal sealed record Measurement(string Name, double MegabytesPerSecond, double MegabytesPerCpuSecond, double DocsPerSecond, double WallSeconds, double CpuSeconds);
+
+internal sealed record Phases(double SignatureSeconds, double ClusterSeconds);
+
+internal sealed record Counts(int Kept, int Dropped, long CandidatePairs, long VerifiedPairs);
+
+/// <param name="PeakWorkingSetMegabytes">The process's peak once the corpus and its parsed records are in memory, before the near-dup stage.</param>
+internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, int Records, int ExactCopies, int NearCopies, int VocabularySize, int Seed, double PeakWorkingSetMegabytes);
+
+internal sealed record EtlRatios(double Throughput, double CpuSeconds);
+
+internal sealed record BandScore(string Band, int Pairs, int Found, double Share);
+
+internal sealed record KindScore(string Kind, int Pairs, double MeanJaccard, int PairsAtLeast08, double RecallAt08);
+
+/// <summary>Shares of dropped records whose pair (dropped, kept) is of one planted family, or has exact J ≥ 0.7 / ≥ 0.8.</summary>
+internal sealed record PrecisionScore(int Dropped, double SameFamily, double JaccardAtLeast07, double JaccardAtLeast08);
+
+internal sealed record Quality(IReadOnlyList<BandScore> ByBand, IReadOnlyList<KindScore> ByKind, double RecallAt08, double RecallAt09, PrecisionScore Precision);
+
+internal sealed record Determinism(string Run1, string Run2, string FanOut, int Threads)
+{
+    public bool Identical => Run1 == Run2 && Run2 == FanOut;
+}
+
+internal sealed record Target(string Name, string Goal, double Measured, bool Met);
+
+internal sealed record EtlReport(
+    string Benchmark, EtlCorpusReport Corpus, LshOptions Lsh, int Repetitions, Measurement Parse, Measurement NearDupSingle, Measurement NearDupFanOut,
+    Phases Phases, Counts Counts, EtlRatios Ratios, Quality Quality, Determinism Determinism, double PeakWorkingSetMegabytes, IReadOnlyList<Target> Targets);

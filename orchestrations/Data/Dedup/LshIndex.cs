@@ -1,0 +1,455 @@
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace GenAiServerless.Data.Dedup;
+
+/// <summary>A record dropped as a near duplicate, and the kept (or previously curated) record it duplicates.</summary>
+/// <param name="EstimatedJaccard">The signature agreement between the two (their clusters may join through a third record).</param>
+public sealed record NearDuplicate(string Id, string DuplicateOf, double EstimatedJaccard);
+
+/// <summary>What <see cref="LshIndex.Deduplicate"/> decided for a drop, in (order, id) order.</summary>
+/// <param name="CandidatePairs">Pairs that shared a band (with the drop or the index) and were compared.</param>
+/// <param name="VerifiedPairs">Candidate pairs whose signatures agreed at or above the threshold.</param>
+public sealed record NearDuplicateOutcome(IReadOnlyList<string> Kept, IReadOnlyList<NearDuplicate> Dropped, long CandidatePairs, long VerifiedPairs);
+
+/// <summary>Near-duplicate removal by MinHash LSH: bands signatures, verifies candidates on the full signature,
+/// clusters with union-find and keeps one record per cluster; remembers what it kept, across drops.</summary>
+/// <remarks>
+/// <para>Within a cluster the keeper is the earliest member: records already in the index (in the order they were
+/// committed) come before any record of the drop, and records of the drop are ordered by (order, id). The clusters
+/// are the connected components of the verified pairs, which do not depend on the order pairs are examined in, so the
+/// outcome is the same for any sharding, input order or thread count.</para>
+/// <para>Memory per indexed record: its 128-value signature (512 B), its id (≈ 20 + 2 × length B plus the reference),
+/// and per band a dictionary slot and a chain link (≈ 24 + 4 B, × 20 bands = 560 B): about 1.1 KB with a 20-character
+/// id; 10 M curated records ≈ 11 GB in memory. A saved index holds only ids and signatures (≈ 535 B a record); the
+/// band tables are rebuilt on load.</para>
+/// <para>Not thread-safe: one fan-in at a time owns an index.</para>
+/// </remarks>
+public sealed class LshIndex
+{
+    const string Magic = "GenAiServerless.LshIndex";
+    const int FormatVersion = 1;
+    const int Length = MinHasher.SignatureLength;
+
+    readonly Dictionary<ulong, int>[] heads;
+    readonly List<string> ids = [];
+    uint[] signatures = new uint[1024 * Length];
+    int[] next = [];
+
+    /// <summary>An empty index for signatures made by a <see cref="MinHasher"/> with <paramref name="hasherSeed"/>.</summary>
+    public LshIndex(LshOptions? options = null, ulong hasherSeed = MinHasher.DefaultSeed)
+    {
+        Options = (options ?? LshOptions.Default).Validate();
+        HasherSeed = hasherSeed;
+        heads = new Dictionary<ulong, int>[Options.Bands];
+        for (var b = 0; b < heads.Length; b++)
+        {
+            heads[b] = [];
+        }
+    }
+
+    public LshOptions Options { get; }
+
+    /// <summary>The seed of the hasher whose signatures this index holds; signatures of another seed do not compare.</summary>
+    public ulong HasherSeed { get; }
+
+    /// <summary>Records indexed (kept by earlier drops).</summary>
+    public int Count => ids.Count;
+
+    /// <summary>The id of the <paramref name="entry"/>-th record committed.</summary>
+    public string IdAt(int entry) => ids[entry];
+
+    /// <summary>Decides which records of a drop are near duplicates — of one another (across all its shards) or of any
+    /// record indexed before — and, when <paramref name="commit"/>, indexes the kept ones for later drops.</summary>
+    /// <param name="shards">The fan-out's signature batches; record ids must be unique across them.</param>
+    /// <param name="maxDegreeOfParallelism">Threads for band keys and index look-ups; the outcome is the same for any value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called once per drop: too few calls for tiered compilation to optimise its loops
+    public NearDuplicateOutcome Deduplicate(IReadOnlyList<SignatureBatch> shards, bool commit = true, int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var drop = Gather(shards);
+        var n = drop.Ids.Length;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+
+        // Band keys, one array per band, each sorted by (key, record): equal keys sit together as candidate groups.
+        var bands = Options.Bands;
+        var bandKeys = new ulong[bands][];
+        var bandRecords = new int[bands][];
+        var indexable = drop.Indexable;
+        Parallel.For(0, bands, parallel, b => (bandKeys[b], bandRecords[b]) = SortedBandKeys(drop, b));
+
+        // Nodes 0..n-1 are the drop's records; index entries get nodes n, n+1, … as they turn up.
+        var sets = new ClusterSets(n, Count);
+        long candidates = 0, verified = 0;
+
+        // Against the index: every record's verified matches, found in parallel, joined in record order.
+        var matches = new List<int>?[n];
+        var compared = new long[n];
+        if (Count > 0)
+        {
+            Parallel.For(0, n, parallel, i =>
+            {
+                if (!indexable[i])
+                {
+                    return;
+                }
+
+                var signature = drop.Signature(i);
+                List<int>? found = null;
+                HashSet<int>? seen = null;
+                for (var b = 0; b < bands; b++)
+                {
+                    if (!heads[b].TryGetValue(BandKey(signature, b), out var entry))
+                    {
+                        continue;
+                    }
+
+                    for (; entry >= 0; entry = next[(entry * bands) + b])
+                    {
+                        if (!(seen ??= []).Add(entry))
+                        {
+                            continue;
+                        }
+
+                        compared[i]++;
+                        if (Verifies(signature, EntrySignature(entry)))
+                        {
+                            (found ??= []).Add(entry);
+                        }
+                    }
+                }
+
+                matches[i] = found;
+            });
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            candidates += compared[i];
+            foreach (var entry in matches[i] ?? [])
+            {
+                verified++;
+                sets.Union(i, sets.NodeOfEntry(entry));
+            }
+        }
+
+        // Within the drop: in each group of equal band keys, compare members not yet in one cluster.
+        for (var band = 0; band < bands; band++)
+        {
+            var keys = bandKeys[band];
+            var members = bandRecords[band];
+            for (var start = 0; start < keys.Length;)
+            {
+                var end = start + 1;
+                while (end < keys.Length && keys[end] == keys[start])
+                {
+                    end++;
+                }
+
+                for (var j = start + 1; j < end; j++)
+                {
+                    var a = members[j];
+                    for (var k = start; k < j; k++)
+                    {
+                        var b = members[k];
+                        if (sets.Find(a) == sets.Find(b))
+                        {
+                            continue;
+                        }
+
+                        candidates++;
+                        if (Verifies(drop.Signature(a), drop.Signature(b)))
+                        {
+                            verified++;
+                            sets.Union(a, b);
+                        }
+                    }
+                }
+
+                start = end;
+            }
+        }
+
+        var kept = new List<string>();
+        var dropped = new List<NearDuplicate>();
+        var keptRecords = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            var root = sets.Find(i);
+            if (root == i)
+            {
+                kept.Add(drop.Ids[i]);
+                if (indexable[i])
+                {
+                    keptRecords.Add(i);
+                }
+
+                continue;
+            }
+
+            var of = root < n ? drop.Ids[root] : ids[sets.EntryOfNode(root)];
+            var signature = root < n ? drop.Signature(root) : EntrySignature(sets.EntryOfNode(root));
+            dropped.Add(new NearDuplicate(drop.Ids[i], of, MinHasher.EstimateJaccard(drop.Signature(i), signature)));
+        }
+
+        if (commit)
+        {
+            foreach (var i in keptRecords)
+            {
+                Append(drop.Ids[i], drop.Signature(i));
+            }
+        }
+
+        return new NearDuplicateOutcome(kept, dropped, candidates, verified);
+    }
+
+    /// <summary>Writes the index (options, hasher seed, ids and signatures) to <paramref name="stream"/>.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(FormatVersion);
+        writer.Write(HasherSeed);
+        writer.Write(Options.Bands);
+        writer.Write(Options.Rows);
+        writer.Write(Options.VerifyThreshold);
+        writer.Write(Count);
+        for (var e = 0; e < Count; e++)
+        {
+            writer.Write(ids[e]);
+            writer.Write(MemoryMarshal.AsBytes(EntrySignature(e)));
+        }
+
+        writer.Write(Checksum());
+    }
+
+    /// <summary>Reads an index written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
+    public static LshIndex Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            var magic = reader.ReadString();
+            if (magic != Magic)
+            {
+                throw new InvalidDataException($"not an LSH index: the header is '{magic}', expected '{Magic}'");
+            }
+
+            var version = reader.ReadInt32();
+            if (version != FormatVersion)
+            {
+                throw new InvalidDataException($"LSH index format version {version} is not supported (this build reads {FormatVersion})");
+            }
+
+            var seed = reader.ReadUInt64();
+            var options = new LshOptions(reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble());
+            var index = new LshIndex(options, seed);
+            var count = reader.ReadInt32();
+            if (count < 0)
+            {
+                throw new InvalidDataException($"LSH index: negative record count {count}");
+            }
+
+            var signature = new uint[Length];
+            for (var e = 0; e < count; e++)
+            {
+                var id = reader.ReadString();
+                if (reader.Read(MemoryMarshal.AsBytes(signature.AsSpan())) != Length * sizeof(uint))
+                {
+                    throw new EndOfStreamException();
+                }
+
+                index.Append(id, signature);
+            }
+
+            var checksum = reader.ReadUInt64();
+            if (checksum != index.Checksum())
+            {
+                throw new InvalidDataException($"LSH index: checksum mismatch over {count} records (the blob is corrupt)");
+            }
+
+            return index;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("LSH index: the stream ends before the index does (truncated blob)", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"LSH index: bad header ({e.Message})", e);
+        }
+    }
+
+    /// <summary>One band's keys of the drop's indexable records, sorted, with the record of each key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    (ulong[] Keys, int[] Records) SortedBandKeys(Drop drop, int band)
+    {
+        var n = drop.Ids.Length;
+        var keys = new ulong[n];
+        var records = new int[n];
+        var count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (drop.Indexable[i])
+            {
+                keys[count] = BandKey(drop.Signature(i), band);
+                records[count++] = i;
+            }
+        }
+
+        // Equal keys keep an arbitrary but fixed member order: the clusters do not depend on it.
+        Array.Sort(keys, records, 0, count);
+        return (keys[..count], records[..count]);
+    }
+
+    bool Verifies(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b) =>
+        MinHasher.Agreements(a, b) >= Options.VerifyThreshold * Length;
+
+    ulong BandKey(ReadOnlySpan<uint> signature, int band) =>
+        XxHash3.HashToUInt64(MemoryMarshal.AsBytes(signature.Slice(band * Options.Rows, Options.Rows)), band);
+
+    ReadOnlySpan<uint> EntrySignature(int entry) => signatures.AsSpan(entry * Length, Length);
+
+    void Append(string id, ReadOnlySpan<uint> signature)
+    {
+        var entry = ids.Count;
+        var bands = Options.Bands;
+        if ((entry + 1) * Length > signatures.Length)
+        {
+            Array.Resize(ref signatures, signatures.Length * 2);
+        }
+
+        if ((entry + 1) * bands > next.Length)
+        {
+            Array.Resize(ref next, Math.Max(next.Length * 2, 1024 * bands));
+        }
+
+        ids.Add(id);
+        signature.CopyTo(signatures.AsSpan(entry * Length, Length));
+        for (var b = 0; b < bands; b++)
+        {
+            // The newest entry heads its chain; the chain is walked whole, so its order does not matter.
+            ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(heads[b], BandKey(signature, b), out var exists);
+            next[(entry * bands) + b] = exists ? head : -1;
+            head = entry;
+        }
+    }
+
+    ulong Checksum()
+    {
+        var hash = new XxHash64();
+        foreach (var id in ids)
+        {
+            hash.Append(MemoryMarshal.AsBytes(id.AsSpan()));
+        }
+
+        hash.Append(MemoryMarshal.AsBytes(signatures.AsSpan(0, Count * Length)));
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    /// <summary>All shards' records in (order, id) order, so node numbers do not depend on sharding or input order.</summary>
+    static Drop Gather(IReadOnlyList<SignatureBatch> shards)
+    {
+        var refs = new List<(long Order, string Id, SignatureBatch Shard, int Index)>();
+        foreach (var shard in shards)
+        {
+            ArgumentNullException.ThrowIfNull(shard, nameof(shards));
+            for (var i = 0; i < shard.Count; i++)
+            {
+                refs.Add((shard.OrderAt(i), shard.IdAt(i), shard, i));
+            }
+        }
+
+        refs.Sort(static (x, y) => x.Order != y.Order ? x.Order.CompareTo(y.Order) : string.CompareOrdinal(x.Id, y.Id));
+        var n = refs.Count;
+        var drop = new Drop(new string[n], new uint[n * Length], new bool[n]);
+        for (var i = 0; i < n; i++)
+        {
+            var (_, id, shard, index) = refs[i];
+            drop.Ids[i] = id;
+            var signature = shard.SignatureAt(index);
+            signature.CopyTo(drop.Signatures.AsSpan(i * Length, Length));
+
+            // A text without words has an all-MaxValue signature: identical to every other such text, so never indexed.
+            drop.Indexable[i] = signature.ContainsAnyExcept(uint.MaxValue);
+        }
+
+        var unique = new HashSet<string>(drop.Ids, StringComparer.Ordinal);
+        if (unique.Count != n)
+        {
+            var twice = drop.Ids.GroupBy(x => x, StringComparer.Ordinal).First(g => g.Count() > 1).Key;
+            throw new ArgumentException($"record id '{twice}' appears twice in the drop: ids must be unique across shards", nameof(shards));
+        }
+
+        return drop;
+    }
+
+    sealed record Drop(string[] Ids, uint[] Signatures, bool[] Indexable)
+    {
+        public ReadOnlySpan<uint> Signature(int record) => Signatures.AsSpan(record * Length, Length);
+    }
+
+    /// <summary>Union-find whose root is always the cluster's earliest member (index entries first, then the drop's records).</summary>
+    sealed class ClusterSets(int records, int indexed)
+    {
+        readonly List<int> parent = [.. Enumerable.Range(0, records)];
+        readonly List<int> entries = [];
+        readonly Dictionary<int, int> nodes = [];
+
+        public int NodeOfEntry(int entry)
+        {
+            if (!nodes.TryGetValue(entry, out var node))
+            {
+                node = parent.Count;
+                parent.Add(node);
+                entries.Add(entry);
+                nodes[entry] = node;
+            }
+
+            return node;
+        }
+
+        public int EntryOfNode(int node) => entries[node - records];
+
+        public int Find(int node)
+        {
+            var root = node;
+            while (parent[root] != root)
+            {
+                root = parent[root];
+            }
+
+            while (parent[node] != root)
+            {
+                (parent[node], node) = (root, parent[node]);
+            }
+
+            return root;
+        }
+
+        public void Union(int a, int b)
+        {
+            var (ra, rb) = (Find(a), Find(b));
+            if (ra == rb)
+            {
+                return;
+            }
+
+            if (Rank(ra) < Rank(rb))
+            {
+                parent[rb] = ra;
+            }
+            else
+            {
+                parent[ra] = rb;
+            }
+        }
+
+        long Rank(int node) => node < records ? (long)indexed + node : entries[node - records];
+    }
+}

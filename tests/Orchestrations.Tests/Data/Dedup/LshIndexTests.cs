@@ -1,0 +1,204 @@
+using GenAiServerless.Data.Dedup;
+
+namespace GenAiServerless.Tests.Orchestrations.Data.Dedup;
+
+public class LshIndexTests
+{
+    [Fact]
+    public void Deduplicate_FewWordsChangedIn200WordText_DropsCopyAsDuplicateOfOriginal()
+    {
+        var (original, copy) = DedupTexts.Pair(new Random(10), 200, 2);
+        Assert.True(DedupTexts.ExactJaccard(original, copy) >= 0.9);
+
+        var outcome = new LshIndex().Deduplicate([DedupTexts.Batch(("a", 0, original), ("b", 1, copy))]);
+
+        Assert.Equal(["a"], outcome.Kept);
+        var dropped = Assert.Single(outcome.Dropped);
+        Assert.Equal(("b", "a"), (dropped.Id, dropped.DuplicateOf));
+        Assert.InRange(dropped.EstimatedJaccard, 0.8, 1.0);
+    }
+
+    [Fact]
+    public void Deduplicate_UnrelatedTexts_KeepsAll()
+    {
+        var random = new Random(11);
+        var records = Enumerable.Range(0, 300).Select(i => ($"r{i}", (long)i, DedupTexts.Words(random, random.Next(5, 300)))).ToArray();
+
+        var outcome = new LshIndex().Deduplicate([DedupTexts.Batch(records)]);
+
+        Assert.Empty(outcome.Dropped);
+        Assert.Equal(300, outcome.Kept.Count);
+        Assert.Equal(0, outcome.VerifiedPairs);
+    }
+
+    [Fact]
+    public void Deduplicate_PairsNearJaccard09_AllPaired()
+    {
+        var random = new Random(12);
+        for (var p = 0; p < 25; p++)
+        {
+            var (a, b) = DedupTexts.Pair(random, 404, 4); // 20 of 400 shingles change on each side: J = 380/420 ≈ 0.905
+            Assert.InRange(DedupTexts.ExactJaccard(a, b), 0.88, 0.92);
+
+            var outcome = new LshIndex().Deduplicate([DedupTexts.Batch(("a", 0, a), ("b", 1, b))]);
+
+            Assert.Single(outcome.Dropped);
+        }
+    }
+
+    [Fact]
+    public void Deduplicate_PairsNearJaccard05_NonePaired()
+    {
+        var random = new Random(13);
+        for (var p = 0; p < 25; p++)
+        {
+            var (a, b) = DedupTexts.Pair(random, 404, 26); // 130 of 400 shingles change: J = 270/530 ≈ 0.51
+            Assert.InRange(DedupTexts.ExactJaccard(a, b), 0.45, 0.55);
+
+            var outcome = new LshIndex().Deduplicate([DedupTexts.Batch(("a", 0, a), ("b", 1, b))]);
+
+            Assert.Empty(outcome.Dropped);
+        }
+    }
+
+    [Fact]
+    public void Deduplicate_CopiesInDifferentShards_DroppedAcrossShards()
+    {
+        var random = new Random(14);
+        var (a, a2) = DedupTexts.Pair(random, 200, 1);
+        var (b, b2) = DedupTexts.Pair(random, 200, 1);
+        var shard1 = DedupTexts.Batch(("a", 0, a), ("b2", 11, b2));
+        var shard2 = DedupTexts.Batch(("b", 10, b), ("a2", 1, a2));
+
+        var outcome = new LshIndex().Deduplicate([shard1, shard2]);
+
+        Assert.Equal(["a", "b"], outcome.Kept);
+        Assert.Equal([("a2", "a"), ("b2", "b")], outcome.Dropped.Select(d => (d.Id, d.DuplicateOf)));
+    }
+
+    [Fact]
+    public void Deduplicate_ChainOfCopies_KeepsEarliestOfCluster()
+    {
+        var random = new Random(15);
+        var words = DedupTexts.WordList(random, 300);
+        var texts = Enumerable.Range(0, 5).Select(k =>
+        {
+            var copy = (string[])words.Clone();
+            copy[(k * 50) + 10] = "edit" + k;
+            return string.Join(' ', copy);
+        }).ToArray();
+
+        var outcome = new LshIndex().Deduplicate([DedupTexts.Batch(("c3", 3, texts[3]), ("c1", 1, texts[1]), ("c4", 4, texts[4]), ("c2", 2, texts[2]))]);
+
+        Assert.Equal(["c1"], outcome.Kept);
+        Assert.All(outcome.Dropped, d => Assert.Equal("c1", d.DuplicateOf));
+    }
+
+    [Fact]
+    public void Deduplicate_SameRecordsShuffledResharded_SameOutcome()
+    {
+        var random = new Random(16);
+        var records = new List<(string Id, long Order, string Text)>();
+        for (var family = 0; family < 60; family++)
+        {
+            var words = DedupTexts.WordList(random, random.Next(60, 250));
+            var copies = random.Next(1, 5);
+            for (var c = 0; c < copies; c++)
+            {
+                var copy = (string[])words.Clone();
+                for (var e = 0; e < c; e++)
+                {
+                    copy[random.Next(copy.Length)] = "x" + random.Next(1000);
+                }
+
+                records.Add(($"f{family}c{c}", random.Next(1000), string.Join(' ', copy)));
+            }
+        }
+
+        var once = new LshIndex().Deduplicate([DedupTexts.Batch([.. records])]);
+        var shuffled = records.OrderBy(_ => random.Next()).ToArray();
+        var shards = shuffled.Chunk(37).Select(DedupTexts.Batch).ToArray();
+        var again = new LshIndex().Deduplicate(shards, maxDegreeOfParallelism: 4);
+
+        Assert.NotEmpty(once.Dropped);
+        Assert.Equal(once.Kept, again.Kept);
+        Assert.Equal(once.Dropped, again.Dropped);
+    }
+
+    [Fact]
+    public void Deduplicate_DuplicateIdAcrossShards_ThrowsNamingId()
+    {
+        var shard1 = DedupTexts.Batch(("same", 0, "one two three four five six"));
+        var shard2 = DedupTexts.Batch(("same", 1, "seven eight nine ten eleven"));
+
+        var error = Assert.Throws<ArgumentException>(() => new LshIndex().Deduplicate([shard1, shard2]));
+
+        Assert.Contains("'same'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deduplicate_TextsWithoutWords_KeptAndNotIndexed()
+    {
+        var index = new LshIndex();
+
+        var outcome = index.Deduplicate([DedupTexts.Batch(("e1", 0, "..."), ("e2", 1, "!!"))]);
+
+        Assert.Equal(["e1", "e2"], outcome.Kept);
+        Assert.Equal(0, index.Count);
+    }
+
+    [Fact]
+    public void SaveLoad_RoundTrip_LaterDropFlaggedWithIndexedId()
+    {
+        var random = new Random(17);
+        var (original, copy) = DedupTexts.Pair(random, 200, 2);
+        var index = new LshIndex();
+        index.Deduplicate([DedupTexts.Batch(("first-drop-7", 7, original), ("other", 8, DedupTexts.Words(random, 150)))]);
+        using var blob = new MemoryStream();
+
+        index.Save(blob);
+        blob.Position = 0;
+        var loaded = LshIndex.Load(blob);
+        var outcome = loaded.Deduplicate([DedupTexts.Batch(("second-drop-0", 0, copy), ("new", 1, DedupTexts.Words(random, 150)))]);
+
+        Assert.Equal(2, index.Count);
+        Assert.Equal(3, loaded.Count);
+        Assert.Equal(index.Options, loaded.Options);
+        Assert.Equal(["new"], outcome.Kept);
+        var dropped = Assert.Single(outcome.Dropped);
+        Assert.Equal(("second-drop-0", "first-drop-7"), (dropped.Id, dropped.DuplicateOf));
+    }
+
+    [Fact]
+    public void Deduplicate_WithoutCommit_IndexUnchanged()
+    {
+        var index = new LshIndex();
+
+        index.Deduplicate([DedupTexts.Batch(("a", 0, DedupTexts.Words(new Random(18), 100)))], commit: false);
+
+        Assert.Equal(0, index.Count);
+    }
+
+    [Fact]
+    public void Load_TruncatedOrForeignStream_ThrowsInvalidData()
+    {
+        var index = new LshIndex();
+        index.Deduplicate([DedupTexts.Batch(("a", 0, DedupTexts.Words(new Random(19), 100)))]);
+        using var blob = new MemoryStream();
+        index.Save(blob);
+        var bytes = blob.ToArray();
+
+        Assert.Throws<InvalidDataException>(() => LshIndex.Load(new MemoryStream(bytes[..^40])));
+        bytes[^20] ^= 0xFF;
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => LshIndex.Load(new MemoryStream(bytes))).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => LshIndex.Load(new MemoryStream([1, 2, 3, 4, 5, 6])));
+    }
+
+    [Fact]
+    public void LshOptions_TooManyRows_ThrowsNamingFields()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new LshIndex(new LshOptions(Bands: 20, Rows: 8)));
+
+        Assert.Contains("Bands", error.Message, StringComparison.Ordinal);
+    }
+}
