@@ -35,6 +35,10 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         [DefaultValue(4000)]
         public int Records { get; init; } = 4000;
 
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the generated dataset (default: a new one each run, so a rerun brings new data rather than duplicates of the last drop).")]
+        public int? Seed { get; init; }
+
         [CommandOption("--dataset <FILE>")]
         [Description("Drop this JSONL file instead of the generated sample.")]
         public string? Dataset { get; init; }
@@ -83,7 +87,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         }, cancellationToken);
         say($"stack up in {startWatch.Elapsed.TotalSeconds:F1} s: engine on Azurite, API and endpoints at {stack.ApiBase}");
 
-        string content = settings.Dataset is { } path ? await File.ReadAllTextAsync(path, cancellationToken) : SampleCorpus.Generate(settings.Records);
+        string content = settings.Dataset is { } path ? await File.ReadAllTextAsync(path, cancellationToken) : SampleCorpus.Generate(settings.Records, settings.Seed ?? Environment.TickCount);
         string blobName = $"{settings.Model}/demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}.jsonl";
         BlobClient blob = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
         BlobContentInfo uploaded = (await blob.UploadAsync(BinaryData.FromString(content), cancellationToken)).Value;

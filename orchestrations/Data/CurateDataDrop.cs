@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Data.Dedup;
 using GenAiServerless.Pipeline;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
         BlobContainerClient quarantine = storage.Container(PipelineStorage.Quarantine);
         var curator = new RecordCurator(input.Policy.ValidationFraction, input.Policy.TestFraction, input.Policy.MaxRecordChars);
         var writer = new ShardWriter(curatedContainer, prefix, input.Policy.ShardRecords);
+        var kept = new List<CuratedRecord>();
         var rejectedLines = new StringBuilder();
         var droppedLines = new StringBuilder();
         var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -69,7 +71,7 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
                     using var reader = new StreamReader(text, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
                     try
                     {
-                        bad = curator.CurateFile(file, reader, writer.Add, fileRejects.Add, (dup, of) =>
+                        bad = curator.CurateFile(file, reader, kept.Add, fileRejects.Add, (dup, of) =>
                             droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)));
                     }
                     catch (InvalidDataException e)
@@ -104,6 +106,22 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
             }
         }
 
+        // Near duplicates, across the whole drop and against everything curated for the model before.
+        NearDuplicateOutcome near = await NearDuplicateStep.RunAsync(curatedContainer, input.Model, input.RunId, kept);
+        var nearDropped = near.Dropped.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        foreach (CuratedRecord record in kept)
+        {
+            if (nearDropped.TryGetValue(NearDuplicateStep.Key(record, input.RunId), out NearDuplicate? dup))
+            {
+                droppedLines.AppendLine(JsonSerializer.Serialize(
+                    new { id = record.Id, source = record.Source, rule = "near_duplicate", duplicateOf = dup.DuplicateOf, estimatedJaccard = Math.Round(dup.EstimatedJaccard, 3) }, Jsonl));
+            }
+            else
+            {
+                writer.Add(record);
+            }
+        }
+
         IReadOnlyList<ShardInfo> shards = await writer.CompleteAsync();
         if (rejectedLines.Length > 0)
         {
@@ -128,6 +146,7 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
                 curated = writer.Count,
                 quarantined = quarantinedRecords,
                 exactDuplicates = curator.ExactDuplicates,
+                nearDuplicates = near.Dropped.Count,
                 train = writer.CountOf(DataSplit.Train),
                 validation = writer.CountOf(DataSplit.Validation),
                 test = writer.CountOf(DataSplit.Test),
@@ -153,7 +172,8 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
             writer.CountOf(DataSplit.Validation),
             writer.CountOf(DataSplit.Test),
             quarantinedFiles,
-            reasons);
+            reasons,
+            near.Dropped.Count);
     }
 
     static partial class Log

@@ -18,7 +18,8 @@ public sealed record DataPrepResult(
     int ValidationRecords,
     int TestRecords,
     IReadOnlyList<string> QuarantinedFiles,
-    IReadOnlyDictionary<string, long> RejectReasons);
+    IReadOnlyDictionary<string, long> RejectReasons,
+    long NearDuplicates = 0);
 
 /// <summary>A record that passed validation, normalised, with its deterministic split.</summary>
 public sealed record CuratedRecord(string Id, string Text, string? Prompt, string? Response, string Source, DataSplit Split);

@@ -259,10 +259,8 @@ public sealed class LshIndex
             for (var e = 0; e < count; e++)
             {
                 var id = reader.ReadString();
-                if (reader.Read(MemoryMarshal.AsBytes(signature.AsSpan())) != Length * sizeof(uint))
-                {
-                    throw new EndOfStreamException();
-                }
+                // A network stream may return fewer bytes than asked for: read until the signature is whole.
+                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(signature.AsSpan()));
 
                 index.Append(id, signature);
             }

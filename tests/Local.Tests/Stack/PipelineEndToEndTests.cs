@@ -47,6 +47,12 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         Assert.Equal(1, result.Data.RejectReasons["missing_text"]);
         Assert.Equal(1, result.Data.RejectReasons["too_long"]);
         Assert.True(result.Data.ExactDuplicates >= 2);
+        Assert.True(result.Data.NearDuplicates >= 1);
+        BlobContainerClient curated = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Curated);
+        string dropped = (await curated.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/dropped.jsonl").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("\"rule\":\"near_duplicate\"", dropped, StringComparison.Ordinal);
+        Assert.Contains("\"id\":\"near-2\"", dropped, StringComparison.Ordinal);
+        Assert.Contains("\"rule\":\"exact_duplicate\"", dropped, StringComparison.Ordinal);
         Assert.Equal(result.Data.RecordsCurated, result.Data.TrainRecords + result.Data.ValidationRecords + result.Data.TestRecords);
         BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);
         string rejected = (await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/records.jsonl").DownloadContentAsync()).Value.Content.ToString();
@@ -83,6 +89,27 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         // The HTTP status route shows the run.
         using HttpResponseMessage status = await http.GetAsync($"api/pipelines/{started.InstanceId}");
         Assert.True(status.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task DataDrop_SameRecordsAgainInAnotherFile_DroppedAsDuplicatesOfEarlierDrop()
+    {
+        // Forty records that share no five words in a row with each other, so none is a near duplicate of another.
+        var random = new Random(5);
+        string content = string.Join('\n', Enumerable.Range(0, 40).Select(i =>
+            $$"""{"id":"x{{i}}","text":"{{string.Join(' ', Enumerable.Range(0, 16).Select(_ => $"w{random.Next(100_000)}"))}}"}""")) + "\n";
+        (string firstName, BlobContentInfo firstInfo, long length) = await DropAsync("twice-a.jsonl", content);
+        (string secondName, BlobContentInfo secondInfo, _) = await DropAsync("twice-b.jsonl", content);
+        TriggerOutcome first = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, firstName, firstInfo.ETag.ToString(), length, CancellationToken.None);
+        PipelineResult firstResult = StackFixture.ResultOf(await fixture.WaitForEndAsync(first.InstanceId!, TimeSpan.FromMinutes(3)));
+        Assert.Equal(40, firstResult.Data!.RecordsCurated);
+
+        TriggerOutcome second = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, secondName, secondInfo.ETag.ToString(), length, CancellationToken.None);
+        PipelineResult secondResult = StackFixture.ResultOf(await fixture.WaitForEndAsync(second.InstanceId!, TimeSpan.FromMinutes(3)));
+
+        Assert.False(secondResult.Succeeded);
+        Assert.Equal(40, secondResult.Data!.NearDuplicates);
+        Assert.Contains("no trainable records", secondResult.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
