@@ -28,7 +28,7 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
         string prefix = $"{input.Model}/{input.RunId}/";
         BlobContainerClient curatedContainer = storage.Container(PipelineStorage.Curated);
         BlobContainerClient quarantine = storage.Container(PipelineStorage.Quarantine);
-        var curator = new RecordCurator(input.Policy.ValidationFraction, input.Policy.TestFraction, input.Policy.MaxRecordChars);
+        var curator = new RecordCurator(input.Policy.ValidationFraction, input.Policy.TestFraction, input.Policy.MaxRecordChars, DataQualityPresets.Create(input.Policy.QualityPreset));
         var writer = new ShardWriter(curatedContainer, prefix, input.Policy.ShardRecords);
         var kept = new List<CuratedRecord>();
         var rejectedLines = new StringBuilder();
@@ -72,7 +72,8 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
                     try
                     {
                         bad = curator.CurateFile(file, reader, kept.Add, fileRejects.Add, (dup, of) =>
-                            droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)));
+                            droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)),
+                            (record, decision) => droppedLines.AppendLine(JsonSerializer.Serialize(new { id = record.Id, source = record.Source, rule = decision.Rule, detail = decision.Detail }, Jsonl)));
                     }
                     catch (InvalidDataException e)
                     {
@@ -147,11 +148,23 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
                 quarantined = quarantinedRecords,
                 exactDuplicates = curator.ExactDuplicates,
                 nearDuplicates = near.Dropped.Count,
+                filtered = curator.FilteredByRule.Values.Sum(),
                 train = writer.CountOf(DataSplit.Train),
                 validation = writer.CountOf(DataSplit.Validation),
                 test = writer.CountOf(DataSplit.Test),
             },
             rejectReasons = reasons,
+            filteredByRule = curator.FilteredByRule,
+            piiRedacted = new
+            {
+                email = curator.Pii.Email,
+                phone = curator.Pii.Phone,
+                card = curator.Pii.Card,
+                iban = curator.Pii.Iban,
+                ip = curator.Pii.Ip,
+                nationalId = curator.Pii.NationalId,
+                secret = curator.Pii.Secret,
+            },
             quarantinedFiles,
             outputs = shards,
         };
@@ -173,7 +186,8 @@ public sealed partial class CurateDataDrop(PipelineStorage storage, ILogger<Cura
             writer.CountOf(DataSplit.Test),
             quarantinedFiles,
             reasons,
-            near.Dropped.Count);
+            near.Dropped.Count,
+            curator.FilteredByRule.Values.Sum());
     }
 
     static partial class Log

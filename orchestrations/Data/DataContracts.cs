@@ -19,7 +19,8 @@ public sealed record DataPrepResult(
     int TestRecords,
     IReadOnlyList<string> QuarantinedFiles,
     IReadOnlyDictionary<string, long> RejectReasons,
-    long NearDuplicates = 0);
+    long NearDuplicates = 0,
+    long RecordsFiltered = 0);
 
 /// <summary>A record that passed validation, normalised, with its deterministic split.</summary>
 public sealed record CuratedRecord(string Id, string Text, string? Prompt, string? Response, string Source, DataSplit Split);

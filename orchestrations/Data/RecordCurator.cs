@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using GenAiServerless.Data.Quality;
 
 namespace GenAiServerless.Data;
 
@@ -8,7 +9,7 @@ namespace GenAiServerless.Data;
 /// <remarks>A record is an object with a non-empty <c>text</c>, or non-empty <c>prompt</c> and <c>response</c>.
 /// The optional <c>id</c> (string or number) keeps the split stable across reruns; without one the id is a hash
 /// of the normalised text, which is just as stable.</remarks>
-public sealed class RecordCurator(double validationFraction, double testFraction, int maxRecordChars)
+public sealed class RecordCurator(double validationFraction, double testFraction, int maxRecordChars, QualityPipeline? quality = null)
 {
     /// <summary>Every record kept so far (across files): its text hash and id.</summary>
     readonly Dictionary<UInt128, string> seen = [];
@@ -17,6 +18,12 @@ public sealed class RecordCurator(double validationFraction, double testFraction
     public long RecordsRead { get; private set; }
 
     public long ExactDuplicates { get; private set; }
+
+    /// <summary>PII found and redacted in kept records, by type.</summary>
+    public PiiCounts Pii { get; private set; }
+
+    /// <summary>Records dropped by a quality rule, by rule.</summary>
+    public Dictionary<string, long> FilteredByRule { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Curates one file's lines. Good records go to <paramref name="curated"/>, bad ones to
     /// <paramref name="rejected"/>, exact duplicates (of any record seen so far, across files) to
@@ -29,7 +36,8 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         TextReader reader,
         Action<CuratedRecord> curated,
         Action<RejectedRecord> rejected,
-        Action<CuratedRecord, string> duplicates)
+        Action<CuratedRecord, string> duplicates,
+        Action<CuratedRecord, FilterDecision>? filtered = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(curated);
@@ -39,6 +47,8 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         var kept = new List<CuratedRecord>();
         var bad = new List<RejectedRecord>();
         var dups = new List<(CuratedRecord Record, string Of)>();
+        var dropped = new List<(CuratedRecord Record, FilterDecision Decision)>();
+        PiiCounts pii = default;
         long line = 0;
         long nonBlank = 0;
         long invalidJson = 0;
@@ -64,6 +74,25 @@ public sealed class RecordCurator(double validationFraction, double testFraction
                     continue;
                 }
 
+                if (quality is not null)
+                {
+                    // Quality after normalising and before deduplication, so the hash sees the text as it will be kept.
+                    QualityOutcome outcome = quality.Apply(record.Text);
+                    if (!outcome.Kept)
+                    {
+                        dropped.Add((record, outcome.Decision));
+                        continue;
+                    }
+
+                    pii += outcome.Pii;
+                    record = record with
+                    {
+                        Text = outcome.Text!,
+                        Prompt = record.Prompt is null ? null : PiiRedactor.All.Redact(record.Prompt).Text,
+                        Response = record.Response is null ? null : PiiRedactor.All.Redact(record.Response).Text,
+                    };
+                }
+
                 UInt128 key = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
                 if (seen.TryGetValue(key, out string? first) || fileKeys.TryGetValue(key, out first))
                 {
@@ -87,13 +116,29 @@ public sealed class RecordCurator(double validationFraction, double testFraction
 
         // Every line failed to parse: the file is not JSONL at all (a CSV, a binary, a pretty-printed document);
         // quarantine it whole rather than as thousands of identical record errors.
-        if (kept.Count == 0 && dups.Count == 0 && invalidJson == nonBlank)
+        if (kept.Count == 0 && dups.Count == 0 && dropped.Count == 0 && invalidJson == nonBlank)
         {
             return new RejectedFile(file, $"not JSONL: no line is a JSON record ({firstError})");
         }
 
         RecordsRead += nonBlank;
         ExactDuplicates += dups.Count;
+        Pii += pii;
+        foreach ((CuratedRecord record, FilterDecision decision) in dropped)
+        {
+            string rule = decision.Rule ?? "quality";
+            FilteredByRule[rule] = FilteredByRule.GetValueOrDefault(rule) + 1;
+            if (filtered is not null)
+            {
+                filtered(record, decision);
+            }
+            else
+            {
+                // No one to hand a filtered record to: it goes to the quarantine rather than vanishing.
+                rejected(new RejectedRecord(file, long.Parse(record.Source[(record.Source.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture), rule, decision.Detail ?? rule, record.Text));
+            }
+        }
+
         foreach ((UInt128 key, string id) in fileKeys)
         {
             seen[key] = id;
@@ -173,20 +218,30 @@ public sealed class RecordCurator(double validationFraction, double testFraction
     }
 }
 
-/// <summary>Text normalisation applied to every record: Unicode NFKC, control characters dropped, whitespace collapsed.</summary>
+/// <summary>Text normalisation applied to every record: Unicode NFKC, control characters dropped, whitespace collapsed
+/// within each line; line breaks are kept (the line and paragraph rules of the quality filters need them), with runs
+/// of blank lines squeezed to one and the text trimmed.</summary>
 public static class TextNormalizer
 {
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string nfkc = text.Normalize(NormalizationForm.FormKC);
+        string nfkc = text.Normalize(NormalizationForm.FormKC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         var sb = new StringBuilder(nfkc.Length);
+        int newlines = 0;
         bool pendingSpace = false;
         foreach (char c in nfkc)
         {
+            if (c == '\n')
+            {
+                newlines++;
+                pendingSpace = false;
+                continue;
+            }
+
             if (char.IsWhiteSpace(c))
             {
-                pendingSpace = sb.Length > 0;
+                pendingSpace = true;
                 continue;
             }
 
@@ -195,12 +250,20 @@ public static class TextNormalizer
                 continue;
             }
 
-            if (pendingSpace)
+            if (sb.Length > 0)
             {
-                sb.Append(' ');
-                pendingSpace = false;
+                if (newlines > 0)
+                {
+                    sb.Append(newlines > 1 ? "\n\n" : "\n");
+                }
+                else if (pendingSpace)
+                {
+                    sb.Append(' ');
+                }
             }
 
+            newlines = 0;
+            pendingSpace = false;
             sb.Append(c);
         }
 

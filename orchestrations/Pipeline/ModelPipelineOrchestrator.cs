@@ -82,7 +82,7 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
                 }
 
                 run.Succeed("data", $"{data.RecordsCurated} curated ({data.TrainRecords}/{data.ValidationRecords}/{data.TestRecords} train/val/test), "
-                    + $"{data.RecordsQuarantined} quarantined, {data.ExactDuplicates} exact + {data.NearDuplicates} near duplicates, {data.QuarantinedFiles.Count} bad files");
+                    + $"{data.RecordsQuarantined} quarantined, {data.RecordsFiltered} filtered, {data.ExactDuplicates} exact + {data.NearDuplicates} near duplicates, {data.QuarantinedFiles.Count} bad files");
                 datasets = [data.DatasetPrefix];
             }
             else

@@ -27,7 +27,30 @@ public sealed record PipelineRequest(
 public sealed record DropBlob(string BlobName, string ETag, long Length);
 
 /// <summary>How the Data stage curates records.</summary>
-public sealed record DataPolicy(double ValidationFraction, double TestFraction, int MaxRecordChars, int ShardRecords);
+public sealed record DataPolicy(double ValidationFraction, double TestFraction, int MaxRecordChars, int ShardRecords, string QualityPreset = DataQualityPresets.ShortRecords);
+
+/// <summary>The named quality policies a model can choose (thresholds in <see cref="Data.Quality.QualityPolicy"/>).</summary>
+public static class DataQualityPresets
+{
+    /// <summary>Chat turns, one-line answers: Gopher minimums relaxed, C4 off; PII, repetition and toxicity on.</summary>
+    public const string ShortRecords = "ShortRecords";
+
+    /// <summary>Web pages, articles: Gopher and C4 as published.</summary>
+    public const string Documents = "Documents";
+
+    /// <summary>No PII redaction and no quality filters.</summary>
+    public const string Off = "Off";
+
+    public static readonly string[] All = [ShortRecords, Documents, Off];
+
+    public static Data.Quality.QualityPipeline? Create(string preset) => preset switch
+    {
+        ShortRecords => new Data.Quality.QualityPipeline(Data.Quality.QualityPolicy.ShortRecords),
+        Documents => new Data.Quality.QualityPipeline(Data.Quality.QualityPolicy.Documents),
+        Off => null,
+        _ => throw new ArgumentException($"unknown quality preset '{preset}': use one of {string.Join(", ", All)}", nameof(preset)),
+    };
+}
 
 /// <summary>How the Training stage chooses compute and runs the job.</summary>
 public sealed record TrainingPolicy(

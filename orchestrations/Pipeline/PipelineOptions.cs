@@ -33,6 +33,10 @@ public sealed class DataOptions
 
     [Range(100, 1_000_000)]
     public int ShardRecords { get; set; } = 5_000;
+
+    /// <summary>PII redaction and quality filters: ShortRecords (default), Documents or Off.</summary>
+    [Required]
+    public string QualityPreset { get; set; } = DataQualityPresets.ShortRecords;
 }
 
 /// <summary>How training runs. Bound from <c>Training</c>.</summary>

@@ -16,7 +16,7 @@ public sealed class PipelineRequestFactory(
     public DataPolicy Data()
     {
         DataOptions d = data.Value;
-        return new DataPolicy(d.ValidationFraction, d.TestFraction, d.MaxRecordChars, d.ShardRecords);
+        return new DataPolicy(d.ValidationFraction, d.TestFraction, d.MaxRecordChars, d.ShardRecords, d.QualityPreset);
     }
 
     public TrainingPolicy Training()

@@ -32,7 +32,9 @@ public static class PipelineServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => !o.InvalidNames().Any(), "Pipeline:Models: model names must be lower-case letters, digits and dashes (at most 31 characters)")
             .ValidateOnStart();
-        services.AddOptions<DataOptions>().BindConfiguration("Data").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DataOptions>().BindConfiguration("Data").ValidateDataAnnotations()
+            .Validate(o => DataQualityPresets.All.Contains(o.QualityPreset), $"Data:QualityPreset: use one of {string.Join(", ", DataQualityPresets.All)}")
+            .ValidateOnStart();
         services.AddOptions<TrainingOptions>().BindConfiguration("Training").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EvaluationOptions>().BindConfiguration("Evaluation").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RolloutOptions>().BindConfiguration("Rollout").ValidateDataAnnotations()

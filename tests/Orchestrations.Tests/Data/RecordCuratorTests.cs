@@ -31,8 +31,9 @@ public class RecordCuratorTests
     [Fact]
     public void CurateFile_TextRecord_CuratesNormalisedText()
     {
-        // Full-width letters and the "ﬁ" ligature fold under NFKC; tabs, newlines and runs of spaces collapse to one
-        // space; the BEL control character disappears; leading and trailing whitespace go.
+        // Full-width letters and the "ﬁ" ligature fold under NFKC; tabs and runs of spaces collapse to one space; line
+        // breaks are kept, a run of blank lines squeezed to one; the BEL control character disappears; leading and
+        // trailing whitespace go.
         const string line = """{"id":"r1","text":"  Ｈｅｌｌｏ\t\u0007 ﬁne\n\n   world  "}""";
 
         Curation result = Curate(NewCurator(), line + "\n");
@@ -41,7 +42,7 @@ public class RecordCuratorTests
         Assert.Empty(result.Rejected);
         CuratedRecord record = Assert.Single(result.Curated);
         Assert.Equal("r1", record.Id);
-        Assert.Equal("Hello fine world", record.Text);
+        Assert.Equal("Hello fine\n\nworld", record.Text);
         Assert.Null(record.Prompt);
         Assert.Null(record.Response);
         Assert.Equal($"{File}:1", record.Source);
@@ -286,5 +287,49 @@ public class RecordCuratorTests
         Curation result = Curate(curator, """{"id":"abc","text":"words"}""");
 
         Assert.Equal(curator.SplitOf("abc"), result.Curated[0].Split);
+    }
+
+    [Fact]
+    public void CurateFile_WithQuality_RedactsPiiInKeptText()
+    {
+        var curator = new RecordCurator(0.1, 0.1, 1000, new GenAiServerless.Data.Quality.QualityPipeline(GenAiServerless.Data.Quality.QualityPolicy.ShortRecords));
+
+        Curation result = Curate(curator, """{"id":"p1","text":"write to jane.doe@example.com or call +44 20 7946 0958 about the order"}""");
+
+        string text = Assert.Single(result.Curated).Text;
+        Assert.DoesNotContain("jane.doe@example.com", text, StringComparison.Ordinal);
+        Assert.Contains("<EMAIL>", text, StringComparison.Ordinal);
+        Assert.Contains("<PHONE>", text, StringComparison.Ordinal);
+        Assert.Equal((1, 1), (curator.Pii.Email, curator.Pii.Phone));
+    }
+
+    [Fact]
+    public void CurateFile_QualityRuleDrops_HandsRecordToFilteredWithRule()
+    {
+        var curator = new RecordCurator(0.1, 0.1, 1000, new GenAiServerless.Data.Quality.QualityPipeline(GenAiServerless.Data.Quality.QualityPolicy.ShortRecords));
+        var filtered = new List<(CuratedRecord Record, GenAiServerless.Data.Quality.FilterDecision Decision)>();
+
+        RejectedFile? bad = curator.CurateFile(File, new StringReader("""
+            {"id":"ok","text":"a perfectly ordinary sentence about the model and the data"}
+            {"id":"rude","text":"you idiot, stupid stupid idiot"}
+            """), _ => { }, _ => { }, (_, _) => { }, (r, d) => filtered.Add((r, d)));
+
+        Assert.Null(bad);
+        (CuratedRecord record, GenAiServerless.Data.Quality.FilterDecision decision) = Assert.Single(filtered);
+        Assert.Equal("rude", record.Id);
+        Assert.Equal("toxicity:score", decision.Rule);
+        Assert.Equal(1, curator.FilteredByRule["toxicity:score"]);
+    }
+
+    [Fact]
+    public void CurateFile_QualityRuleDropsWithoutFilteredCallback_QuarantinesInsteadOfLosing()
+    {
+        var curator = new RecordCurator(0.1, 0.1, 1000, new GenAiServerless.Data.Quality.QualityPipeline(GenAiServerless.Data.Quality.QualityPolicy.ShortRecords));
+
+        Curation result = Curate(curator, """{"id":"rude","text":"you idiot, stupid stupid idiot"}""");
+
+        RejectedRecord rejected = Assert.Single(result.Rejected);
+        Assert.Equal("toxicity:score", rejected.Reason);
+        Assert.Equal(1, rejected.Line);
     }
 }
