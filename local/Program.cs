@@ -6,6 +6,7 @@ app.Configure(c =>
 {
     c.SetApplicationName("genai");
     c.AddCommand<DemoCommand>("demo").WithDescription("Run the whole pipeline on this machine: drop a sample dataset, follow every stage, call the live endpoint.");
+    c.AddCommand<CurateCommand>("curate").WithDescription("Run the Data stage alone on local files: curated shards, manifest, data card, quarantine under --out.");
     c.AddCommand<UpCommand>("up").WithDescription("Run the local stack (Azurite, durable engine, triggers, API, endpoints) until Ctrl+C.");
     c.AddCommand<DropCommand>("drop").WithDescription("Drop a data file for a model into the running stack.");
     c.AddCommand<StatusCommand>("status").WithDescription("Show a pipeline run, or the recent runs.");

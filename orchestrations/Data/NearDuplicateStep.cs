@@ -1,11 +1,9 @@
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using GenAiServerless.Data.Dedup;
+using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 
-/// <summary>Runs near-duplicate removal for one drop against the model's persistent LSH index in blob storage.</summary>
+/// <summary>Runs near-duplicate removal for one drop against the model's persistent LSH index in the curated area.</summary>
 /// <remarks>
 /// Idempotent under activity retries: each run saves the index it produced under its own prefix
 /// (<c>{model}/{run}/lsh-index.bin</c>, with the run it started from in <c>lsh-index.base.txt</c>) and only then moves
@@ -22,20 +20,22 @@ public static class NearDuplicateStep
         return $"{record.Source}@{runId}";
     }
 
-    public static async Task<NearDuplicateOutcome> RunAsync(BlobContainerClient curated, string model, string runId, IReadOnlyList<CuratedRecord> records)
+    public static async Task<NearDuplicateOutcome> RunAsync(IDataStore store, string model, string runId, IReadOnlyList<CuratedRecord> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(curated);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(records);
-        BlobClient pointer = curated.GetBlobClient($"{model}/_index/latest.txt");
-        string? latest = await ReadTextAsync(pointer);
-        string? baseRun = latest == runId ? await ReadTextAsync(curated.GetBlobClient($"{model}/{runId}/lsh-index.base.txt")) : latest;
+        string pointer = $"{model}/_index/latest.txt";
+        string? latest = (await store.ReadAsync(PipelineStorage.Curated, pointer, cancellationToken))?.ToString();
+        string? baseRun = latest == runId ? (await store.ReadAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", cancellationToken))?.ToString() : latest;
         baseRun = string.IsNullOrWhiteSpace(baseRun) ? null : baseRun.Trim();
 
         LshIndex index = new();
         if (baseRun is not null)
         {
-            using BlobDownloadStreamingResult stream = (await curated.GetBlobClient($"{model}/{baseRun}/lsh-index.bin").DownloadStreamingAsync()).Value;
-            index = LshIndex.Load(stream.Content);
+            BinaryData saved = await store.ReadAsync(PipelineStorage.Curated, $"{model}/{baseRun}/lsh-index.bin", cancellationToken)
+                ?? throw new InvalidOperationException($"the near-duplicate index of run {baseRun} ({model}/{baseRun}/lsh-index.bin) is missing");
+            using Stream stream = saved.ToStream();
+            index = LshIndex.Load(stream);
         }
 
         var batch = new SignatureBatch(Math.Max(16, records.Count));
@@ -48,24 +48,11 @@ public static class NearDuplicateStep
         using (var buffer = new MemoryStream())
         {
             index.Save(buffer);
-            buffer.Position = 0;
-            await curated.GetBlobClient($"{model}/{runId}/lsh-index.bin").UploadAsync(buffer, overwrite: true);
+            await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.bin", new BinaryData(buffer.ToArray()), cancellationToken);
         }
 
-        await curated.GetBlobClient($"{model}/{runId}/lsh-index.base.txt").UploadAsync(BinaryData.FromString(baseRun ?? string.Empty), overwrite: true);
-        await pointer.UploadAsync(BinaryData.FromString(runId), overwrite: true);
+        await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", BinaryData.FromString(baseRun ?? string.Empty), cancellationToken);
+        await store.WriteAsync(PipelineStorage.Curated, pointer, BinaryData.FromString(runId), cancellationToken);
         return outcome;
-    }
-
-    static async Task<string?> ReadTextAsync(BlobClient blob)
-    {
-        try
-        {
-            return (await blob.DownloadContentAsync()).Value.Content.ToString();
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
     }
 }

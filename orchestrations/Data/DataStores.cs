@@ -1,0 +1,121 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using GenAiServerless.Pipeline;
+
+namespace GenAiServerless.Data;
+
+/// <summary>Where the Data stage reads a drop and writes its outputs: blob storage in the pipeline, a local folder for
+/// <c>genai curate</c>. Areas are <see cref="PipelineStorage.Curated"/> and <see cref="PipelineStorage.Quarantine"/>.</summary>
+public interface IDataStore
+{
+    /// <summary>Opens a dropped file exactly as the trigger saw it; throws <see cref="InvalidOperationException"/>
+    /// naming the file when it changed or went away since.</summary>
+    Task<Stream> OpenInputAsync(DropBlob drop, CancellationToken cancellationToken);
+
+    /// <summary>How a dropped file is named in messages and manifests.</summary>
+    string InputName(DropBlob drop);
+
+    Task WriteAsync(string area, string path, BinaryData content, CancellationToken cancellationToken);
+
+    /// <summary>Reads an output written before, or null when there is none.</summary>
+    Task<BinaryData?> ReadAsync(string area, string path, CancellationToken cancellationToken);
+
+    /// <summary>Copies a dropped file, as it is, into an area (a bad file into the quarantine).</summary>
+    Task CopyInputAsync(DropBlob drop, string area, string path, CancellationToken cancellationToken);
+}
+
+/// <summary>The pipeline's store: drops in <c>incoming/</c>, outputs in the <c>curated</c> and <c>quarantine</c> containers.</summary>
+public sealed class BlobDataStore(PipelineStorage storage) : IDataStore
+{
+    public string InputName(DropBlob drop)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        return $"{PipelineStorage.Incoming}/{drop.BlobName}";
+    }
+
+    public async Task<Stream> OpenInputAsync(DropBlob drop, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        BlobClient blob = storage.Container(PipelineStorage.Incoming).GetBlobClient(drop.BlobName);
+        try
+        {
+            return await blob.OpenReadAsync(
+                new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = new ETag(drop.ETag) } },
+                cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            throw new InvalidOperationException(
+                $"{InputName(drop)}: the file {(e.Status == 404 ? "was deleted" : "changed")} after the trigger saw ETag {drop.ETag}; the new version gets its own run.", e);
+        }
+    }
+
+    public async Task WriteAsync(string area, string path, BinaryData content, CancellationToken cancellationToken) =>
+        await storage.Container(area).GetBlobClient(path).UploadAsync(content, overwrite: true, cancellationToken);
+
+    public async Task<BinaryData?> ReadAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await storage.Container(area).GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task CopyInputAsync(DropBlob drop, string area, string path, CancellationToken cancellationToken)
+    {
+        await using Stream source = await OpenInputAsync(drop, cancellationToken);
+        await storage.Container(area).GetBlobClient(path).UploadAsync(source, overwrite: true, cancellationToken);
+    }
+}
+
+/// <summary>A local folder as the store (<c>genai curate</c>): drops are files relative to <paramref name="inputRoot"/>,
+/// outputs go to <c>{outputRoot}/curated/…</c> and <c>{outputRoot}/quarantine/…</c>.</summary>
+public sealed class FolderDataStore(string inputRoot, string outputRoot) : IDataStore
+{
+    public string InputName(DropBlob drop)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        return Path.Combine(inputRoot, drop.BlobName);
+    }
+
+    public Task<Stream> OpenInputAsync(DropBlob drop, CancellationToken cancellationToken)
+    {
+        string path = InputName(drop);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"{path}: the file was deleted after it was listed");
+        }
+
+        return Task.FromResult<Stream>(File.OpenRead(path));
+    }
+
+    public async Task WriteAsync(string area, string path, BinaryData content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        string target = Target(area, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await File.WriteAllBytesAsync(target, content.ToArray(), cancellationToken);
+    }
+
+    public async Task<BinaryData?> ReadAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        string target = Target(area, path);
+        return File.Exists(target) ? new BinaryData(await File.ReadAllBytesAsync(target, cancellationToken)) : null;
+    }
+
+    public async Task CopyInputAsync(DropBlob drop, string area, string path, CancellationToken cancellationToken)
+    {
+        string target = Target(area, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await using Stream source = await OpenInputAsync(drop, cancellationToken);
+        await using FileStream destination = File.Create(target);
+        await source.CopyToAsync(destination, cancellationToken);
+    }
+
+    string Target(string area, string path) => Path.Combine(outputRoot, area, path.Replace('/', Path.DirectorySeparatorChar));
+}

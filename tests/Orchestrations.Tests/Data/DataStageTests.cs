@@ -1,0 +1,83 @@
+using GenAiServerless.Data;
+using GenAiServerless.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenAiServerless.Tests.Orchestrations.Data;
+
+/// <summary>The whole Data stage over a local folder (the <c>genai curate</c> path): no storage needed.</summary>
+public sealed class DataStageTests : IDisposable
+{
+    readonly string root = Path.Combine(Path.GetTempPath(), $"datastage-{Guid.NewGuid():N}");
+
+    string In => Path.Combine(root, "in");
+
+    string Out(string name) => Path.Combine(root, name);
+
+    static DataPrepInput Input(string runId, params DropBlob[] drops) =>
+        new("shop", runId, drops, new DataPolicy(0.1, 0.1, 2000, 1000, DataQualityPresets.ShortRecords));
+
+    DropBlob Drop(string name, string content)
+    {
+        Directory.CreateDirectory(In);
+        File.WriteAllText(Path.Combine(In, name), content);
+        return new DropBlob(name, name + "-v1", new FileInfo(Path.Combine(In, name)).Length);
+    }
+
+    const string Long = "the curated data goes through validation, normalisation, redaction, quality filters and two kinds of deduplication before the split";
+
+    [Fact]
+    public async Task RunAsync_MixedDrop_CuratesGoodRecordsAndAccountsForEveryOther()
+    {
+        DropBlob good = Drop("good.jsonl", string.Join('\n',
+            """{"id":"1","text":"reach me at ann@example.com before the training run starts tonight"}""",
+            """{"id":"2","text":"reach me at ann@example.com before the training run starts tonight"}""",
+            $$"""{"id":"3","text":"{{Long}}"}""",
+            $$"""{"id":"4","text":"{{Long.Replace("the split", "the splits", StringComparison.Ordinal)}}"}""",
+            """{"id":"5"}""",
+            """{"id":"6","text":"a plain sentence about spot prices and evictions in two regions"}""") + "\n");
+        DropBlob csv = Drop("table.csv", "id,text\n1,hello\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("a")), Input("run-1", good, csv), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(3, result.RecordsCurated);
+        Assert.Equal(1, result.RecordsQuarantined);
+        Assert.Equal(1, result.ExactDuplicates);
+        Assert.Equal(1, result.NearDuplicates);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("table.csv", StringComparison.Ordinal) && f.Contains("not JSONL", StringComparison.Ordinal));
+        string curated = Path.Combine(Out("a"), "curated", "shop", "run-1");
+        string shards = string.Concat(Directory.GetFiles(curated, "*-0000*.jsonl").Select(File.ReadAllText));
+        Assert.Contains("<EMAIL>", shards, StringComparison.Ordinal);
+        Assert.DoesNotContain("ann@example.com", shards, StringComparison.Ordinal);
+        string dropped = File.ReadAllText(Path.Combine(curated, "dropped.jsonl"));
+        Assert.Contains("\"rule\":\"exact_duplicate\"", dropped, StringComparison.Ordinal);
+        Assert.Contains("\"rule\":\"near_duplicate\"", dropped, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(curated, "manifest.json")));
+        Assert.Contains("| dropped: near duplicate | 1 |", File.ReadAllText(Path.Combine(curated, "datacard.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Out("a"), "quarantine", "shop", "run-1", "files", "table.csv.reason.txt")));
+    }
+
+    [Fact]
+    public async Task RunAsync_SameInputTwice_ByteIdenticalShardsAndManifest()
+    {
+        DropBlob drop = Drop("d.jsonl", string.Join('\n', Enumerable.Range(0, 200).Select(i => $$"""{"id":"r{{i}}","text":"record {{i}} says {{i * 7919 % 1000}} things about {{i * 104729 % 997}} models"}""")) + "\n");
+
+        await DataStage.RunAsync(new FolderDataStore(In, Out("x")), Input("run-x", drop), NullLogger.Instance, CancellationToken.None);
+        await DataStage.RunAsync(new FolderDataStore(In, Out("y")), Input("run-x", drop), NullLogger.Instance, CancellationToken.None);
+
+        string[] x = Directory.GetFiles(Path.Combine(Out("x"), "curated", "shop", "run-x")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        foreach (string name in x)
+        {
+            Assert.Equal(
+                File.ReadAllBytes(Path.Combine(Out("x"), "curated", "shop", "run-x", name)),
+                File.ReadAllBytes(Path.Combine(Out("y"), "curated", "shop", "run-x", name)));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
