@@ -95,6 +95,9 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings.Overrides);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+
+        // Logs go to stderr, so that stdout carries only what a command prints (one JSON document with --json).
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(settings.ConsoleLogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
