@@ -51,7 +51,7 @@ public static partial class DataStage
                 Stream stream = await store.OpenInputAsync(drop, cancellationToken);
                 await using (stream)
                 {
-                    Stream text = drop.BlobName.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+                    Stream text = drop.BlobName.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GenAiServerless.Data.Inputs.VerifiedGzipStream(stream) : stream;
                     using var reader = new StreamReader(text, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
                     try
                     {

@@ -73,6 +73,31 @@ public sealed class DataStageTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task RunAsync_TruncatedGzip_QuarantinesFileAndKeepsTheRest()
+    {
+        Directory.CreateDirectory(In);
+        using (var buffer = new MemoryStream())
+        {
+            using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                byte[] lines = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => $$"""{"id":"z{{i}}","text":"zipped record {{i}} with words {{i * 31 % 97}} and {{i * 17 % 89}}"}""" + "\n")));
+                gzip.Write(lines);
+            }
+
+            byte[] whole = buffer.ToArray();
+            File.WriteAllBytes(Path.Combine(In, "cut.jsonl.gz"), whole[..(whole.Length / 2)]);
+        }
+
+        DropBlob cut = new("cut.jsonl.gz", "v1", new FileInfo(Path.Combine(In, "cut.jsonl.gz")).Length);
+        DropBlob good = Drop("ok.jsonl", """{"id":"k","text":"a record in a healthy file next to the broken one"}""" + "\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("g")), Input("run-g", cut, good), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(1, result.RecordsCurated);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("cut.jsonl.gz", StringComparison.Ordinal) && f.Contains("not a readable gzip file", StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(root))

@@ -1,0 +1,53 @@
+namespace GenAiServerless.Data.Inputs;
+
+/// <summary>A folder dropped as one unit and completed by a <c>_SUCCESS</c> marker (the Spark/Hadoop convention):
+/// whether it is complete, and the files that belong to it.</summary>
+/// <param name="Folder">The folder, with a trailing '/'.</param>
+/// <param name="Complete">Whether <c>{Folder}_SUCCESS</c> exists: only then may a run start.</param>
+/// <param name="Files">The blob names of the folder's data files, in ordinal order, the folder's own and those of its
+/// subfolders, without the marker and without any name whose file or folder starts with '_' or '.' (Spark's
+/// <c>_temporary/</c>, <c>.crc</c> files).</param>
+public sealed record FolderDrop(string Folder, bool Complete, IReadOnlyList<string> Files)
+{
+    public const string SuccessMarker = "_SUCCESS";
+
+    /// <summary>The folder drop <paramref name="folder"/> as seen in a listing of blob names; names outside the folder are ignored.</summary>
+    public static FolderDrop FromListing(string folder, IEnumerable<string> blobNames)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(blobNames);
+        string prefix = folder.Length == 0 || folder.EndsWith('/') ? folder : folder + "/";
+        bool complete = false;
+        var files = new List<string>();
+        foreach (string name in blobNames)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string relative = name[prefix.Length..];
+            if (relative == SuccessMarker)
+            {
+                complete = true;
+            }
+            else if (relative.Length > 0 && !relative.EndsWith('/') && !relative.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')))
+            {
+                files.Add(name);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return new FolderDrop(prefix, complete, files.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Whether <paramref name="blobName"/> is a <c>_SUCCESS</c> marker, and the folder it completes: what a blob
+    /// trigger asks before starting a folder run.</summary>
+    public static bool IsSuccessMarker(string blobName, out string folder)
+    {
+        ArgumentNullException.ThrowIfNull(blobName);
+        int slash = blobName.LastIndexOf('/');
+        folder = blobName[..(slash + 1)];
+        return blobName.AsSpan(slash + 1).SequenceEqual(SuccessMarker);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace GenAiServerless.Data.Inputs;
+
+/// <summary>Reads any supported input file as one stream of <see cref="SourceItem"/>s, whatever its format.</summary>
+/// <remarks>Memory is bounded by one line or record (JSONL, CSV) or one row group (Parquet), not by the file. A file
+/// that cannot be read as a whole throws <see cref="UnreadableFileException"/> from the enumeration, possibly after
+/// items were yielded: the caller commits a file's items only once the enumeration has ended. The caller owns
+/// <c>stream</c>; it is not disposed.</remarks>
+public static class InputReader
+{
+    /// <summary>Reads <paramref name="stream"/> in the format its name <paramref name="file"/> says; an unknown
+    /// extension makes the file unreadable.</summary>
+    public static async IAsyncEnumerable<SourceItem> ReadAsync(
+        string file, Stream stream, InputOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        InputFormat format = InputFormats.Detect(file);
+        await foreach (SourceItem item in ReadAsync(file, format, stream, options, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>Reads <paramref name="stream"/> as <paramref name="format"/>; <paramref name="file"/> names it in records and errors.</summary>
+    public static IAsyncEnumerable<SourceItem> ReadAsync(string file, InputFormat format, Stream stream, InputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= InputOptions.Default;
+        return format switch
+        {
+            InputFormat.Jsonl => ReadJsonlAsync(file, stream, gzip: false, options, cancellationToken),
+            InputFormat.JsonlGzip => ReadJsonlAsync(file, stream, gzip: true, options, cancellationToken),
+            InputFormat.Csv => CsvInput.ReadAsync(file, stream, gzip: false, options, cancellationToken),
+            InputFormat.CsvGzip => CsvInput.ReadAsync(file, stream, gzip: true, options, cancellationToken),
+            InputFormat.Parquet => ParquetInput.ReadAsync(file, stream, options, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown input format"),
+        };
+    }
+
+    static async IAsyncEnumerable<SourceItem> ReadJsonlAsync(
+        string file, Stream stream, bool gzip, InputOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Stream? gunzipped = gzip ? new VerifiedGzipStream(stream) : null;
+        await using Stream? _ = gunzipped;
+        Stream bytes = gunzipped ?? stream;
+        using var lines = new Utf8LineSplitter(bytes, options.MaxRecordBytes);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await lines.ReadLineAsync(cancellationToken);
+            }
+            catch (InvalidDataException e) when (gzip)
+            {
+                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            if (lines.TooLong)
+            {
+                yield return new UnreadableRecord(
+                    file,
+                    lines.LineNumber,
+                    "too_large",
+                    $"line {lines.LineNumber} has {lines.LineLength} bytes; the limit is {options.MaxRecordBytes} (the quarantine keeps its first {lines.Line.Length} bytes)",
+                    Encoding.UTF8.GetString(lines.Line.Span));
+                continue;
+            }
+
+            string? line = Decode(file, lines.LineNumber, lines.Line.Span);
+            if (line is not null)
+            {
+                yield return new SourceRecord(file, lines.LineNumber, line, line);
+            }
+        }
+    }
+
+    /// <summary>The line as text; null for a blank line; an unreadable file for bytes that are not UTF-8.</summary>
+    static string? Decode(string file, long lineNumber, ReadOnlySpan<byte> line)
+    {
+        if (lineNumber == 1 && line.StartsWith("\uFEFF"u8))
+        {
+            line = line[3..];
+        }
+
+        if (!Utf8.IsValid(line))
+        {
+            throw new UnreadableFileException(file, $"not UTF-8 text: invalid byte sequence on line {lineNumber}");
+        }
+
+        return line.Trim(" \t\r\f\v"u8).IsEmpty ? null : Encoding.UTF8.GetString(line);
+    }
+}

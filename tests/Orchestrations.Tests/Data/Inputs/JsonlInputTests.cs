@@ -1,0 +1,134 @@
+using GenAiServerless.Data.Inputs;
+using static GenAiServerless.Tests.Orchestrations.Data.Inputs.InputTestFiles;
+
+namespace GenAiServerless.Tests.Orchestrations.Data.Inputs;
+
+public class JsonlInputTests
+{
+    private const string Lines = "{\"id\":\"a\",\"text\":\"first\"}\n\n  \r\n{\"id\":\"b\",\"text\":\"second\"}\r\n{\"text\":\"no newline at end\"}";
+
+    [Fact]
+    public async Task ReadAsync_Jsonl_YieldsEachLineWithItsNumberSkippingBlankLines()
+    {
+        List<SourceItem> items = await ReadAllAsync("in/drop.jsonl", Utf8(Lines));
+
+        SourceRecord[] records = [.. items.Cast<SourceRecord>()];
+        Assert.Equal([1L, 4L, 5L], records.Select(r => r.Position));
+        Assert.Equal("{\"id\":\"b\",\"text\":\"second\"}", records[1].Json);
+        Assert.Equal(records[1].Json, records[1].RawForQuarantine);
+        Assert.All(records, r => Assert.Equal("in/drop.jsonl", r.File));
+    }
+
+    [Fact]
+    public async Task ReadAsync_Utf8ByteOrderMark_IsDropped()
+    {
+        List<SourceItem> items = await ReadAllAsync("in/drop.jsonl", [0xEF, 0xBB, 0xBF, .. Utf8("{\"text\":\"x\"}\n")]);
+
+        Assert.Equal("{\"text\":\"x\"}", Assert.IsType<SourceRecord>(Assert.Single(items)).Json);
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipJsonl_YieldsTheSameRecordsAsPlain()
+    {
+        List<SourceItem> plain = await ReadAllAsync("in/drop.jsonl", Utf8(Lines));
+
+        List<SourceItem> gzip = await ReadAllAsync("in/drop.jsonl.gz", Gzip(Utf8(Lines)), forwardOnly: true);
+
+        Assert.Equal(plain.Select(i => (i.Position, ((SourceRecord)i).Json)), gzip.Select(i => (i.Position, ((SourceRecord)i).Json)));
+        Assert.All(gzip, i => Assert.Equal("in/drop.jsonl.gz", i.File));
+    }
+
+    [Fact]
+    public async Task ReadAsync_LargeGzipJsonl_ReadsEveryLine()
+    {
+        string text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{{\"id\":{i},\"text\":\"record number {i}\"}}\n"));
+
+        List<SourceItem> items = await ReadAllAsync("in/big.gz", Gzip(Utf8(text)), forwardOnly: true);
+
+        Assert.Equal(20_000, items.Count);
+        Assert.Equal(20_000, items[^1].Position);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(20)]
+    [InlineData(2)]
+    public async Task ReadAsync_TruncatedGzip_FileIsUnreadable(int divisor)
+    {
+        string text = string.Concat(Enumerable.Range(0, 5_000).Select(i => $"{{\"id\":{i},\"text\":\"record {i} {i * 7919 % 1000}\"}}\n"));
+        byte[] whole = Gzip(Utf8(text));
+        byte[] truncated = whole[..(whole.Length - whole.Length / divisor)];
+
+        UnreadableFileException e = await ReadFailsAsync("in/drop.jsonl.gz", truncated);
+
+        Assert.StartsWith("not a readable gzip file: ", e.Reason, StringComparison.Ordinal);
+        Assert.Equal("in/drop.jsonl.gz", e.File);
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipMissingOnlyItsTrailer_FileIsUnreadable()
+    {
+        byte[] whole = Gzip(Utf8(Lines));
+
+        UnreadableFileException e = await ReadFailsAsync("in/drop.jsonl.gz", whole[..^8]);
+
+        Assert.StartsWith("not a readable gzip file: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipExtensionOnPlainText_FileIsUnreadable()
+    {
+        UnreadableFileException e = await ReadFailsAsync("in/drop.jsonl.gz", Utf8(Lines));
+
+        Assert.StartsWith("not a readable gzip file: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_InvalidUtf8_FileIsUnreadableNamingTheLine()
+    {
+        byte[] bytes = [.. Utf8("{\"text\":\"ok\"}\n{\"text\":\"caf"), 0xE9, .. Utf8("\"}\n")];
+
+        UnreadableFileException e = await ReadFailsAsync("in/latin1.jsonl", bytes);
+
+        Assert.Equal("not UTF-8 text: invalid byte sequence on line 2", e.Reason);
+    }
+
+    [Fact]
+    public async Task ReadAsync_Utf16File_FileIsUnreadable()
+    {
+        byte[] bytes = [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes("{\"text\":\"x\"}\n")];
+
+        UnreadableFileException e = await ReadFailsAsync("in/utf16.jsonl", bytes);
+
+        Assert.StartsWith("not UTF-8 text", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LineOverTheLimit_IsTooLargeRecordAndTheNextLinesAreRead()
+    {
+        string big = "{\"text\":\"" + new string('x', 5000) + "\"}";
+        string text = "{\"text\":\"a\"}\n" + big + "\n{\"text\":\"b\"}\n";
+
+        List<SourceItem> items = await ReadAllAsync("in/drop.jsonl", Utf8(text), new InputOptions { MaxRecordBytes = 1000 });
+
+        Assert.Equal(3, items.Count);
+        UnreadableRecord tooLarge = Assert.IsType<UnreadableRecord>(items[1]);
+        Assert.Equal(2, tooLarge.Position);
+        Assert.Equal("too_large", tooLarge.Reason);
+        Assert.Contains($"line 2 has {big.Length} bytes; the limit is 1000", tooLarge.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("{\"text\":\"xxx", tooLarge.RawForQuarantine, StringComparison.Ordinal);
+        Assert.Equal("{\"text\":\"b\"}", Assert.IsType<SourceRecord>(items[2]).Json);
+        Assert.Equal(3, items[2].Position);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LinesLongerThanTheBuffer_AreReadWhole()
+    {
+        string line = "{\"text\":\"" + new string('y', 200_000) + "\"}";
+
+        List<SourceItem> items = await ReadAllAsync("in/drop.jsonl", Utf8(line + "\n" + line), forwardOnly: true);
+
+        Assert.Equal(2, items.Count);
+        Assert.All(items, i => Assert.Equal(line, ((SourceRecord)i).Json));
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using GenAiServerless.Data.Inputs;
+using Parquet;
+using Parquet.Schema;
+using static GenAiServerless.Tests.Orchestrations.Data.Inputs.InputTestFiles;
+
+namespace GenAiServerless.Tests.Orchestrations.Data.Inputs;
+
+public class ParquetInputTests
+{
+    /// <summary>A real Parquet file in two row groups, written with Parquet.Net.</summary>
+    private static async Task<byte[]> WriteParquetAsync(ParquetSchema schema, params Func<ParquetRowGroupWriter, Task>[] rowGroups)
+    {
+        using var output = new MemoryStream();
+        await using (ParquetWriter writer = await ParquetWriter.CreateAsync(schema, output))
+        {
+            foreach (Func<ParquetRowGroupWriter, Task> write in rowGroups)
+            {
+                using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                await write(group);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsync_TextIdAndMetadata_YieldsRowsAcrossRowGroups(bool forwardOnly)
+    {
+        var id = new DataField<long>("id");
+        var text = new DataField<string>("text");
+        var lang = new DataField<string>("lang");
+        var score = new DataField<double>("score");
+        byte[] file = await WriteParquetAsync(
+            new ParquetSchema(id, text, lang, score),
+            async g =>
+            {
+                await g.WriteAsync<long>(id, new long[] { 1, 2 });
+                await g.WriteAsync(text, new string?[] { "first \"row\"", null });
+                await g.WriteAsync(lang, ["en", "de"]);
+                await g.WriteAsync<double>(score, new double[] { 0.5, 0.7 });
+            },
+            async g =>
+            {
+                await g.WriteAsync<long>(id, new long[] { 3 });
+                await g.WriteAsync(text, ["third"]);
+                await g.WriteAsync(lang, new string?[] { null });
+                await g.WriteAsync<double>(score, new double[] { 0.9 });
+            });
+
+        List<SourceItem> items = await ReadAllAsync("in/part-0.parquet", file, forwardOnly: forwardOnly);
+
+        Assert.Equal([1L, 2L, 3L], items.Select(i => i.Position));
+        Assert.Equal(
+            [
+                """{"id":1,"text":"first \"row\"","lang":"en"}""",
+                """{"id":2,"lang":"de"}""",
+                """{"id":3,"text":"third"}""",
+            ],
+            items.Select(i => ((SourceRecord)i).Json));
+        Assert.Equal(((SourceRecord)items[0]).Json, items[0].RawForQuarantine);
+    }
+
+    [Fact]
+    public async Task ReadAsync_PromptResponseWithStringIds_YieldsPairs()
+    {
+        var id = new DataField<string>("id");
+        var prompt = new DataField<string>("prompt");
+        var response = new DataField<string>("response");
+        byte[] file = await WriteParquetAsync(
+            new ParquetSchema(id, prompt, response),
+            async g =>
+            {
+                await g.WriteAsync(id, ["q1"]);
+                await g.WriteAsync(prompt, ["Why?"]);
+                await g.WriteAsync(response, ["Because."]);
+            });
+
+        List<SourceItem> items = await ReadAllAsync("in/pairs.parquet", file);
+
+        Assert.Equal("""{"id":"q1","prompt":"Why?","response":"Because."}""", ((SourceRecord)Assert.Single(items)).Json);
+    }
+
+    [Fact]
+    public async Task ReadAsync_NullableIntIds_NullIdIsLeftOut()
+    {
+        var id = new DataField<int?>("id");
+        var text = new DataField<string>("text");
+        byte[] file = await WriteParquetAsync(
+            new ParquetSchema(id, text),
+            async g =>
+            {
+                await g.WriteAsync<int>(id, new int?[] { 5, null });
+                await g.WriteAsync(text, ["a", "b"]);
+            });
+
+        List<SourceItem> items = await ReadAllAsync("in/part-0.parquet", file);
+
+        Assert.Equal(["""{"id":5,"text":"a"}""", """{"text":"b"}"""], items.Select(i => ((SourceRecord)i).Json));
+    }
+
+    [Fact]
+    public async Task ReadAsync_NotParquet_FileIsUnreadable()
+    {
+        UnreadableFileException e = await ReadFailsAsync("in/part-0.parquet", Utf8("{\"text\":\"I am JSONL in disguise\"}\n"));
+
+        Assert.StartsWith("unreadable Parquet: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_TruncatedParquet_FileIsUnreadable()
+    {
+        var text = new DataField<string>("text");
+        byte[] file = await WriteParquetAsync(new ParquetSchema(text), g => g.WriteAsync(text, ["a", "b"]));
+
+        UnreadableFileException e = await ReadFailsAsync("in/part-0.parquet", file[..(file.Length - 20)]);
+
+        Assert.StartsWith("unreadable Parquet: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_TextColumnOfWrongType_FileIsUnreadableNamingColumnAndType()
+    {
+        var text = new DataField<int>("text");
+        byte[] file = await WriteParquetAsync(new ParquetSchema(text), g => g.WriteAsync<int>(text, new int[] { 1, 2 }));
+
+        UnreadableFileException e = await ReadFailsAsync("in/part-0.parquet", file);
+
+        Assert.Equal("Parquet column 'text' has type Int32; expected a string column", e.Reason);
+    }
+
+    [Fact]
+    public async Task ReadAsync_IdColumnOfWrongType_FileIsUnreadableNamingColumnAndType()
+    {
+        var id = new DataField<double>("id");
+        var text = new DataField<string>("text");
+        byte[] file = await WriteParquetAsync(
+            new ParquetSchema(id, text),
+            async g =>
+            {
+                await g.WriteAsync<double>(id, new double[] { 1.5 });
+                await g.WriteAsync(text, ["a"]);
+            });
+
+        UnreadableFileException e = await ReadFailsAsync("in/part-0.parquet", file);
+
+        Assert.Equal("Parquet column 'id' has type Double; expected a string or integer column", e.Reason);
+    }
+
+    [Fact]
+    public async Task ReadAsync_NoTextColumns_FileIsUnreadableNamingTheColumns()
+    {
+        var body = new DataField<string>("body");
+        byte[] file = await WriteParquetAsync(new ParquetSchema(body), g => g.WriteAsync(body, ["a"]));
+
+        UnreadableFileException e = await ReadFailsAsync("in/part-0.parquet", file);
+
+        Assert.Equal("Parquet schema has no 'text' column and no 'prompt' and 'response' columns (columns: 'body' (String))", e.Reason);
+    }
+
+    [Fact]
+    public async Task ReadAsync_RowJson_IsWhatTheCuratorReads()
+    {
+        var text = new DataField<string>("text");
+        byte[] file = await WriteParquetAsync(new ParquetSchema(text), g => g.WriteAsync(text, ["héllo ✓"]));
+
+        List<SourceItem> items = await ReadAllAsync("in/part-0.parquet", file);
+
+        Assert.Equal("héllo ✓", JsonDocument.Parse(((SourceRecord)Assert.Single(items)).Json).RootElement.GetProperty("text").GetString());
+    }
+}
