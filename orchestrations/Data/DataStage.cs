@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GenAiServerless.Data.Dedup;
+using GenAiServerless.Data.Inputs;
 using GenAiServerless.Pipeline;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -51,18 +52,10 @@ public static partial class DataStage
                 Stream stream = await store.OpenInputAsync(drop, cancellationToken);
                 await using (stream)
                 {
-                    Stream text = drop.BlobName.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GenAiServerless.Data.Inputs.VerifiedGzipStream(stream) : stream;
-                    using var reader = new StreamReader(text, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
-                    try
-                    {
-                        bad = curator.CurateFile(file, reader, kept.Add, fileRejects.Add, (dup, of) =>
-                            droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)),
-                            (record, decision) => droppedLines.AppendLine(JsonSerializer.Serialize(new { id = record.Id, source = record.Source, rule = decision.Rule, detail = decision.Detail }, Jsonl)));
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        bad = new RejectedFile(file, $"not a readable gzip file: {e.Message}");
-                    }
+                    // JSONL (plain or gzip), CSV or Parquet, by the file's name; a bad file surfaces as its reason.
+                    bad = await curator.CurateFileAsync(file, InputReader.ReadAsync(file, stream, null, cancellationToken), kept.Add, fileRejects.Add, (dup, of) =>
+                        droppedLines.AppendLine(JsonSerializer.Serialize(new { id = dup.Id, source = dup.Source, rule = "exact_duplicate", duplicateOf = of }, Jsonl)),
+                        (record, decision) => droppedLines.AppendLine(JsonSerializer.Serialize(new { id = record.Id, source = record.Source, rule = decision.Rule, detail = decision.Detail }, Jsonl)));
                 }
             }
 

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using GenAiServerless.Data.Inputs;
 using GenAiServerless.Data.Quality;
 
 namespace GenAiServerless.Data;
@@ -13,6 +14,7 @@ public sealed class RecordCurator(double validationFraction, double testFraction
 {
     /// <summary>Every record kept so far (across files): its text hash and id.</summary>
     readonly Dictionary<UInt128, string> seen = [];
+    readonly QualityPipeline? qualityPipeline = quality;
 
     /// <summary>Records read, including blank lines skipped.</summary>
     public long RecordsRead { get; private set; }
@@ -25,9 +27,10 @@ public sealed class RecordCurator(double validationFraction, double testFraction
     /// <summary>Records dropped by a quality rule, by rule.</summary>
     public Dictionary<string, long> FilteredByRule { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Curates one file's lines. Good records go to <paramref name="curated"/>, bad ones to
+    /// <summary>Curates one file's JSONL lines. Good records go to <paramref name="curated"/>, bad ones to
     /// <paramref name="rejected"/>, exact duplicates (of any record seen so far, across files) to
-    /// <paramref name="duplicates"/> with the id of the record they duplicate.</summary>
+    /// <paramref name="duplicates"/> with the id of the record they duplicate, records a quality rule drops to
+    /// <paramref name="filtered"/> (or, without it, to <paramref name="rejected"/>).</summary>
     /// <remarks>A file's outcome is committed only once the whole file has been read: a file rejected as a whole
     /// (say, invalid UTF-8 near its end) contributes no record, no duplicate key and no count.</remarks>
     /// <returns>Null when the file was read; a reason when the whole file must be quarantined.</returns>
@@ -40,68 +43,18 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         Action<CuratedRecord, FilterDecision>? filtered = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(curated);
-        ArgumentNullException.ThrowIfNull(rejected);
-        ArgumentNullException.ThrowIfNull(duplicates);
-        var fileKeys = new Dictionary<UInt128, string>();
-        var kept = new List<CuratedRecord>();
-        var bad = new List<RejectedRecord>();
-        var dups = new List<(CuratedRecord Record, string Of)>();
-        var dropped = new List<(CuratedRecord Record, FilterDecision Decision)>();
-        PiiCounts pii = default;
+        var pass = new FilePass(this, file);
         long line = 0;
-        long nonBlank = 0;
-        long invalidJson = 0;
-        string? firstError = null;
         string? raw;
         try
         {
             while ((raw = reader.ReadLine()) is not null)
             {
                 line++;
-                if (string.IsNullOrWhiteSpace(raw))
+                if (!string.IsNullOrWhiteSpace(raw))
                 {
-                    continue;
+                    pass.Add(line, raw, raw);
                 }
-
-                nonBlank++;
-                (CuratedRecord? record, string? reason, string? detail) = Parse(file, line, raw);
-                if (record is null)
-                {
-                    firstError ??= $"line {line}: {detail}";
-                    invalidJson += reason == "invalid_json" ? 1 : 0;
-                    bad.Add(new RejectedRecord(file, line, reason!, detail!, raw));
-                    continue;
-                }
-
-                if (quality is not null)
-                {
-                    // Quality after normalising and before deduplication, so the hash sees the text as it will be kept.
-                    QualityOutcome outcome = quality.Apply(record.Text);
-                    if (!outcome.Kept)
-                    {
-                        dropped.Add((record, outcome.Decision));
-                        continue;
-                    }
-
-                    pii += outcome.Pii;
-                    record = record with
-                    {
-                        Text = outcome.Text!,
-                        Prompt = record.Prompt is null ? null : PiiRedactor.All.Redact(record.Prompt).Text,
-                        Response = record.Response is null ? null : PiiRedactor.All.Redact(record.Response).Text,
-                    };
-                }
-
-                UInt128 key = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
-                if (seen.TryGetValue(key, out string? first) || fileKeys.TryGetValue(key, out first))
-                {
-                    dups.Add((record, first));
-                    continue;
-                }
-
-                fileKeys[key] = record.Id;
-                kept.Add(record);
             }
         }
         catch (DecoderFallbackException e)
@@ -109,45 +62,155 @@ public sealed class RecordCurator(double validationFraction, double testFraction
             return new RejectedFile(file, $"not UTF-8 text: invalid byte sequence after line {line} ({e.Message})");
         }
 
-        if (nonBlank == 0)
-        {
-            return new RejectedFile(file, "no records: the file is empty or holds only blank lines");
-        }
+        return pass.Finish(curated, rejected, duplicates, filtered);
+    }
 
-        // Every line failed to parse: the file is not JSONL at all (a CSV, a binary, a pretty-printed document);
-        // quarantine it whole rather than as thousands of identical record errors.
-        if (kept.Count == 0 && dups.Count == 0 && dropped.Count == 0 && invalidJson == nonBlank)
+    /// <summary>Curates one file read by <see cref="InputReader"/> (JSONL, gzip, CSV, Parquet), with the same rules and
+    /// callbacks as <see cref="CurateFile"/>.</summary>
+    public async Task<RejectedFile?> CurateFileAsync(
+        string file,
+        IAsyncEnumerable<SourceItem> items,
+        Action<CuratedRecord> curated,
+        Action<RejectedRecord> rejected,
+        Action<CuratedRecord, string> duplicates,
+        Action<CuratedRecord, FilterDecision>? filtered = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var pass = new FilePass(this, file);
+        try
         {
-            return new RejectedFile(file, $"not JSONL: no line is a JSON record ({firstError})");
-        }
-
-        RecordsRead += nonBlank;
-        ExactDuplicates += dups.Count;
-        Pii += pii;
-        foreach ((CuratedRecord record, FilterDecision decision) in dropped)
-        {
-            string rule = decision.Rule ?? "quality";
-            FilteredByRule[rule] = FilteredByRule.GetValueOrDefault(rule) + 1;
-            if (filtered is not null)
+            await foreach (SourceItem item in items)
             {
-                filtered(record, decision);
-            }
-            else
-            {
-                // No one to hand a filtered record to: it goes to the quarantine rather than vanishing.
-                rejected(new RejectedRecord(file, long.Parse(record.Source[(record.Source.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture), rule, decision.Detail ?? rule, record.Text));
+                switch (item)
+                {
+                    case SourceRecord r:
+                        pass.Add(r.Position, r.Json, r.RawForQuarantine);
+                        break;
+                    case UnreadableRecord u:
+                        pass.AddUnreadable(u.ToRejectedRecord());
+                        break;
+                }
             }
         }
-
-        foreach ((UInt128 key, string id) in fileKeys)
+        catch (UnreadableFileException e)
         {
-            seen[key] = id;
+            return new RejectedFile(file, e.Reason);
         }
 
-        kept.ForEach(curated);
-        bad.ForEach(rejected);
-        dups.ForEach(d => duplicates(d.Record, d.Of));
-        return null;
+        return pass.Finish(curated, rejected, duplicates, filtered);
+    }
+
+    /// <summary>One file's records, held until the whole file has been read.</summary>
+    sealed class FilePass(RecordCurator owner, string file)
+    {
+        readonly Dictionary<UInt128, string> fileKeys = [];
+        readonly List<CuratedRecord> kept = [];
+        readonly List<RejectedRecord> bad = [];
+        readonly List<(CuratedRecord Record, string Of)> dups = [];
+        readonly List<(CuratedRecord Record, FilterDecision Decision)> dropped = [];
+        PiiCounts pii;
+        long records;
+        long invalidJson;
+        string? firstError;
+
+        public void AddUnreadable(RejectedRecord record)
+        {
+            records++;
+            firstError ??= $"line {record.Line}: {record.Detail}";
+            bad.Add(record);
+        }
+
+        public void Add(long position, string json, string raw)
+        {
+            records++;
+            (CuratedRecord? record, string? reason, string? detail) = owner.Parse(file, position, json);
+            if (record is null)
+            {
+                firstError ??= $"line {position}: {detail}";
+                invalidJson += reason == "invalid_json" ? 1 : 0;
+                bad.Add(new RejectedRecord(file, position, reason!, detail!, raw));
+                return;
+            }
+
+            if (owner.qualityPipeline is not null)
+            {
+                // Quality after normalising and before deduplication, so the hash sees the text as it will be kept.
+                QualityOutcome outcome = owner.qualityPipeline.Apply(record.Text);
+                if (!outcome.Kept)
+                {
+                    dropped.Add((record, outcome.Decision));
+                    return;
+                }
+
+                pii += outcome.Pii;
+                record = record with
+                {
+                    Text = outcome.Text!,
+                    Prompt = record.Prompt is null ? null : PiiRedactor.All.Redact(record.Prompt).Text,
+                    Response = record.Response is null ? null : PiiRedactor.All.Redact(record.Response).Text,
+                };
+            }
+
+            UInt128 key = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
+            if (owner.seen.TryGetValue(key, out string? first) || fileKeys.TryGetValue(key, out first))
+            {
+                dups.Add((record, first));
+                return;
+            }
+
+            fileKeys[key] = record.Id;
+            kept.Add(record);
+        }
+
+        public RejectedFile? Finish(
+            Action<CuratedRecord> curated,
+            Action<RejectedRecord> rejected,
+            Action<CuratedRecord, string> duplicates,
+            Action<CuratedRecord, FilterDecision>? filtered)
+        {
+            ArgumentNullException.ThrowIfNull(curated);
+            ArgumentNullException.ThrowIfNull(rejected);
+            ArgumentNullException.ThrowIfNull(duplicates);
+            if (records == 0)
+            {
+                return new RejectedFile(file, "no records: the file is empty or holds only blank lines");
+            }
+
+            // Every line failed to parse: the file is not JSONL at all (a CSV, a binary, a pretty-printed document);
+            // quarantine it whole rather than as thousands of identical record errors.
+            if (kept.Count == 0 && dups.Count == 0 && dropped.Count == 0 && invalidJson == records)
+            {
+                return new RejectedFile(file, $"not JSONL: no line is a JSON record ({firstError})");
+            }
+
+            owner.RecordsRead += records;
+            owner.ExactDuplicates += dups.Count;
+            owner.Pii += pii;
+            foreach ((UInt128 key, string id) in fileKeys)
+            {
+                owner.seen[key] = id;
+            }
+
+            kept.ForEach(curated);
+            bad.ForEach(rejected);
+            dups.ForEach(d => duplicates(d.Record, d.Of));
+            foreach ((CuratedRecord record, FilterDecision decision) in dropped)
+            {
+                string rule = decision.Rule ?? "quality";
+                owner.FilteredByRule[rule] = owner.FilteredByRule.GetValueOrDefault(rule) + 1;
+                if (filtered is not null)
+                {
+                    filtered(record, decision);
+                }
+                else
+                {
+                    // No one to hand a filtered record to: it goes to the quarantine rather than vanishing.
+                    rejected(new RejectedRecord(file, record.Source.Length > 0 ? long.Parse(record.Source[(record.Source.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 0, rule, decision.Detail ?? rule, record.Text));
+                }
+            }
+
+            return null;
+        }
     }
 
     (CuratedRecord?, string?, string?) Parse(string file, long line, string raw)
@@ -173,6 +236,15 @@ public sealed class RecordCurator(double validationFraction, double testFraction
             string? text = StringField(root, "text");
             string? prompt = StringField(root, "prompt");
             string? response = StringField(root, "response");
+            if (text is null && prompt is null && response is null && root.TryGetProperty("messages", out JsonElement messages))
+            {
+                // A chat record: its turns flattened to "role: content" lines.
+                text = ChatRecords.Flatten(messages, out string? chatError);
+                if (text is null)
+                {
+                    return (null, "invalid_messages", chatError ?? "field 'messages' is not a valid list of turns");
+                }
+            }
             if (text is null && (prompt is null || response is null))
             {
                 string missing = prompt is not null ? "'response'" : response is not null ? "'prompt'" : "'text' (or 'prompt' and 'response')";

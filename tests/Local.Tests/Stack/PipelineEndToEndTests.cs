@@ -115,7 +115,7 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
     [Fact]
     public async Task DataDrop_NotJsonl_QuarantinesFileAndFailsDataStageWithReason()
     {
-        (string blobName, BlobContentInfo info, long length) = await DropAsync("table.csv", "name,text\nalpha,hello world\nbeta,second row\n");
+        (string blobName, BlobContentInfo info, long length) = await DropAsync("table.jsonl", "name,text\nalpha,hello world\nbeta,second row\n");
         TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), length, CancellationToken.None);
         PipelineResult result = StackFixture.ResultOf(await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(1)));
 
@@ -124,9 +124,9 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         Assert.Contains("not JSONL", result.Summary, StringComparison.Ordinal);
         Assert.Contains($"incoming/{blobName}", result.Summary, StringComparison.Ordinal);
         BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);
-        string reason = (await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.csv.reason.txt").DownloadContentAsync()).Value.Content.ToString();
+        string reason = (await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.jsonl.reason.txt").DownloadContentAsync()).Value.Content.ToString();
         Assert.Contains("not JSONL", reason, StringComparison.Ordinal);
-        Assert.True((await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.csv").ExistsAsync()).Value);
+        Assert.True((await quarantine.GetBlobClient($"{StackFixture.Model}/{started.InstanceId}/files/table.jsonl").ExistsAsync()).Value);
     }
 
     [Fact]

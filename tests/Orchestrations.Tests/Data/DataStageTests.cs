@@ -35,7 +35,7 @@ public sealed class DataStageTests : IDisposable
             $$"""{"id":"4","text":"{{Long.Replace("the split", "the splits", StringComparison.Ordinal)}}"}""",
             """{"id":"5"}""",
             """{"id":"6","text":"a plain sentence about spot prices and evictions in two regions"}""") + "\n");
-        DropBlob csv = Drop("table.csv", "id,text\n1,hello\n");
+        DropBlob csv = Drop("table.jsonl", "id,text\n1,hello\n");
 
         DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("a")), Input("run-1", good, csv), NullLogger.Instance, CancellationToken.None);
 
@@ -43,7 +43,7 @@ public sealed class DataStageTests : IDisposable
         Assert.Equal(1, result.RecordsQuarantined);
         Assert.Equal(1, result.ExactDuplicates);
         Assert.Equal(1, result.NearDuplicates);
-        Assert.Single(result.QuarantinedFiles, f => f.Contains("table.csv", StringComparison.Ordinal) && f.Contains("not JSONL", StringComparison.Ordinal));
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("table.jsonl", StringComparison.Ordinal) && f.Contains("not JSONL", StringComparison.Ordinal));
         string curated = Path.Combine(Out("a"), "curated", "shop", "run-1");
         string shards = string.Concat(Directory.GetFiles(curated, "*-0000*.jsonl").Select(File.ReadAllText));
         Assert.Contains("<EMAIL>", shards, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class DataStageTests : IDisposable
         Assert.Contains("\"rule\":\"near_duplicate\"", dropped, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(curated, "manifest.json")));
         Assert.Contains("| dropped: near duplicate | 1 |", File.ReadAllText(Path.Combine(curated, "datacard.md")), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(Out("a"), "quarantine", "shop", "run-1", "files", "table.csv.reason.txt")));
+        Assert.True(File.Exists(Path.Combine(Out("a"), "quarantine", "shop", "run-1", "files", "table.jsonl.reason.txt")));
     }
 
     [Fact]
@@ -96,6 +96,21 @@ public sealed class DataStageTests : IDisposable
 
         Assert.Equal(1, result.RecordsCurated);
         Assert.Single(result.QuarantinedFiles, f => f.Contains("cut.jsonl.gz", StringComparison.Ordinal) && f.Contains("not a readable gzip file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_CsvAndChatRecords_CuratedLikeJsonl()
+    {
+        DropBlob csv = Drop("rows.csv", "id,text,lang\nc1,\"a record that arrives as a CSV row, quoted because of its comma\",en\nc2,another plain row from the same table of text,en\n");
+        DropBlob chat = Drop("chat.jsonl", """{"id":"m1","messages":[{"role":"user","content":"how do spot evictions work?"},{"role":"assistant","content":"the job resumes from its last checkpoint"}]}""" + "\n"
+            + """{"id":"m2","messages":[{"role":"robot","content":"beep"}]}""" + "\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("c")), Input("run-c", csv, chat), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(3, result.RecordsCurated);
+        Assert.Equal(1, result.RejectReasons["invalid_messages"]);
+        string shards = string.Concat(Directory.GetFiles(Path.Combine(Out("c"), "curated", "shop", "run-c"), "*-0000*.jsonl").Select(File.ReadAllText));
+        Assert.Contains("user: how do spot evictions work?\nassistant: the job resumes from its last checkpoint", shards.Replace("\\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     public void Dispose()
