@@ -22,6 +22,15 @@ internal sealed class RecordingTransport : HttpPipelineTransport
 
     public List<RecordedRequest> Requests { get; } = [];
 
+    /// <summary>The request URIs in order, as strings.</summary>
+    public List<string> RequestUris => Requests.Select(r => r.Uri.AbsoluteUri).ToList();
+
+    /// <summary>The request methods in order.</summary>
+    public List<string> Methods => Requests.Select(r => r.Method).ToList();
+
+    /// <summary>A service that answers 200 with each body in turn.</summary>
+    public static RecordingTransport Ok(params string[] bodies) => new([.. bodies.Select(b => (200, b))]);
+
     public RecordingTransport Then(int status, string body)
     {
         answers.Enqueue((status, body));

@@ -1,3 +1,4 @@
+using GenAiServerless.Tests.Orchestrations.TestDoubles;
 using GenAiServerless.Training.Prices;
 
 namespace GenAiServerless.Tests.Orchestrations.Training.Prices;
@@ -25,7 +26,7 @@ public class RetailPricesClientTests
     [Fact]
     public async Task GetPricesAsync_TwoPages_SendsExactFilterAndFollowsNextPageLink()
     {
-        var transport = new FakePricesTransport(
+        var transport = RecordingTransport.Ok(
             Page(NextLink, ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series", 3.673m), ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series Windows", 4.4m)),
             Page(null, ("NC24ads A100 v4 Spot", "Virtual Machines NCads A100 v4 Series", 0.444433m)));
         var client = new RetailPricesClient(transport);
@@ -52,7 +53,7 @@ public class RetailPricesClientTests
     public async Task GetItemsAsync_SameFilterTwice_ServedFromCacheUntilItExpires()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-        var transport = new FakePricesTransport(
+        var transport = RecordingTransport.Ok(
             Page(null, ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series", 3.673m)),
             Page(null, ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series", 3.9m)));
         var client = new RetailPricesClient(new RetailPricesClientOptions { Transport = transport, TimeProvider = clock, CacheDuration = TimeSpan.FromHours(1) });
@@ -70,7 +71,7 @@ public class RetailPricesClientTests
     [Fact]
     public async Task GetItemsAsync_NextPageLinkOnAnotherHost_Throws()
     {
-        var transport = new FakePricesTransport(Page("https://example.com/steal?x=1", ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series", 3.673m)));
+        var transport = RecordingTransport.Ok(Page("https://example.com/steal?x=1", ("NC24ads A100 v4", "Virtual Machines NCads A100 v4 Series", 3.673m)));
         var client = new RetailPricesClient(transport);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetItemsAsync("eastus", "Standard_NC24ads_A100_v4"));
