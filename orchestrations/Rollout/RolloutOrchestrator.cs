@@ -84,8 +84,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                     await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(input.Policy.BakeSeconds), CancellationToken.None);
                 }
 
+                // The canary is judged on its own answers (pinned), so a fault of the previous deployment never rolls it back.
                 last = await context.CallActivityAsync<ProbeResult>(
-                    nameof(ProbeEndpoint), new ProbeRequest(endpoint, null, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+                    nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
                 if (last.Failed > 0)
                 {
                     throw new RolloutFailedException($"{last.Failed} of {ProbeRequests} requests failed at {percent}% on {deployment}: {last.FirstError}");

@@ -38,6 +38,15 @@ public sealed partial class PipelineStarter(
             return await RejectFileAsync(where, blobName, $"unknown model '{model}' in {where}: known models are {Known()}", cancellationToken);
         }
 
+        // A file in a subfolder belongs to a folder drop: one run for the whole folder, once its _SUCCESS marker lands.
+        if (blobName.IndexOf('/', model.Length + 1) > 0)
+        {
+            return Data.Inputs.FolderDrop.IsSuccessMarker(blobName, out string folder)
+                ? await StartForFolderAsync(model, folder, etag, cancellationToken)
+                : new TriggerOutcome(TriggerOutcomeKind.Accepted, null,
+                    $"{where} is part of the folder drop {PipelineStorage.Incoming}/{blobName[..(blobName.LastIndexOf('/') + 1)]}: its run starts when the folder's _SUCCESS marker arrives");
+        }
+
         if (length == 0)
         {
             return await RejectFileAsync(where, blobName, $"{where} is empty (0 bytes): nothing to curate", cancellationToken);
@@ -45,6 +54,29 @@ public sealed partial class PipelineStarter(
 
         string id = InstanceIds.ForDrop(model, blobName, etag);
         PipelineRequest request = requests.Create(model, PipelineTrigger.DataDrop, [new DropBlob(blobName, etag, length)], $"data dropped: {where}");
+        return await ScheduleAsync(nameof(ModelPipelineOrchestrator), id, request, cancellationToken);
+    }
+
+    /// <summary>A folder's <c>_SUCCESS</c> marker landed: one run over every data file of the folder.</summary>
+    async Task<TriggerOutcome> StartForFolderAsync(string model, string folder, string markerETag, CancellationToken cancellationToken)
+    {
+        string where = $"{PipelineStorage.Incoming}/{folder}";
+        var listing = new Dictionary<string, (string ETag, long Length)>(StringComparer.Ordinal);
+        await foreach (Azure.Storage.Blobs.Models.BlobItem item in storage.Container(PipelineStorage.Incoming)
+            .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = folder }, cancellationToken))
+        {
+            listing[item.Name] = (item.Properties.ETag?.ToString() ?? string.Empty, item.Properties.ContentLength ?? 0);
+        }
+
+        Data.Inputs.FolderDrop drop = Data.Inputs.FolderDrop.FromListing(folder, listing.Keys);
+        if (drop.Files.Count == 0)
+        {
+            return await RejectFileAsync(where, folder + Data.Inputs.FolderDrop.SuccessMarker, $"folder drop {where} has a _SUCCESS marker but no data files", cancellationToken);
+        }
+
+        List<DropBlob> drops = drop.Files.Select(f => new DropBlob(f, listing[f].ETag, listing[f].Length)).ToList();
+        string id = InstanceIds.ForDrop(model, folder + Data.Inputs.FolderDrop.SuccessMarker, markerETag);
+        PipelineRequest request = requests.Create(model, PipelineTrigger.DataDrop, drops, $"folder dropped: {where} ({drops.Count} files)");
         return await ScheduleAsync(nameof(ModelPipelineOrchestrator), id, request, cancellationToken);
     }
 

@@ -113,6 +113,29 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task FolderDrop_RunsOnceWhenSuccessMarkerArrives_OverEveryFile()
+    {
+        var random = new Random(9);
+        string Part(int n) => string.Join('\n', Enumerable.Range(0, 30).Select(i =>
+            $$"""{"id":"f{{n}}-{{i}}","text":"{{string.Join(' ', Enumerable.Range(0, 14).Select(_ => $"v{random.Next(1_000_000)}"))}}"}""")) + "\n";
+        (string first, BlobContentInfo firstInfo, long firstLength) = await DropAsync("batch-7/part-0000.jsonl", Part(0));
+        await DropAsync("batch-7/part-0001.jsonl", Part(1));
+        await DropAsync("batch-7/_temporary/ignored.jsonl", Part(2));
+
+        TriggerOutcome early = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, first, firstInfo.ETag.ToString(), firstLength, CancellationToken.None);
+        Assert.Equal(TriggerOutcomeKind.Accepted, early.Kind);
+        Assert.Contains("_SUCCESS", early.Message, StringComparison.Ordinal);
+
+        (string marker, BlobContentInfo markerInfo, _) = await DropAsync("batch-7/_SUCCESS", string.Empty);
+        TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, marker, markerInfo.ETag.ToString(), 0, CancellationToken.None);
+        Assert.Equal(TriggerOutcomeKind.Started, started.Kind);
+        PipelineResult result = StackFixture.ResultOf(await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(3)));
+
+        Assert.Equal(60, result.Data!.RecordsRead);
+        Assert.Equal(60, result.Data.RecordsCurated);
+    }
+
+    [Fact]
     public async Task DataDrop_NotJsonl_QuarantinesFileAndFailsDataStageWithReason()
     {
         (string blobName, BlobContentInfo info, long length) = await DropAsync("table.jsonl", "name,text\nalpha,hello world\nbeta,second row\n");
