@@ -13,23 +13,11 @@ namespace GenAiServerless.Bench.Curate;
 /// <summary><c>curate</c>: how fast the Data stage's core curates JSONL, next to parsing the same lines and nothing else.</summary>
 public sealed class CurateCommand : Command<CurateCommand.Settings>
 {
-    const double Megabyte = 1_000_000;
+    const double Megabyte = BenchMeasure.Megabyte;
     const int Repetitions = 3;
 
-    public sealed class Settings : BenchSettings
+    public sealed class Settings : CorpusSettings
     {
-        [CommandOption("--mb <MB>")]
-        [Description("Size of the synthetic corpus in MB (10^6 bytes).")]
-        [DefaultValue(50)]
-        public int Megabytes { get; init; } = 50;
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the synthetic corpus.")]
-        [DefaultValue(42)]
-        public int Seed { get; init; } = 42;
-
-        public override ValidationResult Validate() =>
-            Megabytes is < 1 or > 1000 ? ValidationResult.Error($"--mb must be between 1 and 1000 (was {Megabytes})") : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -82,30 +70,15 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         return best! with { PeakWorkingSetMegabytes = PeakWorkingSetMegabytes() };
     }
 
-    static double PeakWorkingSetMegabytes()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64 / Megabyte;
-    }
+    static double PeakWorkingSetMegabytes() => BenchMeasure.PeakWorkingSetMegabytes();
 
-    static (double Seconds, double CpuSeconds, long Allocated, Counts Counts) Run(SyntheticCorpus corpus, Func<TextReader, Counts> body)
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var clock = Stopwatch.StartNew();
-
-        // The reader the Data stage opens on a blob: strict UTF-8 over a stream.
-        using var reader = new StreamReader(corpus.Open(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
-        var counts = body(reader);
-        clock.Stop();
-        process.Refresh();
-        return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds,
-            GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore, counts);
-    }
+    static (double Seconds, double CpuSeconds, long Allocated, Counts Counts) Run(SyntheticCorpus corpus, Func<TextReader, Counts> body) =>
+        BenchMeasure.Time(() =>
+        {
+            // The reader the Data stage opens on a blob: strict UTF-8 over a stream.
+            using var reader = new StreamReader(corpus.Open(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+            return body(reader);
+        });
 
     static Counts ParseOnly(TextReader reader)
     {

@@ -14,27 +14,17 @@ namespace GenAiServerless.Bench.Etl;
 /// known Jaccard: speed against parsing the same lines, and precision/recall against the truth.</summary>
 public sealed class EtlCommand : Command<EtlCommand.Settings>
 {
-    const double Megabyte = 1_000_000;
+    const double Megabyte = BenchMeasure.Megabyte;
     const int Repetitions = 3;
 
-    public sealed class Settings : BenchSettings
+    public sealed class Settings : CorpusSettings
     {
-        [CommandOption("--mb <MB>")]
-        [Description("Size of the synthetic corpus in MB (10^6 bytes).")]
-        [DefaultValue(50)]
-        public int Megabytes { get; init; } = 50;
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the synthetic corpus.")]
-        [DefaultValue(42)]
-        public int Seed { get; init; } = 42;
-
         [CommandOption("--threads <N>")]
         [Description("Threads of the fan-out run (one shard per thread), checked against the 1-thread run; default: all cores.")]
         public int? Threads { get; init; }
 
         public override ValidationResult Validate() =>
-            Megabytes is < 1 or > 1000 ? ValidationResult.Error($"--mb must be between 1 and 1000 (was {Megabytes})")
+            base.Validate() is { Successful: false } corpus ? corpus
             : Threads is < 1 or > 64 ? ValidationResult.Error($"--threads must be between 1 and 64 (was {Threads})")
             : ValidationResult.Success();
     }
@@ -148,17 +138,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         Measurement? best = null;
         for (var i = 1; i <= Repetitions; i++)
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            using var process = Process.GetCurrentProcess();
-            var cpuBefore = process.TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            _ = body();
-            clock.Stop();
-            process.Refresh();
-            var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-            var wall = clock.Elapsed.TotalSeconds;
+            (double wall, double cpu, _, _) = BenchMeasure.Time(body);
             BenchOutput.Progress(string.Create(CultureInfo.InvariantCulture, $"etl: {name}: run {i}/{Repetitions}: {wall:0.000} s wall, {cpu:0.000} s CPU"));
             if (best is null || wall < best.WallSeconds)
             {
@@ -251,11 +231,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         new("outputs identical: run 1 = run 2 = fan-out run", "identical", determinism.Identical ? 1 : 0, determinism.Identical),
     ];
 
-    static double PeakWorkingSetMegabytes()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64 / Megabyte;
-    }
+    static double PeakWorkingSetMegabytes() => BenchMeasure.PeakWorkingSetMegabytes();
 
     static void Print(EtlReport report)
     {

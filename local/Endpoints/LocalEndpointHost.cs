@@ -161,16 +161,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             string dir = Path.Combine(options.Home, "endpoints", endpoint, deployment);
             Directory.CreateDirectory(dir);
-            int slash = d.FilesPrefix.IndexOf('/', StringComparison.Ordinal);
-            BlobContainerClient source = storage.Container(d.FilesPrefix[..slash]);
-            string prefix = d.FilesPrefix[(slash + 1)..];
-            await foreach (BlobItem item in source.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, stopping.Token))
-            {
-                string path = Path.Combine(dir, item.Name[prefix.Length..]);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await source.GetBlobClient(item.Name).DownloadToAsync(path, stopping.Token);
-            }
-
+            await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
             NGramModel model = NGramModel.Load(dir);
             _ = model.Generate(options.ReadinessPrompt, 5, seed: 1); // readiness probe: the model loads and generates
             loaded[Key(endpoint, deployment)] = model;

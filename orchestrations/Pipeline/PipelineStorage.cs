@@ -26,6 +26,37 @@ public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient 
 
     public QueueClient Queue(string name) => QueueService.GetQueueClient(name);
 
+    /// <summary>Splits a <c>container/prefix/</c> address (the form outputs travel in) into its container and prefix.</summary>
+    public (BlobContainerClient Container, string Prefix) Locate(string containerAndPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(containerAndPrefix);
+        int slash = containerAndPrefix.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            throw new ArgumentException($"'{containerAndPrefix}' is not a container/prefix address", nameof(containerAndPrefix));
+        }
+
+        return (Container(containerAndPrefix[..slash]), containerAndPrefix[(slash + 1)..]);
+    }
+
+    /// <summary>Downloads every blob under a <c>container/prefix/</c> into <paramref name="target"/>, keeping the relative
+    /// paths; returns how many files it wrote.</summary>
+    public async Task<int> DownloadTreeAsync(string containerAndPrefix, string target, CancellationToken cancellationToken)
+    {
+        (BlobContainerClient container, string prefix) = Locate(containerAndPrefix);
+        Directory.CreateDirectory(target);
+        int files = 0;
+        await foreach (Azure.Storage.Blobs.Models.BlobItem item in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            string path = Path.Combine(target, item.Name[prefix.Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await container.GetBlobClient(item.Name).DownloadToAsync(path, cancellationToken);
+            files++;
+        }
+
+        return files;
+    }
+
     /// <summary>Creates every container and queue the pipeline uses (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {

@@ -87,9 +87,7 @@ public sealed class BlobModelRegistry(PipelineStorage storage) : IModelRegistry
 
     async Task CopyOutputsAsync(string outputPrefix, string filesPrefix, CancellationToken cancellationToken)
     {
-        int slash = outputPrefix.IndexOf('/', StringComparison.Ordinal);
-        BlobContainerClient source = storage.Container(outputPrefix[..slash]);
-        string prefix = outputPrefix[(slash + 1)..];
+        (BlobContainerClient source, string prefix) = storage.Locate(outputPrefix);
         int copied = 0;
         await foreach (BlobItem item in source.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {

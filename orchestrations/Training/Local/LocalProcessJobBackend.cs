@@ -99,7 +99,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         Directory.CreateDirectory(output);
         foreach (string prefix in submission.DataPrefixes)
         {
-            await DownloadAsync(prefix, data, flattenWithRunTag: true, cancellationToken);
+            await DownloadShardsAsync(prefix, data, cancellationToken);
         }
 
         var args = new List<string> { options.DotnetHost, Path.GetFullPath(options.TrainerAssembly) };
@@ -114,7 +114,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         else
         {
             string model = Path.Combine(dir, "model");
-            await DownloadAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, flattenWithRunTag: false, cancellationToken);
+            await storage.DownloadTreeAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, cancellationToken);
             args.AddRange(["evaluate", "--model", model, "--data", data, "--out", output]);
         }
 
@@ -336,33 +336,23 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         File.WriteAllText(Path.Combine(dir, "uploaded"), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
     }
 
-    async Task DownloadAsync(string containerAndPrefix, string target, bool flattenWithRunTag, CancellationToken cancellationToken)
+    /// <summary>Downloads the split shards of a dataset into the job's flat data folder: the split stays first in each
+    /// name so the job contract's train-*/validation-*/test-* patterns still match, the dataset tag after it.</summary>
+    async Task DownloadShardsAsync(string containerAndPrefix, string target, CancellationToken cancellationToken)
     {
-        int slash = containerAndPrefix.IndexOf('/', StringComparison.Ordinal);
-        BlobContainerClient container = storage.Container(containerAndPrefix[..slash]);
-        string prefix = containerAndPrefix[(slash + 1)..];
+        (BlobContainerClient container, string prefix) = storage.Locate(containerAndPrefix);
         string tag = Sanitize(prefix.TrimEnd('/').Split('/')[^1]);
         Directory.CreateDirectory(target);
         await foreach (BlobItem item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
-            string relative = item.Name[prefix.Length..];
-            string name = Path.GetFileName(relative);
-            if (flattenWithRunTag)
+            string name = Path.GetFileName(item.Name[prefix.Length..]);
+            if (!(name.StartsWith("train-", StringComparison.Ordinal) || name.StartsWith("validation-", StringComparison.Ordinal) || name.StartsWith("test-", StringComparison.Ordinal)))
             {
-                // Shards of several datasets land in one folder: keep the split first so the job contract's
-                // train-*/validation-*/test-* patterns still match, and the dataset tag after it.
-                if (!(name.StartsWith("train-", StringComparison.Ordinal) || name.StartsWith("validation-", StringComparison.Ordinal) || name.StartsWith("test-", StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                int dash = name.IndexOf('-', StringComparison.Ordinal);
-                relative = $"{name[..dash]}-{tag}-{name[(dash + 1)..]}";
+                continue;
             }
 
-            string path = Path.Combine(target, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await container.GetBlobClient(item.Name).DownloadToAsync(path, cancellationToken);
+            int dash = name.IndexOf('-', StringComparison.Ordinal);
+            await container.GetBlobClient(item.Name).DownloadToAsync(Path.Combine(target, $"{name[..dash]}-{tag}-{name[(dash + 1)..]}"), cancellationToken);
         }
     }
 
