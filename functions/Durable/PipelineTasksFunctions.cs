@@ -32,11 +32,35 @@ public static class PipelineTasksFunctions
     public static Task<RolloutResult> RolloutOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RolloutOrchestrator().RunAsync(context, Input<RolloutRequest>(context));
 
+    [Function(nameof(DataPrepOrchestrator))]
+    public static Task<DataPrepResult> DataPrepOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DataPrepOrchestrator().RunAsync(context, Input<DataPrepInput>(context));
+
     // Activities: data
 
-    [Function(nameof(CurateDataDrop))]
-    public static Task<DataPrepResult> CurateDataDrop([ActivityTrigger] DataPrepInput input, FunctionContext context) =>
-        Run<CurateDataDrop, DataPrepInput, DataPrepResult>(nameof(CurateDataDrop), input, context);
+    [Function(nameof(PlanDataShards))]
+    public static Task<DataShardPlan> PlanDataShards([ActivityTrigger] DataPrepInput input, FunctionContext context) =>
+        Run<PlanDataShards, DataPrepInput, DataShardPlan>(nameof(PlanDataShards), input, context);
+
+    [Function(nameof(CurateDataShard))]
+    public static Task<DataShardResult> CurateDataShard([ActivityTrigger] DataShardTask input, FunctionContext context) =>
+        Run<CurateDataShard, DataShardTask, DataShardResult>(nameof(CurateDataShard), input, context);
+
+    [Function(nameof(DeduplicateDataDrop))]
+    public static Task<DataDedupResult> DeduplicateDataDrop([ActivityTrigger] DataDedupTask input, FunctionContext context) =>
+        Run<DeduplicateDataDrop, DataDedupTask, DataDedupResult>(nameof(DeduplicateDataDrop), input, context);
+
+    [Function(nameof(WriteCuratedShard))]
+    public static Task<WrittenShard> WriteCuratedShard([ActivityTrigger] DataShardTask input, FunctionContext context) =>
+        Run<WriteCuratedShard, DataShardTask, WrittenShard>(nameof(WriteCuratedShard), input, context);
+
+    [Function(nameof(WriteDataManifest))]
+    public static Task<DataPrepResult> WriteDataManifest([ActivityTrigger] DataManifestTask input, FunctionContext context) =>
+        Run<WriteDataManifest, DataManifestTask, DataPrepResult>(nameof(WriteDataManifest), input, context);
+
+    [Function(nameof(CleanDataWork))]
+    public static Task<bool> CleanDataWork([ActivityTrigger] DataPrepInput input, FunctionContext context) =>
+        Run<CleanDataWork, DataPrepInput, bool>(nameof(CleanDataWork), input, context);
 
     [Function(nameof(ListCuratedDatasets))]
     public static Task<IReadOnlyList<string>> ListCuratedDatasets([ActivityTrigger] string input, FunctionContext context) =>

@@ -38,12 +38,23 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
         [Description("Print the manifest (one JSON document) instead of a summary.")]
         public bool Json { get; init; }
 
+        [CommandOption("--threads <N>")]
+        [Description("Shards curated at once (default: the number of cores). The outputs are the same for any value.")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--shard-mb <MB>")]
+        [Description("Plain JSONL/CSV files larger than this are cut into byte-range shards (default 64).")]
+        [DefaultValue(64)]
+        public int ShardMegabytes { get; init; } = 64;
+
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required")
             : !PipelineOptions.ModelName().IsMatch(Model) ? ValidationResult.Error($"--model '{Model}': lower-case letters, digits and dashes")
             : string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
             : !File.Exists(Input) && !Directory.Exists(Input) ? ValidationResult.Error($"'{Input}' is neither a file nor a folder")
             : !DataQualityPresets.All.Contains(Quality) ? ValidationResult.Error($"--quality: use one of {string.Join(", ", DataQualityPresets.All)}")
+            : Threads is < 1 ? ValidationResult.Error("--threads: at least 1")
+            : ShardMegabytes < 1 ? ValidationResult.Error("--shard-mb: at least 1")
             : ValidationResult.Success();
     }
 
@@ -69,10 +80,11 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
         }
 
         string runId = "curate-" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(string.Join('|', drops.Select(d => $"{d.BlobName}:{d.ETag}")))).ToString("x16", CultureInfo.InvariantCulture);
-        var defaults = new DataOptions();
-        var input = new DataPrepInput(settings.Model, runId, drops,
-            new DataPolicy(defaults.ValidationFraction, defaults.TestFraction, defaults.MaxRecordChars, defaults.ShardRecords, settings.Quality));
-        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(root, Path.GetFullPath(settings.Out)), input, NullLogger.Instance, cancellationToken);
+        var defaults = new DataOptions { QualityPreset = settings.Quality, ShardBytes = settings.ShardMegabytes * 1024L * 1024 };
+        var input = new DataPrepInput(settings.Model, runId, drops, DataPolicies.For(defaults, settings.Model));
+        Action<string>? progress = settings.Json ? null : line => Console.Error.WriteLine(line);
+        DataPrepResult result = await DataStage.RunAsync(
+            new FolderDataStore(root, Path.GetFullPath(settings.Out)), input, NullLogger.Instance, cancellationToken, settings.Threads ?? Environment.ProcessorCount, progress);
 
         string manifest = Path.Combine(Path.GetFullPath(settings.Out), result.ManifestBlob.Replace('/', Path.DirectorySeparatorChar));
         if (settings.Json)

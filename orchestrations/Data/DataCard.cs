@@ -7,16 +7,10 @@ namespace GenAiServerless.Data;
 /// record that did not make it was left out.</summary>
 static class DataCard
 {
-    public static string Render(
-        DataPrepInput input,
-        RecordCurator curator,
-        ShardWriter writer,
-        long nearDuplicates,
-        long quarantined,
-        IReadOnlyDictionary<string, long> rejectReasons,
-        IReadOnlyList<string> quarantinedFiles,
-        IReadOnlyList<ShardInfo> shards)
+    public static string Render(DataPrepInput input, DataCounts counts)
     {
+        IReadOnlyDictionary<string, long> rejectReasons = counts.RejectReasons;
+        IReadOnlyList<string> quarantinedFiles = counts.QuarantinedFiles;
         var md = new StringBuilder();
         CultureInfo c = CultureInfo.InvariantCulture;
         md.AppendLine(c, $"# Data card — {input.Model}, run {input.RunId}");
@@ -37,12 +31,12 @@ static class DataCard
         md.AppendLine();
         md.AppendLine("| outcome | records |");
         md.AppendLine("|---|---|");
-        md.AppendLine(c, $"| read | {curator.RecordsRead} |");
-        md.AppendLine(c, $"| curated | {writer.Count} (train {writer.CountOf(DataSplit.Train)}, validation {writer.CountOf(DataSplit.Validation)}, test {writer.CountOf(DataSplit.Test)}) |");
-        md.AppendLine(c, $"| quarantined (invalid) | {quarantined} |");
-        md.AppendLine(c, $"| dropped: exact duplicate | {curator.ExactDuplicates} |");
-        md.AppendLine(c, $"| dropped: near duplicate | {nearDuplicates} |");
-        foreach ((string rule, long count) in curator.FilteredByRule.OrderBy(r => r.Key, StringComparer.Ordinal))
+        md.AppendLine(c, $"| read | {counts.Read} |");
+        md.AppendLine(c, $"| curated | {counts.Curated} (train {counts.Train}, validation {counts.Validation}, test {counts.Test}) |");
+        md.AppendLine(c, $"| quarantined (invalid) | {counts.Quarantined} |");
+        md.AppendLine(c, $"| dropped: exact duplicate | {counts.ExactDuplicates} |");
+        md.AppendLine(c, $"| dropped: near duplicate | {counts.NearDuplicates} |");
+        foreach ((string rule, long count) in counts.FilteredByRule.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
             md.AppendLine(c, $"| dropped: `{rule}` | {count} |");
         }
@@ -66,13 +60,13 @@ static class DataCard
         md.AppendLine();
         md.AppendLine("## PII redacted in curated records");
         md.AppendLine();
-        md.AppendLine(c, $"e-mail {curator.Pii.Email}, phone {curator.Pii.Phone}, payment card {curator.Pii.Card}, IBAN {curator.Pii.Iban}, IP {curator.Pii.Ip}, national id {curator.Pii.NationalId}, secret {curator.Pii.Secret}.");
+        md.AppendLine(c, $"e-mail {counts.Pii.Email}, phone {counts.Pii.Phone}, payment card {counts.Pii.Card}, IBAN {counts.Pii.Iban}, IP {counts.Pii.Ip}, national id {counts.Pii.NationalId}, secret {counts.Pii.Secret}.");
         md.AppendLine();
         md.AppendLine("## Outputs");
         md.AppendLine();
         md.AppendLine("| shard | split | records | SHA-256 |");
         md.AppendLine("|---|---|---|---|");
-        foreach (ShardInfo s in shards)
+        foreach (ShardInfo s in counts.Outputs)
         {
             md.AppendLine(c, $"| `{s.Blob}` | {s.Split.ToString().ToLowerInvariant()} | {s.Records} | `{s.Sha256[..16]}…` |");
         }

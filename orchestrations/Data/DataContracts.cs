@@ -22,8 +22,9 @@ public sealed record DataPrepResult(
     long NearDuplicates = 0,
     long RecordsFiltered = 0);
 
-/// <summary>A record that passed validation, normalised, with its deterministic split.</summary>
-public sealed record CuratedRecord(string Id, string Text, string? Prompt, string? Response, string Source, DataSplit Split);
+/// <summary>A record that passed validation, normalised, with its deterministic split and the metadata fields its
+/// schema keeps (one compact JSON object, or null).</summary>
+public sealed record CuratedRecord(string Id, string Text, string? Prompt, string? Response, string Source, DataSplit Split, string? Metadata = null);
 
 /// <summary>The three splits, assigned from a hash of the record id.</summary>
 public enum DataSplit
@@ -38,3 +39,6 @@ public sealed record RejectedRecord(string File, long Line, string Reason, strin
 
 /// <summary>A whole file that could not be read as JSONL, with the reason.</summary>
 public sealed record RejectedFile(string File, string Reason);
+
+/// <summary>One curated output file: its blob, split, record count and SHA-256.</summary>
+public sealed record ShardInfo(string Blob, DataSplit Split, int Records, string Sha256);

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
@@ -23,6 +24,19 @@ public interface IDataStore
 
     /// <summary>Copies a dropped file, as it is, into an area (a bad file into the quarantine).</summary>
     Task CopyInputAsync(DropBlob drop, string area, string path, CancellationToken cancellationToken);
+
+    /// <summary>Opens <paramref name="length"/> bytes of a dropped file from <paramref name="offset"/> (a byte-range
+    /// shard); same checks as <see cref="OpenInputAsync"/>.</summary>
+    Task<Stream> OpenInputRangeAsync(DropBlob drop, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>Opens an output for streaming writes; it replaces any earlier output of that name once disposed.</summary>
+    Task<Stream> OpenWriteAsync(string area, string path, CancellationToken cancellationToken);
+
+    /// <summary>Opens an output written before for streaming reads, or null when there is none.</summary>
+    Task<Stream?> OpenReadAsync(string area, string path, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every output whose name starts with <paramref name="prefix"/> (a run's working files).</summary>
+    Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken);
 }
 
 /// <summary>The pipeline's store: drops in <c>incoming/</c>, outputs in the <c>curated</c> and <c>quarantine</c> containers.</summary>
@@ -71,6 +85,48 @@ public sealed class BlobDataStore(PipelineStorage storage) : IDataStore
         await using Stream source = await OpenInputAsync(drop, cancellationToken);
         await storage.Container(area).GetBlobClient(path).UploadAsync(source, overwrite: true, cancellationToken);
     }
+
+    public async Task<Stream> OpenInputRangeAsync(DropBlob drop, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        BlobClient blob = storage.Container(PipelineStorage.Incoming).GetBlobClient(drop.BlobName);
+        try
+        {
+            Stream stream = await blob.OpenReadAsync(
+                new BlobOpenReadOptions(allowModifications: false) { Position = offset, BufferSize = 4 * 1024 * 1024, Conditions = new BlobRequestConditions { IfMatch = new ETag(drop.ETag) } },
+                cancellationToken);
+            return new RangeStream(stream, length);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            throw new InvalidOperationException(
+                $"{InputName(drop)}: the file {(e.Status == 404 ? "was deleted" : "changed")} after the trigger saw ETag {drop.ETag}; the new version gets its own run.", e);
+        }
+    }
+
+    public async Task<Stream> OpenWriteAsync(string area, string path, CancellationToken cancellationToken) =>
+        await storage.Container(area).GetBlockBlobClient(path).OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+
+    public async Task<Stream?> OpenReadAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.Container(area).GetBlobClient(path).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken)
+    {
+        BlobContainerClient container = storage.Container(area);
+        await foreach (BlobItem item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        {
+            await container.DeleteBlobIfExistsAsync(item.Name, cancellationToken: cancellationToken);
+        }
+    }
 }
 
 /// <summary>A local folder as the store (<c>genai curate</c>): drops are files relative to <paramref name="inputRoot"/>,
@@ -115,6 +171,38 @@ public sealed class FolderDataStore(string inputRoot, string outputRoot) : IData
         await using Stream source = await OpenInputAsync(drop, cancellationToken);
         await using FileStream destination = File.Create(target);
         await source.CopyToAsync(destination, cancellationToken);
+    }
+
+    public async Task<Stream> OpenInputRangeAsync(DropBlob drop, long offset, long length, CancellationToken cancellationToken)
+    {
+        Stream file = await OpenInputAsync(drop, cancellationToken);
+        file.Seek(offset, SeekOrigin.Begin);
+        return new RangeStream(file, length);
+    }
+
+    public Task<Stream> OpenWriteAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        string target = Target(area, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        return Task.FromResult<Stream>(new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1024 * 1024));
+    }
+
+    public Task<Stream?> OpenReadAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        string target = Target(area, path);
+        return Task.FromResult<Stream?>(File.Exists(target) ? new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1024 * 1024) : null);
+    }
+
+    public Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken)
+    {
+        // Prefixes here are folders ("…/_work/"): delete the folder.
+        string folder = Target(area, prefix);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return Task.CompletedTask;
     }
 
     string Target(string area, string path) => Path.Combine(outputRoot, area, path.Replace('/', Path.DirectorySeparatorChar));

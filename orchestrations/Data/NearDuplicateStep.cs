@@ -3,7 +3,8 @@ using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 
-/// <summary>Runs near-duplicate removal for one drop against the model's persistent LSH index in the curated area.</summary>
+/// <summary>Keeps the model's persistent LSH index in the curated area, so each drop is deduplicated against everything
+/// curated for the model before.</summary>
 /// <remarks>
 /// Idempotent under activity retries: each run saves the index it produced under its own prefix
 /// (<c>{model}/{run}/lsh-index.bin</c>, with the run it started from in <c>lsh-index.base.txt</c>) and only then moves
@@ -14,45 +15,42 @@ namespace GenAiServerless.Data;
 /// </remarks>
 public static class NearDuplicateStep
 {
-    public static string Key(CuratedRecord record, string runId)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return $"{record.Source}@{runId}";
-    }
+    public static string Key(string source, string runId) => $"{source}@{runId}";
 
-    public static async Task<NearDuplicateOutcome> RunAsync(IDataStore store, string model, string runId, IReadOnlyList<CuratedRecord> records, CancellationToken cancellationToken)
+    /// <summary>The index as it was before this run, and the run it came from (null for the first).</summary>
+    public static async Task<(LshIndex Index, string? BaseRun)> LoadAsync(IDataStore store, string model, string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(records);
-        string pointer = $"{model}/_index/latest.txt";
-        string? latest = (await store.ReadAsync(PipelineStorage.Curated, pointer, cancellationToken))?.ToString();
+        string? latest = (await store.ReadAsync(PipelineStorage.Curated, Pointer(model), cancellationToken))?.ToString();
         string? baseRun = latest == runId ? (await store.ReadAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", cancellationToken))?.ToString() : latest;
         baseRun = string.IsNullOrWhiteSpace(baseRun) ? null : baseRun.Trim();
-
-        LshIndex index = new();
-        if (baseRun is not null)
+        if (baseRun is null)
         {
-            BinaryData saved = await store.ReadAsync(PipelineStorage.Curated, $"{model}/{baseRun}/lsh-index.bin", cancellationToken)
-                ?? throw new InvalidOperationException($"the near-duplicate index of run {baseRun} ({model}/{baseRun}/lsh-index.bin) is missing");
-            using Stream stream = saved.ToStream();
-            index = LshIndex.Load(stream);
+            return (new LshIndex(), null);
         }
 
-        var batch = new SignatureBatch(Math.Max(16, records.Count));
-        for (int i = 0; i < records.Count; i++)
+        Stream saved = await store.OpenReadAsync(PipelineStorage.Curated, $"{model}/{baseRun}/lsh-index.bin", cancellationToken)
+            ?? throw new InvalidOperationException($"the near-duplicate index of run {baseRun} ({model}/{baseRun}/lsh-index.bin) is missing");
+        await using (saved)
         {
-            batch.Add(Key(records[i], runId), i, records[i].Text, MinHasher.Default);
+            return (LshIndex.Load(saved), baseRun);
         }
+    }
 
-        NearDuplicateOutcome outcome = index.Deduplicate([batch], commit: true);
-        using (var buffer = new MemoryStream())
+    /// <summary>Saves the index this run produced, then points the model at it.</summary>
+    public static async Task SaveAsync(IDataStore store, string model, string runId, LshIndex index, string? baseRun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(index);
+        Stream target = await store.OpenWriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.bin", cancellationToken);
+        await using (target)
         {
-            index.Save(buffer);
-            await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.bin", new BinaryData(buffer.ToArray()), cancellationToken);
+            index.Save(target);
         }
 
         await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", BinaryData.FromString(baseRun ?? string.Empty), cancellationToken);
-        await store.WriteAsync(PipelineStorage.Curated, pointer, BinaryData.FromString(runId), cancellationToken);
-        return outcome;
+        await store.WriteAsync(PipelineStorage.Curated, Pointer(model), BinaryData.FromString(runId), cancellationToken);
     }
+
+    static string Pointer(string model) => $"{model}/_index/latest.txt";
 }

@@ -10,11 +10,11 @@ namespace GenAiServerless.Data;
 /// <remarks>A record is an object with a non-empty <c>text</c>, or non-empty <c>prompt</c> and <c>response</c>.
 /// The optional <c>id</c> (string or number) keeps the split stable across reruns; without one the id is a hash
 /// of the normalised text, which is just as stable.</remarks>
-public sealed class RecordCurator(double validationFraction, double testFraction, int maxRecordChars, QualityPipeline? quality = null)
+public sealed class RecordCurator(double validationFraction, double testFraction, int maxRecordChars, QualityPipeline? quality = null, RecordSchema? schema = null)
 {
     /// <summary>Every record kept so far (across files): its text hash and id.</summary>
     readonly Dictionary<UInt128, string> seen = [];
-    readonly QualityPipeline? qualityPipeline = quality;
+    readonly RecordPreparer preparer = new(validationFraction, testFraction, maxRecordChars, quality, schema);
 
     /// <summary>Records read, including blank lines skipped.</summary>
     public long RecordsRead { get; private set; }
@@ -123,34 +123,22 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         public void Add(long position, string json, string raw)
         {
             records++;
-            (CuratedRecord? record, string? reason, string? detail) = owner.Parse(file, position, json);
-            if (record is null)
+            PreparedRecord prepared = owner.preparer.Prepare(file, position, json);
+            if (prepared.Record is not { } record)
             {
-                firstError ??= $"line {position}: {detail}";
-                invalidJson += reason == "invalid_json" ? 1 : 0;
-                bad.Add(new RejectedRecord(file, position, reason!, detail!, raw));
+                firstError ??= $"line {position}: {prepared.Detail}";
+                invalidJson += prepared.IsInvalidJson ? 1 : 0;
+                bad.Add(new RejectedRecord(file, position, prepared.Reason!, prepared.Detail!, raw));
                 return;
             }
 
-            if (owner.qualityPipeline is not null)
+            if (prepared.Filtered is { } decision)
             {
-                // Quality after normalising and before deduplication, so the hash sees the text as it will be kept.
-                QualityOutcome outcome = owner.qualityPipeline.Apply(record.Text);
-                if (!outcome.Kept)
-                {
-                    dropped.Add((record, outcome.Decision));
-                    return;
-                }
-
-                pii += outcome.Pii;
-                record = record with
-                {
-                    Text = outcome.Text!,
-                    Prompt = record.Prompt is null ? null : PiiRedactor.All.Redact(record.Prompt).Text,
-                    Response = record.Response is null ? null : PiiRedactor.All.Redact(record.Response).Text,
-                };
+                dropped.Add((record, decision));
+                return;
             }
 
+            pii += prepared.Pii;
             UInt128 key = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
             if (owner.seen.TryGetValue(key, out string? first) || fileKeys.TryGetValue(key, out first))
             {
@@ -213,79 +201,6 @@ public sealed class RecordCurator(double validationFraction, double testFraction
         }
     }
 
-    (CuratedRecord?, string?, string?) Parse(string file, long line, string raw)
-    {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(raw);
-        }
-        catch (JsonException e)
-        {
-            return (null, "invalid_json", $"not valid JSON: {e.Message}");
-        }
-
-        using (doc)
-        {
-            JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, "not_an_object", $"expected a JSON object, found {root.ValueKind}");
-            }
-
-            string? text = StringField(root, "text");
-            string? prompt = StringField(root, "prompt");
-            string? response = StringField(root, "response");
-            if (text is null && prompt is null && response is null && root.TryGetProperty("messages", out JsonElement messages))
-            {
-                // A chat record: its turns flattened to "role: content" lines.
-                text = ChatRecords.Flatten(messages, out string? chatError);
-                if (text is null)
-                {
-                    return (null, "invalid_messages", chatError ?? "field 'messages' is not a valid list of turns");
-                }
-            }
-            if (text is null && (prompt is null || response is null))
-            {
-                string missing = prompt is not null ? "'response'" : response is not null ? "'prompt'" : "'text' (or 'prompt' and 'response')";
-                return (null, "missing_text", $"field {missing} is missing, empty or not a string");
-            }
-
-            prompt = prompt is null ? null : TextNormalizer.Normalize(prompt);
-            response = response is null ? null : TextNormalizer.Normalize(response);
-            string normalized = text is not null ? TextNormalizer.Normalize(text) : $"{prompt}\n{response}";
-            if (normalized.Trim().Length == 0)
-            {
-                return (null, "missing_text", "text is empty after normalisation");
-            }
-
-            if (normalized.Length > maxRecordChars)
-            {
-                return (null, "too_long", $"text has {normalized.Length} characters; the limit is {maxRecordChars}");
-            }
-
-            string id = root.TryGetProperty("id", out JsonElement idEl) && idEl.ValueKind is JsonValueKind.String or JsonValueKind.Number
-                ? idEl.ToString()
-                : "h" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(normalized)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-            if (id.Length == 0)
-            {
-                return (null, "invalid_id", "field 'id' is empty");
-            }
-
-            return (new CuratedRecord(id, normalized, prompt, response, $"{file}:{line}", SplitOf(id)), null, null);
-        }
-    }
-
-    static string? StringField(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement el) && el.ValueKind == JsonValueKind.String && el.GetString() is { Length: > 0 } s && s.Trim().Length > 0
-            ? s
-            : null;
-
     /// <summary>The split of a record id: a fixed function of the id alone, so it is stable across reruns and drops.</summary>
-    public DataSplit SplitOf(string id)
-    {
-        ulong h = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), seed: 0x5EED);
-        double u = (h >> 11) * (1.0 / (1UL << 53));
-        return u < testFraction ? DataSplit.Test : u < testFraction + validationFraction ? DataSplit.Validation : DataSplit.Train;
-    }
+    public DataSplit SplitOf(string id) => preparer.SplitOf(id);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace GenAiServerless.Data;
@@ -5,52 +6,96 @@ namespace GenAiServerless.Data;
 /// <summary>Text normalisation applied to every record: Unicode NFKC, control characters dropped, whitespace collapsed
 /// within each line; line breaks are kept (the line and paragraph rules of the quality filters need them), with runs
 /// of blank lines squeezed to one and the text trimmed.</summary>
+/// <remarks>Line ends: <c>\r\n</c> and a lone <c>\r</c> each count as one line break. One pass over a pooled buffer;
+/// a text that is already normal (the usual case for clean records) is returned as is, without a copy.</remarks>
 public static class TextNormalizer
 {
+    const int StackLimit = 1024;
+
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string nfkc = text.Normalize(NormalizationForm.FormKC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
-        var sb = new StringBuilder(nfkc.Length);
+
+        // ASCII text is its own NFKC form; the check is vectorised and skips the ICU call for most records.
+        string nfkc = Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKC);
+        char[]? rented = null;
+        Span<char> buffer = nfkc.Length <= StackLimit ? stackalloc char[StackLimit] : (rented = ArrayPool<char>.Shared.Rent(nfkc.Length));
+        try
+        {
+            // The output is never longer than the input: every separator written replaces at least one character.
+            int written = Collapse(nfkc, buffer);
+            ReadOnlySpan<char> normal = buffer[..written];
+            return normal.SequenceEqual(nfkc) ? nfkc : normal.ToString();
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> with control characters dropped and whitespace collapsed into
+    /// <paramref name="output"/>; returns the characters written.</summary>
+    static int Collapse(ReadOnlySpan<char> text, Span<char> output)
+    {
+        int written = 0;
         int newlines = 0;
         bool pendingSpace = false;
-        foreach (char c in nfkc)
+        for (int i = 0; i < text.Length; i++)
         {
-            if (c == '\n')
+            char c = text[i];
+
+            // Printable ASCII other than the space is by far the most common case and is always kept.
+            if ((uint)(c - '!') > '~' - '!')
             {
-                newlines++;
-                pendingSpace = false;
-                continue;
+                if (c is '\n' or '\r')
+                {
+                    // "\r\n" is one line break, as is a lone "\r".
+                    if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                    {
+                        i++;
+                    }
+
+                    newlines++;
+                    pendingSpace = false;
+                    continue;
+                }
+
+                if (char.IsWhiteSpace(c))
+                {
+                    pendingSpace = true;
+                    continue;
+                }
+
+                if (char.IsControl(c))
+                {
+                    continue;
+                }
             }
 
-            if (char.IsWhiteSpace(c))
-            {
-                pendingSpace = true;
-                continue;
-            }
-
-            if (char.IsControl(c))
-            {
-                continue;
-            }
-
-            if (sb.Length > 0)
+            if (written > 0)
             {
                 if (newlines > 0)
                 {
-                    sb.Append(newlines > 1 ? "\n\n" : "\n");
+                    output[written++] = '\n';
+                    if (newlines > 1)
+                    {
+                        output[written++] = '\n';
+                    }
                 }
                 else if (pendingSpace)
                 {
-                    sb.Append(' ');
+                    output[written++] = ' ';
                 }
             }
 
             newlines = 0;
             pendingSpace = false;
-            sb.Append(c);
+            output[written++] = c;
         }
 
-        return sb.ToString();
+        return written;
     }
 }

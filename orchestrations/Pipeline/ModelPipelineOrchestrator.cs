@@ -73,8 +73,8 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             IReadOnlyList<string> datasets;
             if (input.Drops.Count > 0)
             {
-                data = await context.CallActivityAsync<DataPrepResult>(
-                    nameof(CurateDataDrop), new DataPrepInput(input.Model, runId, input.Drops, input.Data), PipelineRetry.Activity);
+                data = await context.CallSubOrchestratorAsync<DataPrepResult>(
+                    nameof(DataPrepOrchestrator), new DataPrepInput(input.Model, runId, input.Drops, input.Data), new SubOrchestrationOptions { InstanceId = $"{runId}-data" });
                 if (data.TrainRecords == 0)
                 {
                     return run.Fail("data", $"no trainable records: {data.RecordsRead} read, {data.RecordsQuarantined} quarantined"

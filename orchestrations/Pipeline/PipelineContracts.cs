@@ -27,7 +27,22 @@ public sealed record PipelineRequest(
 public sealed record DropBlob(string BlobName, string ETag, long Length);
 
 /// <summary>How the Data stage curates records.</summary>
-public sealed record DataPolicy(double ValidationFraction, double TestFraction, int MaxRecordChars, int ShardRecords, string QualityPreset = DataQualityPresets.ShortRecords);
+/// <param name="ShardBytes">Plain JSONL and CSV files larger than this are cut into byte-range shards on record
+/// boundaries, each curated by its own activity.</param>
+/// <param name="Schema">The model's record schema (shapes, metadata fields kept, largest record); null = the default.</param>
+/// <param name="Inputs">How tabular inputs are read (text columns, CSV separator); null = the defaults.</param>
+public sealed record DataPolicy(
+    double ValidationFraction,
+    double TestFraction,
+    int MaxRecordChars,
+    int ShardRecords,
+    string QualityPreset = DataQualityPresets.ShortRecords,
+    long ShardBytes = DataPolicy.DefaultShardBytes,
+    Data.Inputs.RecordSchema? Schema = null,
+    Data.Inputs.InputOptions? Inputs = null)
+{
+    public const long DefaultShardBytes = 64L * 1024 * 1024;
+}
 
 /// <summary>The named quality policies a model can choose (thresholds in <see cref="Data.Quality.QualityPolicy"/>).</summary>
 public static class DataQualityPresets

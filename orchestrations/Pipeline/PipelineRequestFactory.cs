@@ -11,13 +11,11 @@ public sealed class PipelineRequestFactory(
     IOptions<RolloutOptions> rollout)
 {
     public PipelineRequest Create(string model, PipelineTrigger trigger, IReadOnlyList<DropBlob> drops, string reason) =>
-        new(model, trigger, drops, Data(), Training(), Evaluation(), Rollout(), reason);
+        new(model, trigger, drops, Data(model), Training(), Evaluation(), Rollout(), reason);
 
-    public DataPolicy Data()
-    {
-        DataOptions d = data.Value;
-        return new DataPolicy(d.ValidationFraction, d.TestFraction, d.MaxRecordChars, d.ShardRecords, d.QualityPreset);
-    }
+    /// <summary>The data policy for <paramref name="model"/>: the <c>Data</c> section with the model's own settings
+    /// (<c>Data:Models:{model}</c>) over it.</summary>
+    public DataPolicy Data(string model) => DataPolicies.For(data.Value, model);
 
     public TrainingPolicy Training()
     {

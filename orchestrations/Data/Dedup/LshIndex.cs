@@ -65,8 +65,11 @@ public sealed class LshIndex
     /// record indexed before — and, when <paramref name="commit"/>, indexes the kept ones for later drops.</summary>
     /// <param name="shards">The fan-out's signature batches; record ids must be unique across them.</param>
     /// <param name="maxDegreeOfParallelism">Threads for band keys and index look-ups; the outcome is the same for any value.</param>
+    /// <param name="confirm">When given, a candidate pair of the drop's records is a near duplicate when its signatures
+    /// agree at <see cref="LshOptions.PrefilterThreshold"/> or more AND <paramref name="confirm"/> (given the two ids)
+    /// says so — say, from their exact Jaccard similarity. Pairs with the index are always verified on the signature.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called once per drop: too few calls for tiered compilation to optimise its loops
-    public NearDuplicateOutcome Deduplicate(IReadOnlyList<SignatureBatch> shards, bool commit = true, int maxDegreeOfParallelism = 1)
+    public NearDuplicateOutcome Deduplicate(IReadOnlyList<SignatureBatch> shards, bool commit = true, int maxDegreeOfParallelism = 1, Func<string, string, bool>? confirm = null)
     {
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
@@ -161,7 +164,9 @@ public sealed class LshIndex
                         }
 
                         candidates++;
-                        if (Verifies(drop.Signature(a), drop.Signature(b)))
+                        if (confirm is null
+                            ? Verifies(drop.Signature(a), drop.Signature(b))
+                            : MinHasher.Agreements(drop.Signature(a), drop.Signature(b)) >= Options.PrefilterThreshold * Length && confirm(drop.Ids[a], drop.Ids[b]))
                         {
                             verified++;
                             sets.Union(a, b);

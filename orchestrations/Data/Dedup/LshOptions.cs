@@ -11,8 +11,11 @@ namespace GenAiServerless.Data.Dedup;
 /// </remarks>
 /// <param name="Bands">Bands of <paramref name="Rows"/> signature values each; Bands × Rows ≤ 128.</param>
 /// <param name="Rows">Signature values hashed together into one band key.</param>
-/// <param name="VerifyThreshold">The least share of agreeing signature values (of 128) for a candidate pair to count as near duplicates.</param>
-public sealed record LshOptions(int Bands = 20, int Rows = 6, double VerifyThreshold = 0.75)
+/// <param name="VerifyThreshold">The least share of agreeing signature values (of 128) for a candidate pair to count as
+/// near duplicates; also the least exact Jaccard similarity when the texts are at hand.</param>
+/// <param name="PrefilterThreshold">With exact verification: the least signature agreement for a pair to be checked
+/// exactly (at J = 0.75 an estimate falls below 0.6 with probability ≈ 10⁻⁴).</param>
+public sealed record LshOptions(int Bands = 20, int Rows = 6, double VerifyThreshold = 0.75, double PrefilterThreshold = 0.6)
 {
     /// <summary>The options every stage uses unless a model's policy says otherwise.</summary>
     public static LshOptions Default { get; } = new();

@@ -38,15 +38,16 @@ internal static class CsvInput
             MaxRecordSize = options.MaxRecordBytes,
         };
         await using CsvReader csv = CsvReader.Create(text, csvOptions, leaveOpen: true);
-        await Guard(file, gzip, () => csv.ReadHeaderAsync(cancellationToken).AsTask(), 0);
+        long offset = options.LineOffset;
+        await Guard(file, gzip, () => csv.ReadHeaderAsync(cancellationToken).AsTask(), 0, 0);
         Columns columns = Columns.Resolve(file, csv.Headers, options.TextColumns);
         using var json = new RowWriter();
         while (true)
         {
-            bool more = await Guard(file, gzip, () => csv.ReadAsync(cancellationToken).AsTask(), csv.LineNumber);
+            bool more = await Guard(file, gzip, () => csv.ReadAsync(cancellationToken).AsTask(), csv.LineNumber, offset);
             while (malformed.TryDequeue(out CsvMalformedRecord bad))
             {
-                yield return new UnreadableRecord(file, bad.LineNumber, "invalid_csv", $"CSV row at line {bad.LineNumber}: {Describe(bad.Reason, csv.Headers.Count)}", bad.RawRecord);
+                yield return new UnreadableRecord(file, bad.LineNumber + offset, "invalid_csv", $"CSV row at line {bad.LineNumber + offset}: {Describe(bad.Reason, csv.Headers.Count)}", bad.RawRecord);
             }
 
             if (!more)
@@ -54,13 +55,14 @@ internal static class CsvInput
                 yield break;
             }
 
-            yield return new SourceRecord(file, csv.LineNumber, json.Write(csv, columns), Encoding.UTF8.GetString(csv.RawRecord));
+            yield return new SourceRecord(file, csv.LineNumber + offset, json.Write(csv, columns), Encoding.UTF8.GetString(csv.RawRecord));
         }
     }
 
     /// <summary>Runs a read, turning the failures that spoil the whole file into an <see cref="UnreadableFileException"/>.</summary>
-    static async Task<T> Guard<T>(string file, bool gzip, Func<Task<T>> read, long line)
+    static async Task<T> Guard<T>(string file, bool gzip, Func<Task<T>> read, long line, long offset)
     {
+        line += line > 0 ? offset : 0;
         try
         {
             return await read();
@@ -75,16 +77,16 @@ internal static class CsvInput
         }
         catch (CsvFormatException e)
         {
-            throw new UnreadableFileException(file, $"unreadable CSV near line {Math.Max(line, e.LineNumber)}: {e.Message}", e);
+            throw new UnreadableFileException(file, $"unreadable CSV near line {Math.Max(line, e.LineNumber + offset)}: {e.Message}", e);
         }
     }
 
-    static Task<bool> Guard(string file, bool gzip, Func<Task> read, long line) =>
+    static Task<bool> Guard(string file, bool gzip, Func<Task> read, long line, long offset) =>
         Guard(file, gzip, async () =>
         {
             await read();
             return true;
-        }, line);
+        }, line, offset);
 
     static string Describe(CsvMalformedReason reason, int headerFields) => reason switch
     {

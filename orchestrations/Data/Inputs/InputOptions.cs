@@ -15,6 +15,10 @@ public sealed record InputOptions
     /// (<see cref="RecordSchema.MaxRecordBytes"/>), so it should be at least that. A longer JSONL line becomes a
     /// <c>too_large</c> record; a longer CSV record (usually an unclosed quote) makes the file unreadable.</summary>
     public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Lines before the stream's first line in the file: a byte-range shard names records by their line in
+    /// the whole file. 0 for a whole file.</summary>
+    public long LineOffset { get; init; }
 }
 
 /// <summary>The columns of a tabular input that hold the text: one <c>text</c> column, or a <c>prompt</c> and a

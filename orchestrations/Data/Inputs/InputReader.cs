@@ -64,29 +64,30 @@ public static class InputReader
                 yield break;
             }
 
+            long lineNumber = lines.LineNumber + options.LineOffset;
             if (lines.TooLong)
             {
                 yield return new UnreadableRecord(
                     file,
-                    lines.LineNumber,
+                    lineNumber,
                     "too_large",
-                    $"line {lines.LineNumber} has {lines.LineLength} bytes; the limit is {options.MaxRecordBytes} (the quarantine keeps its first {lines.Line.Length} bytes)",
+                    $"line {lineNumber} has {lines.LineLength} bytes; the limit is {options.MaxRecordBytes} (the quarantine keeps its first {lines.Line.Length} bytes)",
                     Encoding.UTF8.GetString(lines.Line.Span));
                 continue;
             }
 
-            string? line = Decode(file, lines.LineNumber, lines.Line.Span);
+            string? line = Decode(file, lineNumber, lines.LineNumber == 1 && options.LineOffset == 0, lines.Line.Span);
             if (line is not null)
             {
-                yield return new SourceRecord(file, lines.LineNumber, line, line);
+                yield return new SourceRecord(file, lineNumber, line, line);
             }
         }
     }
 
     /// <summary>The line as text; null for a blank line; an unreadable file for bytes that are not UTF-8.</summary>
-    static string? Decode(string file, long lineNumber, ReadOnlySpan<byte> line)
+    static string? Decode(string file, long lineNumber, bool firstOfFile, ReadOnlySpan<byte> line)
     {
-        if (lineNumber == 1 && line.StartsWith("\uFEFF"u8))
+        if (firstOfFile && line.StartsWith("\uFEFF"u8))
         {
             line = line[3..];
         }

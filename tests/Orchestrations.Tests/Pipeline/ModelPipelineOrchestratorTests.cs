@@ -57,9 +57,9 @@ public sealed class ModelPipelineOrchestratorTests
                 calls.Names.Enqueue(nameof(ReleaseModelSlot));
                 return true;
             })
-            .AddActivityFunc<DataPrepInput, DataPrepResult>(nameof(CurateDataDrop), (_, input) =>
+            .AddOrchestratorFunc<DataPrepInput, DataPrepResult>(nameof(DataPrepOrchestrator), (_, input) =>
             {
-                calls.Names.Enqueue(nameof(CurateDataDrop));
+                calls.Names.Enqueue(nameof(DataPrepOrchestrator));
                 return new DataPrepResult($"curated/{input.Model}/{input.RunId}/", "curated/m.json", "abc", 100, calls.TrainRecords, 3, 2, calls.TrainRecords, 10, 10, [], new Dictionary<string, long>());
             })
             .AddActivityFunc<ComputeRequirements, TrainingCompute>(nameof(SelectTrainingCompute), (_, _) =>
@@ -118,7 +118,7 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.True(result.Succeeded, result.Summary);
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
-                [nameof(ClaimModelSlot), nameof(CurateDataDrop), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
+                [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
                     "SetModelAlias:challenger", nameof(RolloutOrchestrator), nameof(ReleaseModelSlot)],
                 calls.Names);
             Assert.Equal(20, result.Version!.Metrics[GateRules.TestPerplexityMetric]);
@@ -154,7 +154,7 @@ public sealed class ModelPipelineOrchestratorTests
 
             Assert.False(result.Succeeded);
             Assert.Contains("no trainable records", result.Summary, StringComparison.Ordinal);
-            Assert.Equal([nameof(ClaimModelSlot), nameof(CurateDataDrop), nameof(ReleaseModelSlot)], calls.Names);
+            Assert.Equal([nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), nameof(ReleaseModelSlot)], calls.Names);
         }
     }
 
@@ -169,7 +169,7 @@ public sealed class ModelPipelineOrchestratorTests
 
             Assert.True(result.Succeeded, result.Summary);
             Assert.Equal(3, calls.Names.Count(n => n == nameof(ClaimModelSlot)));
-            Assert.Equal(nameof(CurateDataDrop), calls.Names.SkipWhile(n => n == nameof(ClaimModelSlot)).First());
+            Assert.Equal(nameof(DataPrepOrchestrator), calls.Names.SkipWhile(n => n == nameof(ClaimModelSlot)).First());
             Assert.Equal(nameof(ReleaseModelSlot), calls.Names.Last());
         }
     }

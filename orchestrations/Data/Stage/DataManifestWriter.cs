@@ -1,0 +1,191 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using GenAiServerless.Data.Quality;
+using GenAiServerless.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace GenAiServerless.Data;
+
+/// <summary>Everything the run accounts for, summed over its shards: what the manifest and the data card report.</summary>
+public sealed record DataCounts(
+    long Read,
+    long Curated,
+    long Quarantined,
+    long ExactDuplicates,
+    long NearDuplicates,
+    IReadOnlyDictionary<string, long> FilteredByRule,
+    int Train,
+    int Validation,
+    int Test,
+    PiiCounts Pii,
+    IReadOnlyDictionary<string, long> RejectReasons,
+    IReadOnlyList<string> QuarantinedFiles,
+    IReadOnlyList<ShardInfo> Outputs);
+
+/// <summary>The last step: quarantines bad files whole, gathers the shards' quarantined and dropped records into the
+/// run's <c>records.jsonl</c> and <c>dropped.jsonl</c>, and writes the manifest and the data card.</summary>
+/// <remarks>Idempotent: every output has a fixed name and is rewritten on a retry.</remarks>
+public static partial class DataManifestWriter
+{
+    static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<DataPrepResult> RunAsync(IDataStore store, DataManifestTask task, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(logger);
+        DataPrepInput input = task.Input;
+        string prefix = $"{input.Model}/{input.RunId}/";
+        SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(task.Plan, task.Shards);
+        var reasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var quarantinedFiles = new List<string>();
+        foreach ((int fileIndex, string reason) in badFiles)
+        {
+            // The whole file goes to quarantine as it was, with its reason beside it; its lines are not listed one by one.
+            DropBlob drop = input.Drops[fileIndex];
+            string file = store.InputName(drop);
+            quarantinedFiles.Add($"{file}: {reason}");
+            reasons["bad_file"] = reasons.GetValueOrDefault("bad_file") + 1;
+            string target = $"{prefix}files/{Path.GetFileName(drop.BlobName)}";
+            if (drop.Length > 0)
+            {
+                await store.CopyInputAsync(drop, PipelineStorage.Quarantine, target, cancellationToken);
+            }
+
+            await store.WriteAsync(PipelineStorage.Quarantine, target + ".reason.txt", BinaryData.FromString($"{file}\n{reason}\n"), cancellationToken);
+            Log.FileQuarantined(logger, file, reason);
+        }
+
+        List<DataShardResult> good = [.. task.Shards.Where(r => !badFiles.ContainsKey(r.FileIndex)).OrderBy(r => r.Index)];
+        var filtered = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        PiiCounts pii = default;
+        foreach (DataShardResult shard in good)
+        {
+            pii += shard.Pii;
+            foreach ((string reason, long n) in shard.Rejected)
+            {
+                reasons[reason] = reasons.GetValueOrDefault(reason) + n;
+            }
+
+            foreach ((string rule, long n) in shard.Filtered)
+            {
+                filtered[rule] = filtered.GetValueOrDefault(rule) + n;
+            }
+        }
+
+        long quarantined = good.Sum(s => s.Rejected.Values.Sum());
+        if (quarantined > 0)
+        {
+            await ConcatenateAsync(store, PipelineStorage.Quarantine, $"{prefix}records.jsonl", good.Select(s => WorkFiles.Of(input, s.Index, WorkFiles.Rejects)), cancellationToken);
+        }
+
+        if (good.Sum(s => s.Filtered.Values.Sum()) + task.Dedup.ExactDuplicates + task.Dedup.NearDuplicates > 0)
+        {
+            await ConcatenateAsync(store, PipelineStorage.Curated, $"{prefix}dropped.jsonl", good.SelectMany(s => new[]
+            {
+                WorkFiles.Of(input, s.Index, WorkFiles.Filtered),
+                WorkFiles.Of(input, s.Index, WorkFiles.Duplicates),
+            }), cancellationToken);
+        }
+
+        List<ShardInfo> outputs = [.. task.Written.OrderBy(w => w.Index).SelectMany(w => w.Outputs)];
+        int Of(DataSplit split) => outputs.Where(o => o.Split == split).Sum(o => o.Records);
+        var counts = new DataCounts(
+            good.Sum(s => s.Records), outputs.Sum(o => (long)o.Records), quarantined, task.Dedup.ExactDuplicates, task.Dedup.NearDuplicates, filtered,
+            Of(DataSplit.Train), Of(DataSplit.Validation), Of(DataSplit.Test), pii, reasons, quarantinedFiles, outputs);
+
+        var manifest = new
+        {
+            model = input.Model,
+            runId = input.RunId,
+            tool = DataStage.ToolVersion,
+            parameters = input.Policy,
+            inputs = input.Drops.Select(d => new { blob = store.InputName(d), etag = d.ETag, bytes = d.Length }),
+            shards = task.Plan.Shards.Select(s => new { index = s.Index, file = store.InputName(s.Drop), offset = s.Offset, length = s.Length, firstLine = s.FirstLine }),
+            counts = new
+            {
+                read = counts.Read,
+                curated = counts.Curated,
+                quarantined = counts.Quarantined,
+                exactDuplicates = counts.ExactDuplicates,
+                nearDuplicates = counts.NearDuplicates,
+                filtered = filtered.Values.Sum(),
+                train = counts.Train,
+                validation = counts.Validation,
+                test = counts.Test,
+            },
+            rejectReasons = reasons,
+            filteredByRule = filtered,
+            piiRedacted = new
+            {
+                email = pii.Email,
+                phone = pii.Phone,
+                card = pii.Card,
+                iban = pii.Iban,
+                ip = pii.Ip,
+                nationalId = pii.NationalId,
+                secret = pii.Secret,
+            },
+            nearDuplicateSearch = new
+            {
+                candidatePairs = task.Dedup.CandidatePairs,
+                confirmedPairs = task.Dedup.VerifiedPairs,
+                exactJaccardChecks = task.Dedup.ExactChecks,
+                indexedRecords = task.Dedup.IndexedRecords,
+            },
+            quarantinedFiles,
+            outputs,
+        };
+        byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Indented);
+        string manifestBlob = prefix + "manifest.json";
+        await store.WriteAsync(PipelineStorage.Curated, manifestBlob, new BinaryData(manifestBytes), cancellationToken);
+        await store.WriteAsync(PipelineStorage.Curated, prefix + "datacard.md", BinaryData.FromString(DataCard.Render(input, counts)), cancellationToken);
+        Log.Curated(logger, input.Model, input.RunId, counts.Curated, counts.Quarantined, counts.ExactDuplicates, counts.NearDuplicates, task.Plan.Shards.Count);
+
+        return new DataPrepResult(
+            $"{PipelineStorage.Curated}/{prefix}",
+            $"{PipelineStorage.Curated}/{manifestBlob}",
+            Convert.ToHexStringLower(SHA256.HashData(manifestBytes)),
+            counts.Read,
+            counts.Curated,
+            counts.Quarantined,
+            counts.ExactDuplicates,
+            counts.Train,
+            counts.Validation,
+            counts.Test,
+            quarantinedFiles,
+            reasons,
+            counts.NearDuplicates,
+            filtered.Values.Sum());
+    }
+
+    /// <summary>Streams several working files, in order, into one output; a missing part is skipped.</summary>
+    static async Task ConcatenateAsync(IDataStore store, string area, string path, IEnumerable<string> parts, CancellationToken cancellationToken)
+    {
+        Stream target = await store.OpenWriteAsync(area, path, cancellationToken);
+        await using (target)
+        {
+            foreach (string part in parts)
+            {
+                Stream? source = await store.OpenReadAsync(PipelineStorage.Curated, part, cancellationToken);
+                if (source is not null)
+                {
+                    await using (source)
+                    {
+                        await source.CopyToAsync(target, cancellationToken);
+                    }
+                }
+            }
+        }
+    }
+
+    static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined {File}: {Reason}")]
+        public static partial void FileQuarantined(ILogger logger, string file, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Curated {Model}/{RunId}: {Curated} records kept, {Quarantined} quarantined, {Exact} exact and {Near} near duplicates dropped, {Shards} shards")]
+        public static partial void Curated(ILogger logger, string model, string runId, long curated, long quarantined, long exact, long near, int shards);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using GenAiServerless.Data.Dedup;
+using GenAiServerless.Data.Inputs;
+using GenAiServerless.Pipeline;
+
+namespace GenAiServerless.Data;
+
+/// <summary>The fan-in: exact and near-duplicate removal across every shard of the drop and against the model's index,
+/// staged the way datatrove and NeMo Curator stage it — signatures, bands, candidate pairs, clusters, keep one.</summary>
+/// <remarks>
+/// <para>Exact duplicates: the 128-bit hash of the normalised text; the earliest record (file, then line) is kept.</para>
+/// <para>Near duplicates: LSH over the shards' signatures finds candidate pairs; a pair within the drop is a near
+/// duplicate when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>
+/// (the texts are re-read from the working files, only for records in a candidate pair); a pair with a record curated
+/// by an earlier drop, whose text is no longer at hand, is judged on the 128-value signature estimate. Clusters are
+/// the connected components of the confirmed pairs; each keeps its earliest member.</para>
+/// <para>Memory: the drop's signatures and hashes (≈ 0.6 KB a record: they become part of the index) and the shingle
+/// sets of the records in candidate pairs.</para>
+/// </remarks>
+public static class DropDeduplicator
+{
+    static readonly JsonSerializerOptions Jsonl = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static async Task<DataDedupResult> RunAsync(IDataStore store, DataDedupTask task, int maxDegreeOfParallelism, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(task);
+        DataPrepInput input = task.Input;
+        SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(task.Plan, task.Shards);
+        List<DataShard> good = [.. task.Plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).OrderBy(s => s.Index)];
+        Dictionary<int, long> candidates = task.Shards.ToDictionary(r => r.Index, r => r.Candidates);
+
+        // 1. Read every shard's signatures; drop exact duplicates on the way (shards in drop order, so the first seen is kept).
+        var firstOfText = new Dictionary<UInt128, string>();
+        var records = new Dictionary<string, (int Shard, int Ordinal, string Id, string Source)>(StringComparer.Ordinal);
+        var dropped = good.ToDictionary(s => s.Index, _ => new SortedDictionary<int, string>());
+        var batches = new List<SignatureBatch>();
+        long exact = 0;
+        var signature = new uint[MinHasher.SignatureLength];
+        foreach (DataShard shard in good)
+        {
+            var batch = new SignatureBatch((int)Math.Min(candidates.GetValueOrDefault(shard.Index), 1 << 20));
+            Stream? stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Index, WorkFiles.Signatures), cancellationToken)
+                ?? throw new InvalidOperationException($"shard {shard.Index} of run {input.RunId} has no signatures file: was it curated?");
+            await using (stream)
+            {
+                using var reader = new BinaryReader(new BufferedStream(stream, 1 << 20), Encoding.UTF8);
+                for (int ordinal = 0; ordinal < candidates.GetValueOrDefault(shard.Index); ordinal++)
+                {
+                    long order = reader.ReadInt64();
+                    string id = reader.ReadString();
+                    string source = reader.ReadString();
+                    UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
+                    int shingles = reader.ReadInt32();
+                    if (shingles > 0)
+                    {
+                        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
+                    }
+
+                    if (firstOfText.TryGetValue(hash, out string? first))
+                    {
+                        exact++;
+                        dropped[shard.Index][ordinal] = Line(new { id, source, rule = "exact_duplicate", duplicateOf = first });
+                        continue;
+                    }
+
+                    firstOfText[hash] = id;
+                    if (shingles > 0)
+                    {
+                        string key = NearDuplicateStep.Key(source, input.RunId);
+                        records[key] = (shard.Index, ordinal, id, source);
+                        batch.Add(key, order, signature);
+                    }
+                }
+            }
+
+            batches.Add(batch);
+        }
+
+        firstOfText.Clear();
+
+        // 2. Candidate pairs, loosely: which records are in any candidate pair (their texts are needed for the exact check).
+        (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
+        NearDuplicateOutcome loose = index.Deduplicate(batches, commit: false, maxDegreeOfParallelism, confirm: static (_, _) => true);
+        var involved = new HashSet<string>(StringComparer.Ordinal);
+        foreach (NearDuplicate d in loose.Dropped)
+        {
+            involved.Add(d.Id);
+            involved.Add(d.DuplicateOf);
+        }
+
+        Dictionary<string, ulong[]> shingleSets = await LoadShinglesAsync(store, input, records, involved, cancellationToken);
+
+        // 3. The real pass: pairs within the drop confirmed on exact Jaccard, pairs with the index on the signature.
+        long exactChecks = 0;
+        double threshold = index.Options.VerifyThreshold;
+        NearDuplicateOutcome near = index.Deduplicate(batches, commit: true, maxDegreeOfParallelism, confirm: (a, b) =>
+        {
+            exactChecks++;
+
+            // Every record of a pair that passes the prefilter here was in a loose cluster above, so its set is loaded.
+            return shingleSets.TryGetValue(a, out ulong[]? x) && shingleSets.TryGetValue(b, out ulong[]? y) && Jaccard(x, y) >= threshold;
+        });
+        foreach (NearDuplicate d in near.Dropped)
+        {
+            (int shard, int ordinal, string id, string source) = records[d.Id];
+            bool inDrop = shingleSets.TryGetValue(d.DuplicateOf, out ulong[]? of);
+            dropped[shard][ordinal] = inDrop
+                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, jaccard = Math.Round(Jaccard(shingleSets[d.Id], of!), 3) })
+                : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
+        }
+
+        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken);
+
+        // 4. Each shard's decisions, for the writers and the manifest.
+        foreach ((int shard, SortedDictionary<int, string> lines) in dropped)
+        {
+            using var ordinals = new MemoryStream();
+            using (var writer = new BinaryWriter(ordinals, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(lines.Count);
+                foreach (int ordinal in lines.Keys)
+                {
+                    writer.Write(ordinal);
+                }
+            }
+
+            await store.WriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard, WorkFiles.Drops), new BinaryData(ordinals.ToArray()), cancellationToken);
+            await store.WriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard, WorkFiles.Duplicates), BinaryData.FromString(string.Concat(lines.Values)), cancellationToken);
+        }
+
+        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, exactChecks, index.Count);
+    }
+
+    /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
+    /// working files (only shards that hold one are read).</summary>
+    static async Task<Dictionary<string, ulong[]>> LoadShinglesAsync(
+        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal, string Id, string Source)> records, HashSet<string> wanted, CancellationToken cancellationToken)
+    {
+        var sets = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        foreach (IGrouping<int, (int Ordinal, string Key)> shard in wanted
+            .Where(records.ContainsKey)
+            .Select(k => (records[k].Shard, records[k].Ordinal, Key: k))
+            .GroupBy(r => r.Shard, r => (r.Ordinal, r.Key))
+            .OrderBy(g => g.Key))
+        {
+            var byOrdinal = shard.ToDictionary(r => r.Ordinal, r => r.Key);
+            Stream stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Key, WorkFiles.Records), cancellationToken)
+                ?? throw new InvalidOperationException($"shard {shard.Key} of run {input.RunId} has no records file");
+            await using (stream)
+            {
+                using var lines = new Utf8LineSplitter(stream, 256 * 1024 * 1024);
+                for (int ordinal = 0; await lines.ReadLineAsync(cancellationToken); ordinal++)
+                {
+                    if (byOrdinal.TryGetValue(ordinal, out string? key))
+                    {
+                        using JsonDocument doc = JsonDocument.Parse(lines.Line);
+                        sets[key] = ShingleSet(doc.RootElement.GetProperty("text").GetString()!);
+                    }
+                }
+            }
+        }
+
+        return sets;
+    }
+
+    /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>
+    public static ulong[] ShingleSet(string text)
+    {
+        List<ulong> hashes = MinHasher.ShingleHashes(text);
+        hashes.Sort();
+        int n = hashes.Count == 0 ? 0 : 1;
+        for (int i = 1; i < hashes.Count; i++)
+        {
+            if (hashes[i] != hashes[n - 1])
+            {
+                hashes[n++] = hashes[i];
+            }
+        }
+
+        return [.. hashes.Take(n)];
+    }
+
+    /// <summary>|A ∩ B| / |A ∪ B| of two sorted distinct sets.</summary>
+    public static double Jaccard(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        if (a.Length == 0 && b.Length == 0)
+        {
+            return 1;
+        }
+
+        int i = 0, j = 0, common = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i] == b[j])
+            {
+                common++;
+                i++;
+                j++;
+            }
+            else if (a[i] < b[j])
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+
+        return (double)common / (a.Length + b.Length - common);
+    }
+
+    static string Line(object entry) => JsonSerializer.Serialize(entry, Jsonl) + "\n";
+}

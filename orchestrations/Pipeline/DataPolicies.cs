@@ -1,0 +1,69 @@
+using GenAiServerless.Data.Inputs;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>Builds a model's <see cref="DataPolicy"/> from configuration; a setting that cannot work is an error naming
+/// its configuration key.</summary>
+public static class DataPolicies
+{
+    public static DataPolicy For(DataOptions options, string model)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var policy = new DataPolicy(options.ValidationFraction, options.TestFraction, options.MaxRecordChars, options.ShardRecords, options.QualityPreset, options.ShardBytes);
+        if (!options.Models.TryGetValue(model, out ModelDataOptions? m))
+        {
+            return policy;
+        }
+
+        string key = $"Data:Models:{model}";
+        if (m.QualityPreset is not null && !DataQualityPresets.All.Contains(m.QualityPreset))
+        {
+            throw new ArgumentException($"{key}:QualityPreset '{m.QualityPreset}': use one of {string.Join(", ", DataQualityPresets.All)}");
+        }
+
+        RecordShapes shapes = RecordShapes.None;
+        foreach (string shape in m.Shapes)
+        {
+            shapes |= Enum.TryParse(shape, ignoreCase: true, out RecordShapes s) && s != RecordShapes.None
+                ? s
+                : throw new ArgumentException($"{key}:Shapes: '{shape}' is not a record shape; use Text, PromptResponse or Messages");
+        }
+
+        var schema = new RecordSchema
+        {
+            Shapes = shapes == RecordShapes.None ? RecordShapes.Any : shapes,
+            MetadataFields = [.. m.MetadataFields],
+            MaxRecordBytes = m.MaxRecordBytes ?? RecordSchema.Default.MaxRecordBytes,
+        };
+        bool promptResponse = m.PromptColumn is not null || m.ResponseColumn is not null;
+        if (promptResponse && (m.PromptColumn is null || m.ResponseColumn is null || m.TextColumn is not null))
+        {
+            throw new ArgumentException($"{key}: set TextColumn, or both PromptColumn and ResponseColumn");
+        }
+
+        CsvTextColumns columns = m.TextColumn is not null ? CsvTextColumns.TextIn(m.TextColumn)
+            : promptResponse ? CsvTextColumns.PromptResponseIn(m.PromptColumn!, m.ResponseColumn!)
+            : CsvTextColumns.Auto;
+        char? separator = m.CsvSeparator switch
+        {
+            null => ',',
+            "auto" => null,
+            "\\t" or "tab" => '\t',
+            { Length: 1 } one => one[0],
+            _ => throw new ArgumentException($"{key}:CsvSeparator '{m.CsvSeparator}': one character, 'tab' or 'auto'"),
+        };
+        var inputs = new InputOptions
+        {
+            TextColumns = columns with { IdColumn = m.IdColumn ?? "id" },
+            CsvSeparator = separator,
+            MaxRecordBytes = Math.Max(InputOptions.Default.MaxRecordBytes, schema.MaxRecordBytes),
+        };
+        return policy with
+        {
+            QualityPreset = m.QualityPreset ?? policy.QualityPreset,
+            MaxRecordChars = m.MaxRecordChars ?? policy.MaxRecordChars,
+            Schema = schema,
+            Inputs = inputs,
+        };
+    }
+}
