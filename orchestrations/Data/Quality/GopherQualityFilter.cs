@@ -43,13 +43,23 @@ public sealed record GopherQualityOptions
 public sealed class GopherQualityFilter
 {
     readonly GopherQualityOptions options;
-    readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> stopWords;
+    readonly WordTable<bool> stopWords;
 
     public GopherQualityFilter(GopherQualityOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
-        stopWords = new HashSet<string>(options.StopWords, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        var words = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        foreach (string? word in options.StopWords)
+        {
+            // A null stop word matches no word (a set of strings would hold it and never match it).
+            if (word is not null)
+            {
+                words[word] = true;
+            }
+        }
+
+        stopWords = new WordTable<bool>(words);
     }
 
     public FilterDecision Evaluate(ReadOnlySpan<char> text)

@@ -44,7 +44,7 @@ public sealed class WordListToxicityScorer : IToxicityScorer
         ["shut-up"] = 1,
     };
 
-    readonly Dictionary<string, double>.AlternateLookup<ReadOnlySpan<char>> terms;
+    readonly WordTable<double> terms;
 
     public WordListToxicityScorer(IReadOnlyDictionary<string, double>? terms = null)
     {
@@ -64,7 +64,7 @@ public sealed class WordListToxicityScorer : IToxicityScorer
             table[term] = weight;
         }
 
-        this.terms = table.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.terms = new WordTable<double>(table);
     }
 
     public double Score(ReadOnlySpan<char> text)

@@ -1,0 +1,253 @@
+using System.Text;
+using GenAiServerless.Data;
+using GenAiServerless.Data.Inputs;
+using GenAiServerless.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenAiServerless.Tests.Orchestrations.Data;
+
+/// <summary>The stage cut into byte-range shards: boundaries, line numbers, whole-file verdicts across shards, and
+/// outputs that do not depend on the sharding or the thread count.</summary>
+public sealed class ShardedStageTests : IDisposable
+{
+    readonly string root = Path.Combine(Path.GetTempPath(), $"sharded-{Guid.NewGuid():N}");
+
+    string In => Path.Combine(root, "in");
+
+    string Out(string name) => Path.Combine(root, name);
+
+    static DataPrepInput Input(string runId, long shardBytes, params DropBlob[] drops) =>
+        new("shop", runId, drops, new DataPolicy(0.1, 0.1, 2000, 50, DataQualityPresets.Off, shardBytes));
+
+    DropBlob Drop(string name, byte[] content)
+    {
+        Directory.CreateDirectory(In);
+        File.WriteAllBytes(Path.Combine(In, name), content);
+        return new DropBlob(name, name + "-v1", content.Length);
+    }
+
+    DropBlob Drop(string name, string content) => Drop(name, Encoding.UTF8.GetBytes(content));
+
+    static readonly string[] Words = ["spot", "eviction", "checkpoint", "model", "region", "price", "gpu", "queue", "drift", "alert", "rollout", "canary", "probe", "token", "batch", "shard"];
+
+    /// <summary>A sentence of 14 words drawn from <see cref="Words"/> by <paramref name="seed"/>: distinct seeds give unrelated texts.</summary>
+    static string Sentence(int seed)
+    {
+        var rng = new Random(seed);
+        return "the " + string.Join(' ', Enumerable.Range(0, 14).Select(_ => Words[rng.Next(Words.Length)])) + $" number {seed}";
+    }
+
+    /// <summary>400 lines: good records, exact duplicates far apart, near duplicates, invalid lines, PII, a blank line.</summary>
+    static string MixedJsonl()
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < 400; i++)
+        {
+            string line = (i % 50) switch
+            {
+                7 => "{not json",
+                13 => """{"id":"missing"}""",
+                21 => $$"""{"id":"dup{{i}}","text":"{{Sentence(1)}}"}""",
+                33 => $$"""{"id":"near{{i}}","text":"{{Sentence(2)}} tail{{i}}"}""",
+                34 => $$"""{"id":"pii{{i}}","text":"write to ann{{i}}@example.com about {{Sentence(i)}}"}""",
+                45 => "",
+                _ => $$"""{"id":"r{{i}}","text":"{{Sentence(1000 + i)}}"}""",
+            };
+            sb.Append(line).Append('\n');
+        }
+
+        sb.Append("""{"id":"near-base","text":" """.TrimEnd() + Sentence(2) + "\"}\n");
+        return sb.ToString();
+    }
+
+    [Fact]
+    public async Task PlanAsync_LargeJsonl_CutsAfterLineBreaksAndNumbersLinesInTheWholeFile()
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(MixedJsonl());
+        DropBlob drop = Drop("big.jsonl", bytes);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("p")), Input("run-p", 4096, drop), CancellationToken.None);
+
+        Assert.True(plan.Shards.Count > 5, $"{plan.Shards.Count} shards");
+        long next = 0;
+        foreach (DataShard shard in plan.Shards)
+        {
+            Assert.Equal(next, shard.Offset);
+            Assert.Equal(bytes.AsSpan(0, (int)shard.Offset).Count((byte)'\n') + 1, shard.FirstLine);
+            Assert.Equal((byte)'\n', bytes[shard.Offset + shard.Length - 1]);
+            Assert.True(shard.Length >= 4096 || shard == plan.Shards[^1]);
+            next = shard.Offset + shard.Length;
+        }
+
+        Assert.Equal(bytes.Length, next);
+    }
+
+    [Fact]
+    public async Task PlanAsync_CsvWithQuotedLineBreaks_NeverCutsInsideQuotesAndCarriesTheHeader()
+    {
+        var csv = new StringBuilder("id,text\n");
+        for (int i = 0; i < 300; i++)
+        {
+            if (i % 3 == 0)
+            {
+                csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{i},\"{Sentence(i)}\nsecond line of row {i}, with a comma\"\n");
+            }
+            else
+            {
+                csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{i},{Sentence(i)}\n");
+            }
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(csv.ToString());
+        DropBlob drop = Drop("rows.csv", bytes);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("q")), Input("run-q", 2048, drop), CancellationToken.None);
+
+        Assert.True(plan.Shards.Count > 3);
+        Assert.Null(plan.Shards[0].CsvHeader);
+        foreach (DataShard shard in plan.Shards.Skip(1))
+        {
+            Assert.Equal("id,text\n", shard.CsvHeader);
+            Assert.Equal(0, bytes.AsSpan(0, (int)shard.Offset).Count((byte)'"') % 2);
+            Assert.Equal((byte)'c', bytes[shard.Offset]);
+        }
+
+        // Curated whole or in shards, the same rows come out with the same line numbers.
+        DataPrepResult sharded = await DataStage.RunAsync(new FolderDataStore(In, Out("qs")), Input("run-q", 2048, drop), NullLogger.Instance, CancellationToken.None, threads: 2);
+        DataPrepResult whole = await DataStage.RunAsync(new FolderDataStore(In, Out("qw")), Input("run-q", 1 << 30, drop), NullLogger.Instance, CancellationToken.None);
+        Assert.Equal(300, sharded.RecordsRead);
+        Assert.Equal(whole.RecordsCurated, sharded.RecordsCurated);
+        Assert.Equal(CuratedLines(Out("qw"), "run-q"), CuratedLines(Out("qs"), "run-q"));
+        Assert.Contains($"\"source\":\"{Path.Combine(In, "rows.csv")}:5\"", string.Join('\n', CuratedLines(Out("qs"), "run-q")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ShardedOrWhole_SameRecordsSameAccounting()
+    {
+        DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
+
+        DataPrepResult sharded = await DataStage.RunAsync(new FolderDataStore(In, Out("s")), Input("run-m", 3000, drop), NullLogger.Instance, CancellationToken.None, threads: 3);
+        DataPrepResult whole = await DataStage.RunAsync(new FolderDataStore(In, Out("w")), Input("run-m", 1 << 30, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(whole with { ManifestSha256 = "" }, sharded with { ManifestSha256 = "" }, new ResultComparer());
+        Assert.Equal(CuratedLines(Out("w"), "run-m"), CuratedLines(Out("s"), "run-m"));
+        Assert.Equal(Sorted(Path.Combine(Out("w"), "curated", "shop", "run-m", "dropped.jsonl")), Sorted(Path.Combine(Out("s"), "curated", "shop", "run-m", "dropped.jsonl")));
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(Out("w"), "quarantine", "shop", "run-m", "records.jsonl")),
+            File.ReadAllText(Path.Combine(Out("s"), "quarantine", "shop", "run-m", "records.jsonl")));
+
+        // 7 exact duplicates of line 22 (ids dup71, dup121, …), found across shards; the earliest copy is kept.
+        Assert.Equal(7, sharded.ExactDuplicates);
+        string dropped = File.ReadAllText(Path.Combine(Out("s"), "curated", "shop", "run-m", "dropped.jsonl"));
+        Assert.Contains("""{"id":"dup71","source":""", dropped, StringComparison.Ordinal);
+        Assert.Contains("\"rule\":\"exact_duplicate\",\"duplicateOf\":\"dup21\"", dropped, StringComparison.Ordinal);
+
+        // One sentence with 8 different tails and once plain at the end (exact Jaccard 0.87–0.93): only the earliest is kept.
+        Assert.Equal(8, sharded.NearDuplicates);
+        Assert.Contains("\"rule\":\"near_duplicate\"", dropped, StringComparison.Ordinal);
+        Assert.Contains("\"jaccard\":", dropped, StringComparison.Ordinal);
+
+        // Invalid lines keep their line in the whole file, whichever shard read them.
+        string quarantined = File.ReadAllText(Path.Combine(Out("s"), "quarantine", "shop", "run-m", "records.jsonl"));
+        Assert.Contains("\"line\":358,\"reason\":\"invalid_json\"", quarantined, StringComparison.Ordinal);
+        Assert.Contains("\"line\":364,\"reason\":\"missing_text\"", quarantined, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Out("s"), "curated", "shop", "run-m", "_work")), "working files are removed");
+    }
+
+    [Fact]
+    public async Task RunAsync_AnyThreadCount_ByteIdenticalOutputs()
+    {
+        DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
+
+        await DataStage.RunAsync(new FolderDataStore(In, Out("t1")), Input("run-t", 2500, drop), NullLogger.Instance, CancellationToken.None, threads: 1);
+        await DataStage.RunAsync(new FolderDataStore(In, Out("t4")), Input("run-t", 2500, drop), NullLogger.Instance, CancellationToken.None, threads: 4);
+
+        string a = Path.Combine(Out("t1"), "curated", "shop", "run-t"), b = Path.Combine(Out("t4"), "curated", "shop", "run-t");
+        string[] names = [.. Directory.GetFiles(a).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        Assert.Equal(names, Directory.GetFiles(b).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("train-00003-000.jsonl", names);
+        foreach (string name in names)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, name)), File.ReadAllBytes(Path.Combine(b, name)));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_InvalidUtf8InALaterShard_QuarantinesTheWholeFileAndKeepsOtherFiles()
+    {
+        byte[] good = Encoding.UTF8.GetBytes(MixedJsonl());
+        byte[] bad = [.. good, .. "{\"id\":\"x\",\"text\":\"caf"u8, 0xC3, 0x28, .. "\"}\n"u8];
+        DropBlob broken = Drop("broken.jsonl", bad);
+        DropBlob fine = Drop("fine.jsonl", $$"""{"id":"f1","text":"{{Sentence(77)}}"}""" + "\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("u")), Input("run-u", 3000, broken, fine), NullLogger.Instance, CancellationToken.None, threads: 2);
+
+        Assert.Equal(1, result.RecordsCurated);
+        Assert.Equal(1, result.RecordsRead);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("broken.jsonl", StringComparison.Ordinal) && f.Contains("not UTF-8 text: invalid byte sequence on line 402", StringComparison.Ordinal));
+        Assert.Equal(bad, File.ReadAllBytes(Path.Combine(Out("u"), "quarantine", "shop", "run-u", "files", "broken.jsonl")));
+        Assert.DoesNotContain("broken.jsonl", string.Join('\n', CuratedLines(Out("u"), "run-u")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelSchema_RejectsOtherShapesAndKeepsMetadataFields()
+    {
+        DropBlob drop = Drop("qa.jsonl", string.Join('\n',
+            $$"""{"id":"q1","prompt":"what is a spot eviction?","response":"{{Sentence(5)}}","lang":"en","secret_note":"x"}""",
+            $$"""{"id":"q2","text":"{{Sentence(6)}}","lang":"en"}""",
+            $$"""{"id":"q3","prompt":"which region is cheapest?","response":"{{Sentence(7)}}","lang":["en"]}""") + "\n");
+        var policy = new DataPolicy(0, 0, 2000, 50, DataQualityPresets.Off, Schema: new RecordSchema { Shapes = RecordShapes.PromptResponse, MetadataFields = ["lang"] });
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("v")), new DataPrepInput("shop", "run-v", [drop], policy), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(1, result.RecordsCurated);
+        Assert.Equal(1, result.RejectReasons["wrong_shape"]);
+        Assert.Equal(1, result.RejectReasons["invalid_metadata"]);
+        string line = Assert.Single(CuratedLines(Out("v"), "run-v"));
+        Assert.Contains("\"meta\":{\"lang\":\"en\"}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret_note", line, StringComparison.Ordinal);
+        string quarantined = File.ReadAllText(Path.Combine(Out("v"), "quarantine", "shop", "run-v", "records.jsonl"));
+        Assert.Contains("this model takes 'prompt'+'response'", quarantined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Jaccard_SortedSets_CountsSharedShingles()
+    {
+        ulong[] a = DropDeduplicator.ShingleSet("one two three four five six seven");
+        ulong[] b = DropDeduplicator.ShingleSet("one two three four five six eight");
+
+        Assert.Equal(3, a.Length);
+        Assert.Equal(2.0 / 4, DropDeduplicator.Jaccard(a, b));
+        Assert.Equal(1.0, DropDeduplicator.Jaccard(a, a));
+        Assert.Equal(0.0, DropDeduplicator.Jaccard(a, DropDeduplicator.ShingleSet("nothing in common with the others at all")));
+    }
+
+    /// <summary>Every curated line, split by split, files in name order.</summary>
+    static List<string> CuratedLines(string output, string runId)
+    {
+        string folder = Path.Combine(output, "curated", "shop", runId);
+        return [.. new[] { "train-", "validation-", "test-" }.SelectMany(split =>
+            Directory.GetFiles(folder, split + "*.jsonl").Order(StringComparer.Ordinal).SelectMany(File.ReadAllLines))];
+    }
+
+    static List<string> Sorted(string file) => [.. File.ReadAllLines(file).Order(StringComparer.Ordinal)];
+
+    sealed class ResultComparer : IEqualityComparer<DataPrepResult>
+    {
+        public bool Equals(DataPrepResult? x, DataPrepResult? y) =>
+            x is not null && y is not null
+            && (x.RecordsRead, x.RecordsCurated, x.RecordsQuarantined, x.ExactDuplicates, x.NearDuplicates, x.RecordsFiltered, x.TrainRecords, x.ValidationRecords, x.TestRecords)
+                == (y.RecordsRead, y.RecordsCurated, y.RecordsQuarantined, y.ExactDuplicates, y.NearDuplicates, y.RecordsFiltered, y.TrainRecords, y.ValidationRecords, y.TestRecords)
+            && x.RejectReasons.OrderBy(r => r.Key).SequenceEqual(y.RejectReasons.OrderBy(r => r.Key));
+
+        public int GetHashCode(DataPrepResult obj) => 0;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
