@@ -19,7 +19,7 @@ internal static class BenchOutput
     /// <summary>Exit code of a usage error (unknown benchmark, bad option), as shells expect.</summary>
     public const int UsageError = 2;
 
-    static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     static readonly IAnsiConsole Error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 

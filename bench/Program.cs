@@ -10,7 +10,8 @@ app.Configure(c =>
     c.SetApplicationName("dotnet run -c Release --project bench --");
     c.AddCommand<SpotCommand>("spot").WithDescription("Monte-Carlo of a 4 h A100 job on spot: on-demand vs naive spot vs our checkpoint/restart-budget/deadline policy, per eviction band.");
     c.AddCommand<CurateCommand>("curate").WithDescription("Throughput of RecordCurator.CurateFile on a synthetic JSONL corpus, against JsonDocument.Parse of each line.");
-    c.AddCommand<EtlCommand>("etl").WithDescription("Near-duplicate removal (MinHash + LSH) on a corpus with planted duplicates of known Jaccard: MB/s per core against JSON parsing, precision and recall against the truth.");
+    c.AddCommand<EtlCommand>("etl").WithDescription("The Data stage on a corpus with planted exact/near duplicates of known Jaccard, PII and low-quality documents: near-dup and whole-stage MB/s per core against JSON parsing, docs/s, peak memory, precision and recall against the truth, identical outputs across runs and threads.");
+    c.AddCommand<EtlStageCommand>("etl-stage").IsHidden();
     c.SetExceptionHandler(BenchOutput.HandleError);
 });
 return await app.RunAsync(args);

@@ -5,6 +5,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using GenAiServerless.Data.Dedup;
+using GenAiServerless.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -23,13 +24,35 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         [Description("Threads of the fan-out run (one shard per thread), checked against the 1-thread run; default: all cores.")]
         public int? Threads { get; init; }
 
+        [CommandOption("--scale-mb <MB>")]
+        [Description("Also run the whole stage (1 thread) on a corpus of this many MB, to show its memory stays flat (e.g. 1000); 0 = skip.")]
+        [DefaultValue(0)]
+        public int ScaleMegabytes { get; init; }
+
         public override ValidationResult Validate() =>
             base.Validate() is { Successful: false } corpus ? corpus
             : Threads is < 1 or > 64 ? ValidationResult.Error($"--threads must be between 1 and 64 (was {Threads})")
+            : ScaleMegabytes is < 0 or > 10_000 ? ValidationResult.Error($"--scale-mb must be between 0 and 10000 (was {ScaleMegabytes})")
             : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string work = Path.Combine(Path.GetTempPath(), $"genai-etl-{Environment.ProcessId}");
+        try
+        {
+            return Run(settings, work);
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    static int Run(Settings settings, string work)
     {
         var threads = settings.Threads ?? Environment.ProcessorCount;
         BenchOutput.Progress($"etl: generating a {settings.Megabytes} MB corpus with planted duplicates (seed {settings.Seed})");
@@ -56,10 +79,40 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         BenchOutput.Progress("etl: scoring against the truth");
         var quality = Score(corpus, first!);
         var determinism = new Determinism(OutcomeHash(first!), secondHash, OutcomeHash(fanned!), threads);
+
+        // The whole stage, in a child process each time so its peak memory is its own: twice on 1 thread, once on all.
+        Directory.CreateDirectory(Path.Combine(work, "in"));
+        using (var file = File.Create(Path.Combine(work, "in", "corpus.jsonl")))
+        {
+            corpus.Open().CopyTo(file);
+        }
+
+        var stageRuns = new List<EtlStageReport>();
+        for (var run = 1; run <= 2; run++)
+        {
+            BenchOutput.Progress($"etl: whole stage, 1 thread, run {run}/2 (child process)");
+            stageRuns.Add(Stage(Path.Combine(work, "in"), Path.Combine(work, $"out-{run}"), 1));
+        }
+
+        BenchOutput.Progress($"etl: whole stage, {threads} threads (child process)");
+        var stageFanOut = Stage(Path.Combine(work, "in"), Path.Combine(work, "out-n"), threads);
+        var stage = stageRuns.MinBy(r => r.CpuSeconds)!;
+        var wholeStage = new WholeStage(
+            new Measurement("whole stage, 1 thread", stage.InputBytes / Megabyte / stage.WallSeconds, stage.InputBytes / Megabyte / stage.CpuSeconds, stage.Read / stage.WallSeconds, stage.WallSeconds, stage.CpuSeconds),
+            new Measurement($"whole stage, {threads} threads", stageFanOut.InputBytes / Megabyte / stageFanOut.WallSeconds, stageFanOut.InputBytes / Megabyte / stageFanOut.CpuSeconds, stageFanOut.Read / stageFanOut.WallSeconds, stageFanOut.WallSeconds, stageFanOut.CpuSeconds),
+            stage,
+            stage.InputBytes / Megabyte / stage.CpuSeconds / parse.MegabytesPerCpuSecond,
+            stageRuns.Select(r => r.OutputsHash).Append(stageFanOut.OutputsHash).Distinct().Count() == 1,
+            null);
+        Directory.Delete(Path.Combine(work, "in"), recursive: true);
+        if (settings.ScaleMegabytes > 0)
+        {
+            wholeStage = wholeStage with { Scale = Scale(settings, work) };
+        }
         var report = new EtlReport(
             "etl",
             new EtlCorpusReport(megabytes, textMegabytes, corpus.Records, corpus.Planted.Count(p => p.Kind == EditKind.ExactCopy),
-                corpus.Planted.Count(p => p.Kind != EditKind.ExactCopy), corpus.VocabularySize, settings.Seed, startPeak),
+                corpus.Planted.Count(p => p.Kind != EditKind.ExactCopy), corpus.VocabularySize, settings.Seed, startPeak, corpus.PiiRecords, corpus.LowQualityRecords),
             LshOptions.Default,
             Repetitions,
             parse,
@@ -71,7 +124,8 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
             quality,
             determinism,
             PeakWorkingSetMegabytes(),
-            Targets(single, quality, determinism));
+            wholeStage,
+            Targets(single, quality, determinism, wholeStage));
 
         if (settings.Json)
         {
@@ -105,8 +159,59 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
             shards[s] = batch;
         });
         var signatures = clock.Elapsed.TotalSeconds;
-        var outcome = new LshIndex().Deduplicate(shards, commit: true, maxDegreeOfParallelism: threads);
+
+        // As the stage's fan-in does: candidates on signatures, pairs confirmed on exact Jaccard of the records' texts.
+        var outcome = NearDuplicateFinder.FindAsync(new LshIndex(), shards, wanted => Task.FromResult(wanted.ToDictionary(id => id, id => NearDuplicateFinder.ShingleSet(records[Index(id)].Text))), threads)
+            .GetAwaiter().GetResult().Outcome;
         return (outcome, new Phases(signatures, clock.Elapsed.TotalSeconds - signatures));
+    }
+
+    /// <summary>Runs <c>etl-stage</c> in a child process (this same program) and reads its report.</summary>
+    static EtlStageReport Stage(string input, string output, int threads)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(EtlCommand).Assembly.Location);
+        }
+
+        foreach (var arg in new[] { "etl-stage", input, output, "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start)!;
+        var json = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"etl-stage exited with {child.ExitCode}: {json}");
+        }
+
+        BenchOutput.Progress($"etl:   {json.ReplaceLineEndings(" ")}");
+        return JsonSerializer.Deserialize<EtlStageReport>(json, BenchOutput.JsonOptions)!;
+    }
+
+    /// <summary>The whole stage on a larger corpus (written in parts of at most 200 MB, each generated with its own seed),
+    /// 1 thread, to compare its peak memory with the main run's.</summary>
+    static ScaleRun Scale(Settings settings, string work)
+    {
+        var folder = Path.Combine(work, "scale");
+        Directory.CreateDirectory(folder);
+        long records = 0;
+        for (int part = 0, left = settings.ScaleMegabytes; left > 0; part++, left -= 200)
+        {
+            BenchOutput.Progress($"etl: scale check: generating part {part + 1} of the {settings.ScaleMegabytes} MB corpus");
+            var chunk = EtlCorpus.Generate((long)(Math.Min(left, 200) * Megabyte), settings.Seed + 1000 + part);
+            records += chunk.Records;
+            using var file = File.Create(Path.Combine(folder, $"part-{part:D3}.jsonl"));
+            chunk.Open().CopyTo(file);
+        }
+
+        BenchOutput.Progress($"etl: scale check: whole stage on {settings.ScaleMegabytes} MB, 1 thread (child process)");
+        var report = Stage(folder, Path.Combine(work, "scale-out"), 1);
+        Directory.Delete(folder, recursive: true);
+        return new ScaleRun(report, records);
     }
 
     static void ParseOnly(EtlCorpus corpus)
@@ -220,9 +325,24 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
-    static List<Target> Targets(Measurement single, Quality quality, Determinism determinism) =>
+    /// <summary>What the index (the drop's signatures and ids, ≈ 560 B a record) is allowed to add to the peak.</summary>
+    const double IndexBytesPerRecord = 560;
+
+    static List<Target> Targets(Measurement single, Quality quality, Determinism determinism, WholeStage stage) =>
     [
         new("near-dup stage MB/s per core (input MB / CPU s, 1 thread)", ">= 100", single.MegabytesPerCpuSecond, single.MegabytesPerCpuSecond >= 100),
+        new("whole stage MB/s per core (input MB / CPU s, 1 thread)", ">= 40", stage.Single.MegabytesPerCpuSecond, stage.Single.MegabytesPerCpuSecond >= 40),
+        new(string.Create(CultureInfo.InvariantCulture, $"whole stage peak working set, MB, at {stage.Run.InputBytes / Megabyte:0} MB input"), "<= 256 (at 100 MB)", stage.Run.PeakWorkingSetMegabytes, stage.Run.PeakWorkingSetMegabytes <= 256),
+        .. stage.Scale is { } scale
+            ? new[]
+            {
+                new Target(
+                    string.Create(CultureInfo.InvariantCulture, $"peak growth {stage.Run.InputBytes / Megabyte:0} -> {scale.Report.InputBytes / Megabyte:0} MB, beyond the index's (MB)"),
+                    "<= 64", scale.Report.PeakWorkingSetMegabytes - stage.Run.PeakWorkingSetMegabytes - ((scale.Records - stage.Run.Read) * IndexBytesPerRecord / Megabyte),
+                    scale.Report.PeakWorkingSetMegabytes - stage.Run.PeakWorkingSetMegabytes - ((scale.Records - stage.Run.Read) * IndexBytesPerRecord / Megabyte) <= 64),
+            }
+            : [],
+        new("whole-stage outputs identical: run 1 = run 2 = fan-out run", "identical", stage.Identical ? 1 : 0, stage.Identical),
         new("recall at J >= 0.8", ">= 0.96", quality.RecallAt08, quality.RecallAt08 >= 0.96),
         new("recall at J >= 0.9", ">= 0.99", quality.RecallAt09, quality.RecallAt09 >= 0.99),
         new("precision: dropped for a record of its own planted family", ">= 0.999", quality.Precision.SameFamily, quality.Precision.SameFamily >= 0.999),
@@ -269,6 +389,23 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         }
 
         console.Write(kinds);
+        var w = report.WholeStage;
+        var stageTable = new Table().AddColumns("Whole stage (Documents preset, child process)", "MB/s (wall)", "MB per CPU-s", "docs/s", "Wall s", "CPU s", "Peak MB");
+        foreach (var column in stageTable.Columns.Skip(1))
+        {
+            column.RightAligned();
+        }
+
+        stageTable.AddRow(w.Single.Name, F(w.Single.MegabytesPerSecond, "0.0"), F(w.Single.MegabytesPerCpuSecond, "0.0"), F(w.Single.DocsPerSecond, "#,0"), F(w.Single.WallSeconds, "0.000"), F(w.Single.CpuSeconds, "0.000"), F(w.Run.PeakWorkingSetMegabytes, "#,0"));
+        stageTable.AddRow(w.FanOut.Name, F(w.FanOut.MegabytesPerSecond, "0.0"), F(w.FanOut.MegabytesPerCpuSecond, "0.0"), F(w.FanOut.DocsPerSecond, "#,0"), F(w.FanOut.WallSeconds, "0.000"), F(w.FanOut.CpuSeconds, "0.000"), "");
+        if (w.Scale is { } sc)
+        {
+            stageTable.AddRow(string.Create(CultureInfo.InvariantCulture, $"scale check, {sc.Report.InputBytes / Megabyte:0} MB, 1 thread"), F(sc.Report.InputBytes / Megabyte / sc.Report.WallSeconds, "0.0"), F(sc.Report.InputBytes / Megabyte / sc.Report.CpuSeconds, "0.0"), F(sc.Report.Read / sc.Report.WallSeconds, "#,0"), F(sc.Report.WallSeconds, "0.000"), F(sc.Report.CpuSeconds, "0.000"), F(sc.Report.PeakWorkingSetMegabytes, "#,0"));
+        }
+
+        console.Write(stageTable);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"whole stage / parse per CPU-s: {w.RatioToParse:0.00}x. Records: {w.Run.Read:#,0} read, {w.Run.Curated:#,0} curated, {w.Run.Quarantined:#,0} quarantined, {w.Run.Filtered:#,0} filtered, {w.Run.ExactDuplicates:#,0} exact and {w.Run.NearDuplicates:#,0} near duplicates dropped (corpus: {c.PiiRecords:#,0} records with planted PII, {c.LowQualityRecords:#,0} planted low-quality). Outputs hash {w.Run.OutputsHash}."));
         var d = report.Determinism;
         console.WriteLine($"kept/dropped hash: run 1 {d.Run1}, run 2 {d.Run2}, {d.Threads}-thread fan-out {d.FanOut}.");
         var targets = new Table().AddColumns("Target", "Goal", "Measured", "Result");
@@ -290,7 +427,15 @@ internal sealed record Phases(double SignatureSeconds, double ClusterSeconds);
 internal sealed record Counts(int Kept, int Dropped, long CandidatePairs, long VerifiedPairs);
 
 /// <param name="PeakWorkingSetMegabytes">The process's peak once the corpus and its parsed records are in memory, before the near-dup stage.</param>
-internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, int Records, int ExactCopies, int NearCopies, int VocabularySize, int Seed, double PeakWorkingSetMegabytes);
+internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, int Records, int ExactCopies, int NearCopies, int VocabularySize, int Seed, double PeakWorkingSetMegabytes, int PiiRecords, int LowQualityRecords);
+
+/// <summary>The whole Data stage (plan, shards, dedup, writers, manifest) on the corpus file.</summary>
+/// <param name="Run">The best 1-thread run, as its child process reported it.</param>
+/// <param name="Identical">The outputs of both 1-thread runs and the all-threads run hash alike.</param>
+internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, double RatioToParse, bool Identical, ScaleRun? Scale);
+
+/// <summary>The whole stage on the larger corpus of <c>--scale-mb</c>.</summary>
+internal sealed record ScaleRun(EtlStageReport Report, long Records);
 
 internal sealed record EtlRatios(double Throughput, double CpuSeconds);
 
@@ -312,4 +457,4 @@ internal sealed record Target(string Name, string Goal, double Measured, bool Me
 
 internal sealed record EtlReport(
     string Benchmark, EtlCorpusReport Corpus, LshOptions Lsh, int Repetitions, Measurement Parse, Measurement NearDupSingle, Measurement NearDupFanOut,
-    Phases Phases, Counts Counts, EtlRatios Ratios, Quality Quality, Determinism Determinism, double PeakWorkingSetMegabytes, IReadOnlyList<Target> Targets);
+    Phases Phases, Counts Counts, EtlRatios Ratios, Quality Quality, Determinism Determinism, double PeakWorkingSetMegabytes, WholeStage WholeStage, IReadOnlyList<Target> Targets);

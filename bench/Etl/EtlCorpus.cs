@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace GenAiServerless.Bench.Etl;
@@ -13,10 +14,18 @@ internal sealed record PlantedPair(int Copy, int Source, EditKind Kind, double J
 /// <param name="Words">Each record's words as vocabulary indices: the tokens <see cref="GenAiServerless.Data.Dedup.MinHasher"/> sees,
 /// so Jaccard similarities computed on them are exact.</param>
 /// <param name="Family">The original each record descends from (itself for an original).</param>
-internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, int[] Family, IReadOnlyList<PlantedPair> Planted, int VocabularySize)
+/// <param name="PiiRecords">Records with an e-mail address, a phone number and a payment card planted in them.</param>
+/// <param name="LowQualityRecords">Records made of one sentence repeated (the Gopher repetition rules drop them).</param>
+internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, int[] Family, IReadOnlyList<PlantedPair> Planted, int VocabularySize, int PiiRecords = 0, int LowQualityRecords = 0)
 {
     const double ExactShare = 0.02;
     const double NearShare = 0.10;
+    const double PiiShare = 0.02;
+    const double LowQualityShare = 0.02;
+
+    /// <summary>The first words of the vocabulary, and so the most frequent: the Gopher stop words, so documents read
+    /// as text to the quality filters.</summary>
+    static readonly string[] StopWords = ["the", "be", "to", "of", "and", "that", "have", "with"];
     const int MinWords = 50;
     const int MaxWords = 300;
     const int RecentSources = 2048;
@@ -39,6 +48,7 @@ internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, in
         var recent = new int[RecentSources];
         var recentCount = 0;
         var text = new StringBuilder(MaxWords * 12);
+        int pii = 0, lowQuality = 0;
         using var stream = new MemoryStream(checked((int)bytes + (64 * 1024)));
         using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true))
         {
@@ -49,7 +59,24 @@ internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, in
                 var roll = random.NextDouble();
                 ushort[] doc;
                 int[] ends;
-                if (roll < ExactShare + NearShare && recentCount > 0)
+                string? suffix = null;
+                if (roll >= 1 - PiiShare)
+                {
+                    // Not a source of copies: PII and low-quality records stand alone.
+                    (doc, ends) = Original(random, vocabularySize);
+                    family.Add(record);
+                    suffix = string.Create(CultureInfo.InvariantCulture, $" Write to jane.doe{record}@example.com or call +1 415 555 {record % 10000:D4}, card 4111 1111 1111 1111.");
+                    pii++;
+                }
+                else if (roll >= 1 - PiiShare - LowQualityShare)
+                {
+                    (ushort[] sentence, _) = Original(random, vocabularySize);
+                    doc = [.. Enumerable.Repeat(sentence[..10], 12).SelectMany(w => w)];
+                    ends = [.. Enumerable.Range(1, 12).Select(k => k * 10)];
+                    family.Add(record);
+                    lowQuality++;
+                }
+                else if (roll < ExactShare + NearShare && recentCount > 0)
                 {
                     var source = recent[random.Next(Math.Min(recentCount, RecentSources))];
                     var kind = roll < ExactShare ? EditKind.ExactCopy : (EditKind)(1 + random.Next(4));
@@ -66,14 +93,14 @@ internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, in
 
                 words.Add(doc);
                 sentenceEnds.Add(ends);
-                var line = Line(record, doc, ends, vocabulary, text);
+                var line = Line(record, doc, ends, vocabulary, text, suffix);
                 writer.Write(line);
                 writer.Write('\n');
                 written += line.Length + 1; // ASCII only
             }
 
             writer.Flush();
-            return new EtlCorpus(stream.GetBuffer(), (int)stream.Length, [.. words], [.. family], planted, vocabularySize);
+            return new EtlCorpus(stream.GetBuffer(), (int)stream.Length, [.. words], [.. family], planted, vocabularySize, pii, lowQuality);
         }
     }
 
@@ -196,7 +223,7 @@ internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, in
     /// <summary>Sentence ends for an edited record: the source's layout, cut at its new length.</summary>
     static int[] Rescale(int[] ends, int count) => [.. ends.Where(e => e < count).Append(count)];
 
-    static string Line(int record, ushort[] doc, int[] ends, string[] vocabulary, StringBuilder text)
+    static string Line(int record, ushort[] doc, int[] ends, string[] vocabulary, StringBuilder text, string? suffix)
     {
         text.Clear();
         var sentence = 0;
@@ -217,13 +244,14 @@ internal sealed record EtlCorpus(byte[] Buffer, int Length, ushort[][] Words, in
             }
         }
 
+        text.Append(suffix);
         return $"{{\"id\":\"{IdOf(record)}\",\"text\":\"{text}\"}}";
     }
 
     static string[] Vocabulary(Random random, int size)
     {
-        var words = new HashSet<string>(size);
-        var list = new List<string>(size);
+        var words = new HashSet<string>(StopWords);
+        var list = new List<string>(StopWords);
         while (list.Count < size)
         {
             var letters = new char[random.Next(2, 11)];

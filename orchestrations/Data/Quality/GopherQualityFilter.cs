@@ -74,8 +74,8 @@ public sealed class GopherQualityFilter
         long wordChars = 0;
         int alphabetic = 0;
         int stops = 0;
-        int pos = 0;
-        while (TextScan.NextToken(text, ref pos, out int start, out int length))
+        using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
+        while (scanner.Next(out int start, out int length))
         {
             ReadOnlySpan<char> token = text.Slice(start, length);
             tokens++;

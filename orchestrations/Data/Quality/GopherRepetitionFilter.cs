@@ -85,16 +85,23 @@ public sealed class GopherRepetitionFilter
         int capacity = (text.Length / 2) + 1;
         int[] prefix = ArrayPool<int>.Shared.Rent(capacity + 1);
         ulong[] hashes = ArrayPool<ulong>.Shared.Rent(capacity);
+        ulong[] grams = ArrayPool<ulong>.Shared.Rent(capacity);
         try
         {
             int words = 0;
-            int pos = 0;
             prefix[0] = 0;
-            while (TextScan.NextToken(text, ref pos, out int start, out int len))
+            using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
+            while (scanner.Next(out int start, out int len))
             {
                 hashes[words] = TextScan.Hash(text.Slice(start, len));
                 prefix[words + 1] = prefix[words] + len;
                 words++;
+            }
+
+            // grams[i] is the hash of the n-gram starting at word i; each pass extends it by one word (see NGramHash).
+            for (int i = 0; i < words; i++)
+            {
+                grams[i] = NGramStep(NGramSeed, hashes[i]);
             }
 
             for (int n = 2; n <= 4; n++)
@@ -107,7 +114,8 @@ public sealed class GopherRepetitionFilter
                 HashCounter table = HashCounter.Rent(words - n + 1);
                 for (int i = 0; i + n <= words; i++)
                 {
-                    table.Increment(NGramHash(hashes, i, n), i);
+                    grams[i] = NGramStep(grams[i], hashes[i + n - 1]);
+                    table.Increment(grams[i], i);
                 }
 
                 (int count, int first) = table.Top();
@@ -129,11 +137,16 @@ public sealed class GopherRepetitionFilter
             {
                 // datatrove's walk: a repeated n-gram adds its characters (without spaces) and skips past itself.
                 HashCounter table = HashCounter.Rent(words - n + 1);
+                for (int k = 0; k + n <= words; k++)
+                {
+                    grams[k] = NGramStep(grams[k], hashes[k + n - 1]);
+                }
+
                 long repeated = 0;
                 int i = 0;
                 while (i + n <= words)
                 {
-                    if (table.Increment(NGramHash(hashes, i, n), i) > 1)
+                    if (table.Increment(grams[i], i) > 1)
                     {
                         repeated += prefix[i + n] - prefix[i];
                         i += n;
@@ -161,19 +174,15 @@ public sealed class GopherRepetitionFilter
         {
             ArrayPool<int>.Shared.Return(prefix);
             ArrayPool<ulong>.Shared.Return(hashes);
+            ArrayPool<ulong>.Shared.Return(grams);
         }
     }
 
-    static ulong NGramHash(ulong[] words, int start, int n)
-    {
-        ulong h = 0x9E3779B97F4A7C15UL;
-        for (int k = 0; k < n; k++)
-        {
-            h = (BitOperations.RotateLeft(h, 23) ^ words[start + k]) * 0x100000001B3UL;
-        }
+    const ulong NGramSeed = 0x9E3779B97F4A7C15UL;
 
-        return h;
-    }
+    /// <summary>An n-gram's hash is <c>NGramStep</c> folded over its word hashes from <see cref="NGramSeed"/>, so the
+    /// (n+1)-gram at a word is one step from the n-gram there.</summary>
+    static ulong NGramStep(ulong h, ulong word) => (BitOperations.RotateLeft(h, 23) ^ word) * 0x100000001B3UL;
 
     /// <summary>Paragraphs are runs of non-blank lines; a text without a blank line is one paragraph.</summary>
     static (int Count, int Duplicates, int DuplicateChars) DuplicateParagraphs(ReadOnlySpan<char> text)

@@ -71,8 +71,8 @@ public sealed class WordListToxicityScorer : IToxicityScorer
     {
         int words = 0;
         double weight = 0;
-        int pos = 0;
-        while (TextScan.NextToken(text, ref pos, out int start, out int length))
+        using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
+        while (scanner.Next(out int start, out int length))
         {
             ReadOnlySpan<char> word = TextScan.TrimSymbols(text.Slice(start, length));
             if (word.IsEmpty)

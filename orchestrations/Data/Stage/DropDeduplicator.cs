@@ -85,40 +85,24 @@ public static class DropDeduplicator
 
         firstOfText.Clear();
 
-        // 2. Candidate pairs, loosely: which records are in any candidate pair (their texts are needed for the exact check).
+        // 2. Candidate pairs on signatures; within the drop confirmed on exact Jaccard (texts re-read for the records in a pair).
         (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
-        NearDuplicateOutcome loose = index.Deduplicate(batches, commit: false, maxDegreeOfParallelism, confirm: static (_, _) => true);
-        var involved = new HashSet<string>(StringComparer.Ordinal);
-        foreach (NearDuplicate d in loose.Dropped)
-        {
-            involved.Add(d.Id);
-            involved.Add(d.DuplicateOf);
-        }
-
-        Dictionary<string, ulong[]> shingleSets = await LoadShinglesAsync(store, input, records, involved, cancellationToken);
-
-        // 3. The real pass: pairs within the drop confirmed on exact Jaccard, pairs with the index on the signature.
-        long exactChecks = 0;
-        double threshold = index.Options.VerifyThreshold;
-        NearDuplicateOutcome near = index.Deduplicate(batches, commit: true, maxDegreeOfParallelism, confirm: (a, b) =>
-        {
-            exactChecks++;
-
-            // Every record of a pair that passes the prefilter here was in a loose cluster above, so its set is loaded.
-            return shingleSets.TryGetValue(a, out ulong[]? x) && shingleSets.TryGetValue(b, out ulong[]? y) && Jaccard(x, y) >= threshold;
-        });
+        NearDuplicateFindings findings = await NearDuplicateFinder.FindAsync(
+            index, batches, wanted => LoadShinglesAsync(store, input, records, wanted, cancellationToken), maxDegreeOfParallelism);
+        NearDuplicateOutcome near = findings.Outcome;
+        IReadOnlyDictionary<string, ulong[]> shingleSets = findings.ShingleSets;
         foreach (NearDuplicate d in near.Dropped)
         {
             (int shard, int ordinal, string id, string source) = records[d.Id];
             bool inDrop = shingleSets.TryGetValue(d.DuplicateOf, out ulong[]? of);
             dropped[shard][ordinal] = inDrop
-                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, jaccard = Math.Round(Jaccard(shingleSets[d.Id], of!), 3) })
+                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, jaccard = Math.Round(NearDuplicateFinder.Jaccard(shingleSets[d.Id], of!), 3) })
                 : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
         }
 
         await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken);
 
-        // 4. Each shard's decisions, for the writers and the manifest.
+        // 3. Each shard's decisions, for the writers and the manifest.
         foreach ((int shard, SortedDictionary<int, string> lines) in dropped)
         {
             using var ordinals = new MemoryStream();
@@ -135,13 +119,13 @@ public static class DropDeduplicator
             await store.WriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard, WorkFiles.Duplicates), BinaryData.FromString(string.Concat(lines.Values)), cancellationToken);
         }
 
-        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, exactChecks, index.Count);
+        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, findings.ExactChecks, index.Count);
     }
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
     /// working files (only shards that hold one are read).</summary>
     static async Task<Dictionary<string, ulong[]>> LoadShinglesAsync(
-        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal, string Id, string Source)> records, HashSet<string> wanted, CancellationToken cancellationToken)
+        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal, string Id, string Source)> records, IReadOnlySet<string> wanted, CancellationToken cancellationToken)
     {
         var sets = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         foreach (IGrouping<int, (int Ordinal, string Key)> shard in wanted
@@ -161,60 +145,13 @@ public static class DropDeduplicator
                     if (byOrdinal.TryGetValue(ordinal, out string? key))
                     {
                         using JsonDocument doc = JsonDocument.Parse(lines.Line);
-                        sets[key] = ShingleSet(doc.RootElement.GetProperty("text").GetString()!);
+                        sets[key] = NearDuplicateFinder.ShingleSet(doc.RootElement.GetProperty("text").GetString()!);
                     }
                 }
             }
         }
 
         return sets;
-    }
-
-    /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>
-    public static ulong[] ShingleSet(string text)
-    {
-        List<ulong> hashes = MinHasher.ShingleHashes(text);
-        hashes.Sort();
-        int n = hashes.Count == 0 ? 0 : 1;
-        for (int i = 1; i < hashes.Count; i++)
-        {
-            if (hashes[i] != hashes[n - 1])
-            {
-                hashes[n++] = hashes[i];
-            }
-        }
-
-        return [.. hashes.Take(n)];
-    }
-
-    /// <summary>|A ∩ B| / |A ∪ B| of two sorted distinct sets.</summary>
-    public static double Jaccard(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
-    {
-        if (a.Length == 0 && b.Length == 0)
-        {
-            return 1;
-        }
-
-        int i = 0, j = 0, common = 0;
-        while (i < a.Length && j < b.Length)
-        {
-            if (a[i] == b[j])
-            {
-                common++;
-                i++;
-                j++;
-            }
-            else if (a[i] < b[j])
-            {
-                i++;
-            }
-            else
-            {
-                j++;
-            }
-        }
-
-        return (double)common / (a.Length + b.Length - common);
     }
 
     static string Line(object entry) => JsonSerializer.Serialize(entry, Jsonl) + "\n";

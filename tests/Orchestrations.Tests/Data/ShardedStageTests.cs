@@ -213,13 +213,13 @@ public sealed class ShardedStageTests : IDisposable
     [Fact]
     public void Jaccard_SortedSets_CountsSharedShingles()
     {
-        ulong[] a = DropDeduplicator.ShingleSet("one two three four five six seven");
-        ulong[] b = DropDeduplicator.ShingleSet("one two three four five six eight");
+        ulong[] a = GenAiServerless.Data.Dedup.NearDuplicateFinder.ShingleSet("one two three four five six seven");
+        ulong[] b = GenAiServerless.Data.Dedup.NearDuplicateFinder.ShingleSet("one two three four five six eight");
 
         Assert.Equal(3, a.Length);
-        Assert.Equal(2.0 / 4, DropDeduplicator.Jaccard(a, b));
-        Assert.Equal(1.0, DropDeduplicator.Jaccard(a, a));
-        Assert.Equal(0.0, DropDeduplicator.Jaccard(a, DropDeduplicator.ShingleSet("nothing in common with the others at all")));
+        Assert.Equal(2.0 / 4, GenAiServerless.Data.Dedup.NearDuplicateFinder.Jaccard(a, b));
+        Assert.Equal(1.0, GenAiServerless.Data.Dedup.NearDuplicateFinder.Jaccard(a, a));
+        Assert.Equal(0.0, GenAiServerless.Data.Dedup.NearDuplicateFinder.Jaccard(a, GenAiServerless.Data.Dedup.NearDuplicateFinder.ShingleSet("nothing in common with the others at all")));
     }
 
     /// <summary>Every curated line, split by split, files in name order.</summary>

@@ -1,0 +1,92 @@
+namespace GenAiServerless.Data.Dedup;
+
+/// <summary>What <see cref="NearDuplicateFinder.FindAsync"/> decided, with the shingle sets it loaded.</summary>
+/// <param name="ExactChecks">Candidate pairs whose exact Jaccard similarity was computed.</param>
+public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOnlyDictionary<string, ulong[]> ShingleSets, long ExactChecks);
+
+/// <summary>Near-duplicate removal with exact verification: LSH finds candidate pairs on signatures; a pair within the
+/// drop counts when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>;
+/// a pair with a record of an earlier drop (only its signature is kept) counts on the signature estimate.</summary>
+/// <remarks>Two passes over the bands: a loose one (signature agreement ≥ <see cref="LshOptions.PrefilterThreshold"/>)
+/// names the records that are in any candidate pair, whose shingle sets are then loaded — typically a small part of the
+/// drop — and the real one confirms each pair exactly. The outcome is the same for any sharding or thread count.</remarks>
+public static class NearDuplicateFinder
+{
+    /// <param name="loadShingleSets">Given record ids, their <see cref="ShingleSet"/>s.</param>
+    public static async Task<NearDuplicateFindings> FindAsync(
+        LshIndex index,
+        IReadOnlyList<SignatureBatch> batches,
+        Func<IReadOnlySet<string>, Task<Dictionary<string, ulong[]>>> loadShingleSets,
+        int maxDegreeOfParallelism,
+        bool commit = true)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(loadShingleSets);
+        NearDuplicateOutcome loose = index.Deduplicate(batches, commit: false, maxDegreeOfParallelism, confirm: static (_, _) => true);
+        var involved = new HashSet<string>(StringComparer.Ordinal);
+        foreach (NearDuplicate d in loose.Dropped)
+        {
+            involved.Add(d.Id);
+            involved.Add(d.DuplicateOf);
+        }
+
+        Dictionary<string, ulong[]> sets = await loadShingleSets(involved);
+        long checks = 0;
+        double threshold = index.Options.VerifyThreshold;
+        NearDuplicateOutcome outcome = index.Deduplicate(batches, commit, maxDegreeOfParallelism, confirm: (a, b) =>
+        {
+            checks++;
+
+            // Every record of a pair that passes the prefilter here was in a loose cluster above, so its set is loaded.
+            return sets.TryGetValue(a, out ulong[]? x) && sets.TryGetValue(b, out ulong[]? y) && Jaccard(x, y) >= threshold;
+        });
+        return new NearDuplicateFindings(outcome, sets, checks);
+    }
+
+    /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>
+    public static ulong[] ShingleSet(string text)
+    {
+        List<ulong> hashes = MinHasher.ShingleHashes(text);
+        hashes.Sort();
+        int n = hashes.Count == 0 ? 0 : 1;
+        for (int i = 1; i < hashes.Count; i++)
+        {
+            if (hashes[i] != hashes[n - 1])
+            {
+                hashes[n++] = hashes[i];
+            }
+        }
+
+        return [.. hashes.Take(n)];
+    }
+
+    /// <summary>|A ∩ B| / |A ∪ B| of two sorted distinct sets.</summary>
+    public static double Jaccard(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        if (a.Length == 0 && b.Length == 0)
+        {
+            return 1;
+        }
+
+        int i = 0, j = 0, common = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i] == b[j])
+            {
+                common++;
+                i++;
+                j++;
+            }
+            else if (a[i] < b[j])
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+
+        return (double)common / (a.Length + b.Length - common);
+    }
+}
