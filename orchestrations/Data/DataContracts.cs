@@ -2,7 +2,7 @@ using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 
-/// <summary>Input of <see cref="CurateDataDrop"/>: the dropped files of one run and how to curate them.</summary>
+/// <summary>Input of <see cref="DataPrepOrchestrator"/>: the dropped files of one run and how to curate them.</summary>
 public sealed record DataPrepInput(string Model, string RunId, IReadOnlyList<DropBlob> Drops, DataPolicy Policy);
 
 /// <summary>What the Data stage produced: where the curated shards are and how every record was accounted for.</summary>
