@@ -2,26 +2,12 @@ namespace GenAiServerless.Data;
 
 /// <summary>A read-only window of <c>length</c> bytes over a stream, from where that stream is now; disposing it
 /// disposes the inner stream. A byte-range shard reads its input through one.</summary>
-sealed class RangeStream(Stream inner, long length) : Stream
+sealed class RangeStream(Stream inner, long length) : ForwardReadStream
 {
     readonly long total = length;
     long remaining = length;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => total;
-
-    public override long Position
-    {
-        get => total - remaining;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -46,19 +32,6 @@ sealed class RangeStream(Stream inner, long length) : Stream
         remaining -= read;
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

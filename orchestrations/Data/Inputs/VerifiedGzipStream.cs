@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
+using GenAiServerless.Data;
 
 namespace GenAiServerless.Data.Inputs;
 
@@ -8,7 +9,7 @@ namespace GenAiServerless.Data.Inputs;
 /// <remarks>.NET's <see cref="GZipStream"/> ends quietly on a truncated file, handing back a prefix of the data as if
 /// it were whole; this stream throws <see cref="InvalidDataException"/> instead. The trailer checked is that of the
 /// last gzip member, so a file of several concatenated members is reported as corrupt: recompress it as one.</remarks>
-internal sealed class VerifiedGzipStream : Stream
+internal sealed class VerifiedGzipStream : ForwardReadStream
 {
     readonly TailStream compressed;
     readonly GZipStream gzip;
@@ -22,30 +23,12 @@ internal sealed class VerifiedGzipStream : Stream
         gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int n = gzip.Read(buffer);
         return Account(buffer[..n]);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -88,15 +71,6 @@ internal sealed class VerifiedGzipStream : Stream
         }
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -110,7 +84,7 @@ internal sealed class VerifiedGzipStream : Stream
     }
 
     /// <summary>Passes reads through and remembers the last eight bytes read: the gzip trailer, once the input ends.</summary>
-    sealed class TailStream(Stream inner) : Stream
+    sealed class TailStream(Stream inner) : ForwardReadStream
     {
         readonly byte[] tail = new byte[8];
         long total;
@@ -119,22 +93,6 @@ internal sealed class VerifiedGzipStream : Stream
 
         public ReadOnlySpan<byte> Tail => tail;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             int n = inner.Read(buffer);
@@ -142,8 +100,6 @@ internal sealed class VerifiedGzipStream : Stream
             return n;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -168,14 +124,5 @@ internal sealed class VerifiedGzipStream : Stream
             total += data.Length;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
