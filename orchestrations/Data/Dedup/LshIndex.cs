@@ -37,6 +37,7 @@ public sealed class LshIndex
     readonly List<string> ids = [];
     uint[] signatures = new uint[1024 * Length];
     int[] next = [];
+    int tabled;
 
     /// <summary>An empty index for signatures made by a <see cref="MinHasher"/> with <paramref name="hasherSeed"/>.</summary>
     public LshIndex(LshOptions? options = null, ulong hasherSeed = MinHasher.DefaultSeed)
@@ -68,11 +69,19 @@ public sealed class LshIndex
     /// <param name="confirm">When given, a candidate pair of the drop's records is a near duplicate when its signatures
     /// agree at <see cref="LshOptions.PrefilterThreshold"/> or more AND <paramref name="confirm"/> (given the two ids)
     /// says so — say, from their exact Jaccard similarity. Pairs with the index are always verified on the signature.</param>
+    public NearDuplicateOutcome Deduplicate(IReadOnlyList<SignatureBatch> shards, bool commit = true, int maxDegreeOfParallelism = 1, Func<string, string, bool>? confirm = null) =>
+        Deduplicate(Prepare(shards, maxDegreeOfParallelism), commit, confirm);
+
+    /// <summary>The part of <see cref="Deduplicate(IReadOnlyList{SignatureBatch}, bool, int, Func{string, string, bool})"/>
+    /// that does not depend on how pairs are confirmed: the drop's records in order, its band keys sorted, and each
+    /// record's verified matches in the index. Cluster it as often as needed with
+    /// <see cref="Deduplicate(PreparedDrop, bool, Func{string, string, bool})"/>, as long as the index does not change.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called once per drop: too few calls for tiered compilation to optimise its loops
-    public NearDuplicateOutcome Deduplicate(IReadOnlyList<SignatureBatch> shards, bool commit = true, int maxDegreeOfParallelism = 1, Func<string, string, bool>? confirm = null)
+    public PreparedDrop Prepare(IReadOnlyList<SignatureBatch> shards, int maxDegreeOfParallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        EnsureBandTables();
         var drop = Gather(shards);
         var n = drop.Ids.Length;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
@@ -84,11 +93,7 @@ public sealed class LshIndex
         var indexable = drop.Indexable;
         Parallel.For(0, bands, parallel, b => (bandKeys[b], bandRecords[b]) = SortedBandKeys(drop, b));
 
-        // Nodes 0..n-1 are the drop's records; index entries get nodes n, n+1, … as they turn up.
-        var sets = new ClusterSets(n, Count);
-        long candidates = 0, verified = 0;
-
-        // Against the index: every record's verified matches, found in parallel, joined in record order.
+        // Against the index: every record's verified matches, found in parallel.
         var matches = new List<int>?[n];
         var compared = new long[n];
         if (Count > 0)
@@ -129,9 +134,29 @@ public sealed class LshIndex
             });
         }
 
+        return new PreparedDrop(this, Count, drop, bandKeys, bandRecords, matches, compared.Sum());
+    }
+
+    /// <summary>Clusters a prepared drop: see <see cref="Deduplicate(IReadOnlyList{SignatureBatch}, bool, int, Func{string, string, bool})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public NearDuplicateOutcome Deduplicate(PreparedDrop prepared, bool commit = true, Func<string, string, bool>? confirm = null)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        if (prepared.Index != this || prepared.IndexCount != Count)
+        {
+            throw new InvalidOperationException("the drop was prepared against another index, or this index changed since: prepare it again");
+        }
+
+        var drop = prepared.Drop;
+        var n = drop.Ids.Length;
+        var bands = Options.Bands;
+        var (bandKeys, bandRecords, matches, indexable) = (prepared.BandKeys, prepared.BandRecords, prepared.Matches, drop.Indexable);
+
+        // Nodes 0..n-1 are the drop's records; index entries get nodes n, n+1, … as they turn up.
+        var sets = new ClusterSets(n, Count);
+        long candidates = prepared.IndexComparisons, verified = 0;
         for (var i = 0; i < n; i++)
         {
-            candidates += compared[i];
             foreach (var entry in matches[i] ?? [])
             {
                 verified++;
@@ -318,28 +343,39 @@ public sealed class LshIndex
 
     ReadOnlySpan<uint> EntrySignature(int entry) => signatures.AsSpan(entry * Length, Length);
 
+    /// <summary>Adds an entry; its band keys go into the tables only when a drop is next prepared (an index that is
+    /// loaded, extended and saved without being searched never builds them).</summary>
     void Append(string id, ReadOnlySpan<uint> signature)
     {
         var entry = ids.Count;
-        var bands = Options.Bands;
         if ((entry + 1) * Length > signatures.Length)
         {
-            Array.Resize(ref signatures, signatures.Length * 2);
-        }
-
-        if ((entry + 1) * bands > next.Length)
-        {
-            Array.Resize(ref next, Math.Max(next.Length * 2, 1024 * bands));
+            Array.Resize(ref signatures, Math.Max(signatures.Length * 2, (entry + 1) * Length));
         }
 
         ids.Add(id);
         signature.CopyTo(signatures.AsSpan(entry * Length, Length));
-        for (var b = 0; b < bands; b++)
+    }
+
+    /// <summary>Puts the band keys of every entry not yet tabled into the band tables.</summary>
+    void EnsureBandTables()
+    {
+        var bands = Options.Bands;
+        if (Count * bands > next.Length)
         {
-            // The newest entry heads its chain; the chain is walked whole, so its order does not matter.
-            ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(heads[b], BandKey(signature, b), out var exists);
-            next[(entry * bands) + b] = exists ? head : -1;
-            head = entry;
+            Array.Resize(ref next, Math.Max(next.Length * 2, Count * bands));
+        }
+
+        for (; tabled < Count; tabled++)
+        {
+            var signature = EntrySignature(tabled);
+            for (var b = 0; b < bands; b++)
+            {
+                // The newest entry heads its chain; the chain is walked whole, so its order does not matter.
+                ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(heads[b], BandKey(signature, b), out var exists);
+                next[(tabled * bands) + b] = exists ? head : -1;
+                head = tabled;
+            }
         }
     }
 
@@ -392,7 +428,7 @@ public sealed class LshIndex
         return drop;
     }
 
-    sealed record Drop(string[] Ids, uint[] Signatures, bool[] Indexable)
+    internal sealed record Drop(string[] Ids, uint[] Signatures, bool[] Indexable)
     {
         public ReadOnlySpan<uint> Signature(int record) => Signatures.AsSpan(record * Length, Length);
     }
@@ -455,4 +491,31 @@ public sealed class LshIndex
 
         long Rank(int node) => node < records ? (long)indexed + node : entries[node - records];
     }
+}
+
+/// <summary>A drop made ready for <see cref="LshIndex.Deduplicate(PreparedDrop, bool, Func{string, string, bool})"/>:
+/// its records in (order, id) order, sorted band keys and matches in the index.</summary>
+public sealed class PreparedDrop
+{
+    internal PreparedDrop(LshIndex index, int indexCount, LshIndex.Drop drop, ulong[][] bandKeys, int[][] bandRecords, List<int>?[] matches, long indexComparisons)
+    {
+        (Index, IndexCount, Drop, BandKeys, BandRecords, Matches, IndexComparisons) = (index, indexCount, drop, bandKeys, bandRecords, matches, indexComparisons);
+    }
+
+    /// <summary>Records in the drop.</summary>
+    public int Count => Drop.Ids.Length;
+
+    internal LshIndex Index { get; }
+
+    internal int IndexCount { get; }
+
+    internal LshIndex.Drop Drop { get; }
+
+    internal ulong[][] BandKeys { get; }
+
+    internal int[][] BandRecords { get; }
+
+    internal List<int>?[] Matches { get; }
+
+    internal long IndexComparisons { get; }
 }

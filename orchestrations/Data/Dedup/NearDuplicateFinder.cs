@@ -7,7 +7,7 @@ public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOn
 /// <summary>Near-duplicate removal with exact verification: LSH finds candidate pairs on signatures; a pair within the
 /// drop counts when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>;
 /// a pair with a record of an earlier drop (only its signature is kept) counts on the signature estimate.</summary>
-/// <remarks>Two passes over the bands: a loose one (signature agreement ≥ <see cref="LshOptions.PrefilterThreshold"/>)
+/// <remarks>The drop is banded once; two clusterings follow: a loose one (signature agreement ≥ <see cref="LshOptions.PrefilterThreshold"/>)
 /// names the records that are in any candidate pair, whose shingle sets are then loaded — typically a small part of the
 /// drop — and the real one confirms each pair exactly. The outcome is the same for any sharding or thread count.</remarks>
 public static class NearDuplicateFinder
@@ -22,7 +22,8 @@ public static class NearDuplicateFinder
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(loadShingleSets);
-        NearDuplicateOutcome loose = index.Deduplicate(batches, commit: false, maxDegreeOfParallelism, confirm: static (_, _) => true);
+        PreparedDrop drop = index.Prepare(batches, maxDegreeOfParallelism);
+        NearDuplicateOutcome loose = index.Deduplicate(drop, commit: false, confirm: static (_, _) => true);
         var involved = new HashSet<string>(StringComparer.Ordinal);
         foreach (NearDuplicate d in loose.Dropped)
         {
@@ -33,7 +34,7 @@ public static class NearDuplicateFinder
         Dictionary<string, ulong[]> sets = await loadShingleSets(involved);
         long checks = 0;
         double threshold = index.Options.VerifyThreshold;
-        NearDuplicateOutcome outcome = index.Deduplicate(batches, commit, maxDegreeOfParallelism, confirm: (a, b) =>
+        NearDuplicateOutcome outcome = index.Deduplicate(drop, commit, confirm: (a, b) =>
         {
             checks++;
 

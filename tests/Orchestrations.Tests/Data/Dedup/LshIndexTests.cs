@@ -170,6 +170,37 @@ public class LshIndexTests
     }
 
     [Fact]
+    public void Deduplicate_CommittedWithoutSearchThenNextDrop_FindsTheCommittedRecord()
+    {
+        var random = new Random(19);
+        var (original, copy) = DedupTexts.Pair(random, 200, 2);
+        var index = new LshIndex();
+
+        // Band tables are built only when a drop is prepared: a commit followed by another drop must still find it.
+        index.Deduplicate([DedupTexts.Batch(("first", 0, original))]);
+        var outcome = index.Deduplicate([DedupTexts.Batch(("second", 0, copy))]);
+
+        Assert.Equal(("second", "first"), (Assert.Single(outcome.Dropped).Id, outcome.Dropped[0].DuplicateOf));
+    }
+
+    [Fact]
+    public void Deduplicate_PreparedDropClusteredTwice_SameAsOnePassAndStaleAfterCommit()
+    {
+        var random = new Random(20);
+        var (original, copy) = DedupTexts.Pair(random, 200, 2);
+        var batch = DedupTexts.Batch(("a", 0, original), ("b", 1, copy), ("c", 2, DedupTexts.Words(random, 120)));
+        var index = new LshIndex();
+        var prepared = index.Prepare([batch]);
+
+        var rejectAll = index.Deduplicate(prepared, commit: false, confirm: (_, _) => false);
+        var plain = index.Deduplicate(prepared, commit: true);
+
+        Assert.Empty(rejectAll.Dropped);
+        Assert.Equal(new LshIndex().Deduplicate([batch]).Kept, plain.Kept);
+        Assert.Throws<InvalidOperationException>(() => index.Deduplicate(prepared));
+    }
+
+    [Fact]
     public void Deduplicate_WithoutCommit_IndexUnchanged()
     {
         var index = new LshIndex();
