@@ -27,6 +27,11 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         [DefaultValue(1)]
         public int Threads { get; init; } = 1;
 
+        [CommandOption("--warmup-mb <MB>")]
+        [Description("First run the stage on the input's first MB (to a scratch folder), so the measured run is warm, as in a long-running host.")]
+        [DefaultValue(4)]
+        public int WarmupMegabytes { get; init; } = 4;
+
         [CommandOption("--quality <PRESET>")]
         [DefaultValue(DataQualityPresets.Documents)]
         public string Quality { get; init; } = DataQualityPresets.Documents;
@@ -37,6 +42,11 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         string root = Path.GetFullPath(settings.Input);
         List<DropBlob> drops = [.. Directory.GetFiles(root).Order(StringComparer.Ordinal).Select(f => new DropBlob(Path.GetFileName(f), "bench", new FileInfo(f).Length))];
         var input = new DataPrepInput("bench", "etl", drops, DataPolicies.For(new DataOptions { QualityPreset = settings.Quality }, "bench"));
+        if (settings.WarmupMegabytes > 0)
+        {
+            await WarmUpAsync(drops, root, settings, input, cancellationToken);
+        }
+
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -75,13 +85,39 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             result.RecordsFiltered,
             result.ExactDuplicates,
             result.NearDuplicates,
-            Convert.ToHexStringLower(hash.GetCurrentHash()));
+            Convert.ToHexStringLower(hash.GetCurrentHash()),
+            settings.WarmupMegabytes);
         Console.WriteLine(JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
         return 0;
+    }
+
+    /// <summary>The first lines (about <see cref="Settings.WarmupMegabytes"/>) of the first file, through the whole stage
+    /// in a scratch folder that is deleted after.</summary>
+    static async Task WarmUpAsync(List<DropBlob> drops, string root, Settings settings, DataPrepInput input, CancellationToken cancellationToken)
+    {
+        string scratch = Path.Combine(Path.GetFullPath(settings.Out), "_warmup");
+        Directory.CreateDirectory(Path.Combine(scratch, "in"));
+        long budget = settings.WarmupMegabytes * 1_000_000L;
+        await using (var source = File.OpenRead(Path.Combine(root, drops[0].BlobName)))
+        await using (var target = File.Create(Path.Combine(scratch, "in", "warmup.jsonl")))
+        {
+            using var reader = new StreamReader(source);
+            await using var writer = new StreamWriter(target);
+            while (budget > 0 && await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                await writer.WriteLineAsync(line);
+                budget -= line.Length + 1;
+            }
+        }
+
+        var warm = input with { Drops = [new DropBlob("warmup.jsonl", "warmup", new FileInfo(Path.Combine(scratch, "in", "warmup.jsonl")).Length)] };
+        await DataStage.RunAsync(new FolderDataStore(Path.Combine(scratch, "in"), Path.Combine(scratch, "out")), warm, NullLogger.Instance, cancellationToken, settings.Threads);
+        Directory.Delete(scratch, recursive: true);
     }
 }
 
 /// <summary>One whole-stage run, as the child process reports it.</summary>
+/// <param name="WarmupMegabytes">MB of the input run through the stage first (JIT and tiering warm-up), not measured.</param>
 internal sealed record EtlStageReport(
     long InputBytes, double WallSeconds, double CpuSeconds, double PeakWorkingSetMegabytes, int Threads,
-    long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash);
+    long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash, int WarmupMegabytes);

@@ -25,6 +25,9 @@ public sealed class RecordPreparer(double validationFraction, double testFractio
 {
     readonly RecordSchema schema = schema ?? RecordSchema.Default;
 
+    [ThreadStatic]
+    static byte[]? utf8Buffer;
+
     public PreparedRecord Prepare(string file, long line, string json)
     {
         (CuratedRecord? record, string? reason, string? detail) = Parse(file, line, json);
@@ -63,7 +66,12 @@ public sealed class RecordPreparer(double validationFraction, double testFractio
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(raw);
+            // Parsed from UTF-8 in a buffer this thread keeps: JsonDocument.Parse(string) would rent, transcode into and
+            // clear a new buffer for every record.
+            int length = Encoding.UTF8.GetMaxByteCount(raw.Length);
+            byte[] buffer = utf8Buffer is { } b && b.Length >= length ? b : utf8Buffer = new byte[Math.Max(length, 64 * 1024)];
+            int written = Encoding.UTF8.GetBytes(raw, buffer);
+            doc = JsonDocument.Parse(buffer.AsMemory(0, written));
         }
         catch (JsonException e)
         {
