@@ -42,6 +42,10 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
         [Description("Shards curated at once (default: the number of cores). The outputs are the same for any value.")]
         public int? Threads { get; init; }
 
+        [CommandOption("--parquet")]
+        [Description("Also write every curated JSONL file as Parquet beside it.")]
+        public bool Parquet { get; init; }
+
         [CommandOption("--shard-mb <MB>")]
         [Description("Plain JSONL/CSV files larger than this are cut into byte-range shards (default 64).")]
         [DefaultValue(64)]
@@ -80,7 +84,7 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
         }
 
         string runId = "curate-" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(string.Join('|', drops.Select(d => $"{d.BlobName}:{d.ETag}")))).ToString("x16", CultureInfo.InvariantCulture);
-        var defaults = new DataOptions { QualityPreset = settings.Quality, ShardBytes = settings.ShardMegabytes * 1024L * 1024 };
+        var defaults = new DataOptions { QualityPreset = settings.Quality, ShardBytes = settings.ShardMegabytes * 1024L * 1024, ParquetOutput = settings.Parquet };
         var input = new DataPrepInput(settings.Model, runId, drops, DataPolicies.For(defaults, settings.Model));
         Action<string>? progress = settings.Json ? null : line => Console.Error.WriteLine(line);
         DataPrepResult result = await DataStage.RunAsync(

@@ -9,7 +9,7 @@ public static class DataPolicies
     public static DataPolicy For(DataOptions options, string model)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var policy = new DataPolicy(options.ValidationFraction, options.TestFraction, options.MaxRecordChars, options.ShardRecords, options.QualityPreset, options.ShardBytes);
+        var policy = new DataPolicy(options.ValidationFraction, options.TestFraction, options.MaxRecordChars, options.ShardRecords, options.QualityPreset, options.ShardBytes, ParquetOutput: options.ParquetOutput);
         if (!options.Models.TryGetValue(model, out ModelDataOptions? m))
         {
             return policy;
@@ -64,6 +64,7 @@ public static class DataPolicies
             MaxRecordChars = m.MaxRecordChars ?? policy.MaxRecordChars,
             Schema = schema,
             Inputs = inputs,
+            ParquetOutput = m.ParquetOutput ?? policy.ParquetOutput,
         };
     }
 }

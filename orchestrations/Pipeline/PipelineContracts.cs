@@ -31,6 +31,8 @@ public sealed record DropBlob(string BlobName, string ETag, long Length);
 /// boundaries, each curated by its own activity.</param>
 /// <param name="Schema">The model's record schema (shapes, metadata fields kept, largest record); null = the default.</param>
 /// <param name="Inputs">How tabular inputs are read (text columns, CSV separator); null = the defaults.</param>
+/// <param name="ParquetOutput">Also write each curated JSONL file as Parquet beside it (columns id, text, prompt,
+/// response, source, meta).</param>
 public sealed record DataPolicy(
     double ValidationFraction,
     double TestFraction,
@@ -39,7 +41,8 @@ public sealed record DataPolicy(
     string QualityPreset = DataQualityPresets.ShortRecords,
     long ShardBytes = DataPolicy.DefaultShardBytes,
     Data.Inputs.RecordSchema? Schema = null,
-    Data.Inputs.InputOptions? Inputs = null)
+    Data.Inputs.InputOptions? Inputs = null,
+    bool ParquetOutput = false)
 {
     public const long DefaultShardBytes = 64L * 1024 * 1024;
 }

@@ -42,6 +42,9 @@ public sealed class DataOptions
     [Range(1024L * 1024, 4L * 1024 * 1024 * 1024)]
     public long ShardBytes { get; set; } = DataPolicy.DefaultShardBytes;
 
+    /// <summary>Also write every curated JSONL file as Parquet beside it.</summary>
+    public bool ParquetOutput { get; set; }
+
     /// <summary>Per-model settings, bound from <c>Data:Models:{model}</c>; anything left out takes the value above.</summary>
     public Dictionary<string, ModelDataOptions> Models { get; set; } = new(StringComparer.Ordinal);
 }
@@ -78,6 +81,9 @@ public sealed class ModelDataOptions
 
     /// <summary>CSV: the field separator (one character); "auto" to detect it. A comma by default.</summary>
     public string? CsvSeparator { get; set; }
+
+    /// <summary>Also write Parquet beside the JSONL; null = <see cref="DataOptions.ParquetOutput"/>.</summary>
+    public bool? ParquetOutput { get; set; }
 }
 
 /// <summary>How training runs. Bound from <c>Training</c>.</summary>

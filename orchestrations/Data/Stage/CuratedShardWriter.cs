@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
 using GenAiServerless.Data.Inputs;
 using GenAiServerless.Pipeline;
 
@@ -7,7 +10,8 @@ namespace GenAiServerless.Data;
 /// <summary>The second fan-out: copies one shard's surviving records into the curated output files, per split, at most
 /// <see cref="DataPolicy.ShardRecords"/> records a file, named <c>{split}-{shard:D5}-{part:D3}.jsonl</c>.</summary>
 /// <remarks>Lines are copied as the shard step wrote them (no re-serialisation); each output is streamed with its SHA-256
-/// computed on the way, so memory does not grow with the shard. Idempotent: a retry rewrites the same files.</remarks>
+/// computed on the way, so memory does not grow with the shard (with <see cref="DataPolicy.ParquetOutput"/>, one output
+/// file's rows are held for its Parquet twin). Idempotent: a retry rewrites the same files.</remarks>
 public static class CuratedShardWriter
 {
     public static async Task<WrittenShard> RunAsync(IDataStore store, DataShardTask task, CancellationToken cancellationToken)
@@ -33,11 +37,12 @@ public static class CuratedShardWriter
                 }
 
                 var split = (DataSplit)splits[ordinal];
-                Output output = open[(int)split] ??= await Output.OpenAsync(store, $"{input.Model}/{input.RunId}/{Name(split)}-{shard.Index:D5}-{parts[(int)split]++:D3}.jsonl", split, cancellationToken);
+                Output output = open[(int)split] ??= await Output.OpenAsync(
+                    store, $"{input.Model}/{input.RunId}/{Name(split)}-{shard.Index:D5}-{parts[(int)split]++:D3}.jsonl", split, input.Policy.ParquetOutput, cancellationToken);
                 output.Write(lines.Line.Span);
                 if (output.Records == input.Policy.ShardRecords)
                 {
-                    outputs.Add(await output.CloseAsync());
+                    outputs.AddRange(await output.CloseAsync(cancellationToken));
                     open[(int)split] = null;
                 }
             }
@@ -47,7 +52,7 @@ public static class CuratedShardWriter
         {
             if (output is not null)
             {
-                outputs.Add(await output.CloseAsync());
+                outputs.AddRange(await output.CloseAsync(cancellationToken));
             }
         }
 
@@ -71,14 +76,14 @@ public static class CuratedShardWriter
         return drops;
     }
 
-    sealed class Output(Stream stream, string name, DataSplit split)
+    sealed class Output(IDataStore store, Stream stream, string name, DataSplit split, ParquetRows? parquet)
     {
         readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         public int Records { get; private set; }
 
-        public static async Task<Output> OpenAsync(IDataStore store, string name, DataSplit split, CancellationToken cancellationToken) =>
-            new(await store.OpenWriteAsync(PipelineStorage.Curated, name, cancellationToken), name, split);
+        public static async Task<Output> OpenAsync(IDataStore store, string name, DataSplit split, bool parquet, CancellationToken cancellationToken) =>
+            new(store, await store.OpenWriteAsync(PipelineStorage.Curated, name, cancellationToken), name, split, parquet ? new ParquetRows() : null);
 
         public void Write(ReadOnlySpan<byte> line)
         {
@@ -86,15 +91,69 @@ public static class CuratedShardWriter
             stream.WriteByte((byte)'\n');
             sha.AppendData(line);
             sha.AppendData("\n"u8);
+            parquet?.Add(line);
             Records++;
         }
 
-        public async Task<ShardInfo> CloseAsync()
+        /// <summary>Closes the JSONL file (and writes its Parquet twin); the outputs, JSONL first.</summary>
+        public async Task<IReadOnlyList<ShardInfo>> CloseAsync(CancellationToken cancellationToken)
         {
             await stream.DisposeAsync();
             string hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             sha.Dispose();
-            return new ShardInfo($"{PipelineStorage.Curated}/{name}", split, Records, hash);
+            var written = new List<ShardInfo> { new($"{PipelineStorage.Curated}/{name}", split, Records, hash) };
+            if (parquet is not null)
+            {
+                string parquetName = Path.ChangeExtension(name, ".parquet");
+                byte[] bytes = await parquet.ToParquetAsync(cancellationToken);
+                await store.WriteAsync(PipelineStorage.Curated, parquetName, new BinaryData(bytes), cancellationToken);
+                written.Add(new ShardInfo($"{PipelineStorage.Curated}/{parquetName}", split, Records, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+            }
+
+            return written;
+        }
+    }
+
+    /// <summary>The rows of one output file, kept until it is closed and written as one Parquet row group (at most
+    /// <see cref="DataPolicy.ShardRecords"/> rows).</summary>
+    sealed class ParquetRows
+    {
+        static readonly DataField<string> Id = new("id");
+        static readonly DataField<string> Text = new("text");
+        static readonly DataField<string> Prompt = new("prompt");
+        static readonly DataField<string> Response = new("response");
+        static readonly DataField<string> Source = new("source");
+        static readonly DataField<string> Meta = new("meta");
+        readonly List<string> ids = [], texts = [], sources = [], prompts = [], responses = [], metas = [];
+
+        public void Add(ReadOnlySpan<byte> line)
+        {
+            var reader = new Utf8JsonReader(line);
+            using JsonDocument doc = JsonDocument.ParseValue(ref reader);
+            JsonElement root = doc.RootElement;
+            ids.Add(root.GetProperty("id").GetString()!);
+            texts.Add(root.GetProperty("text").GetString()!);
+            prompts.Add(root.TryGetProperty("prompt", out JsonElement p) ? p.GetString()! : null!);
+            responses.Add(root.TryGetProperty("response", out JsonElement r) ? r.GetString()! : null!);
+            sources.Add(root.GetProperty("source").GetString()!);
+            metas.Add(root.TryGetProperty("meta", out JsonElement m) ? m.GetRawText() : null!); // the column is nullable: null is a missing value
+        }
+
+        public async Task<byte[]> ToParquetAsync(CancellationToken cancellationToken)
+        {
+            using var buffer = new MemoryStream();
+            await using (ParquetWriter writer = await ParquetWriter.CreateAsync(new ParquetSchema(Id, Text, Prompt, Response, Source, Meta), buffer, cancellationToken: cancellationToken))
+            {
+                using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                await group.WriteAsync(Id, ids);
+                await group.WriteAsync(Text, texts);
+                await group.WriteAsync(Prompt, prompts);
+                await group.WriteAsync(Response, responses);
+                await group.WriteAsync(Source, sources);
+                await group.WriteAsync(Meta, metas);
+            }
+
+            return buffer.ToArray();
         }
     }
 }

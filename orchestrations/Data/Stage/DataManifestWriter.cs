@@ -90,9 +90,11 @@ public static partial class DataManifestWriter
         }
 
         List<ShardInfo> outputs = [.. task.Written.OrderBy(w => w.Index).SelectMany(w => w.Outputs)];
-        int Of(DataSplit split) => outputs.Where(o => o.Split == split).Sum(o => o.Records);
+
+        // Records are counted in the JSONL files; a Parquet twin holds the same rows again.
+        int Of(DataSplit split) => outputs.Where(o => o.Split == split && o.Blob.EndsWith(".jsonl", StringComparison.Ordinal)).Sum(o => o.Records);
         var counts = new DataCounts(
-            good.Sum(s => s.Records), outputs.Sum(o => (long)o.Records), quarantined, task.Dedup.ExactDuplicates, task.Dedup.NearDuplicates, filtered,
+            good.Sum(s => s.Records), (long)Of(DataSplit.Train) + Of(DataSplit.Validation) + Of(DataSplit.Test), quarantined, task.Dedup.ExactDuplicates, task.Dedup.NearDuplicates, filtered,
             Of(DataSplit.Train), Of(DataSplit.Validation), Of(DataSplit.Test), pii, reasons, quarantinedFiles, outputs);
 
         var manifest = new

@@ -211,6 +211,47 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_ParquetOutput_WritesATwinOfEveryJsonlFileWithTheSameRows()
+    {
+        DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
+        DataPrepInput input = Input("run-pq", 3000, drop);
+
+        DataPrepResult result = await DataStage.RunAsync(
+            new FolderDataStore(In, Out("pq")), input with { Policy = input.Policy with { ParquetOutput = true, Schema = new RecordSchema { MetadataFields = ["lang"] } } },
+            NullLogger.Instance, CancellationToken.None, threads: 2);
+
+        string folder = Path.Combine(Out("pq"), "curated", "shop", "run-pq");
+        string[] jsonl = Directory.GetFiles(folder, "*-*-*.jsonl");
+        Assert.NotEmpty(jsonl);
+        long rows = 0;
+        foreach (string file in jsonl)
+        {
+            string[] lines = File.ReadAllLines(file);
+            await using var stream = File.OpenRead(Path.ChangeExtension(file, ".parquet"));
+            await using Parquet.ParquetReader reader = await Parquet.ParquetReader.CreateAsync(stream);
+            using Parquet.ParquetRowGroupReader group = reader.OpenRowGroupReader(0);
+            Parquet.Schema.DataField[] fields = reader.Schema.GetDataFields();
+            Assert.Equal(["id", "text", "prompt", "response", "source", "meta"], fields.Select(f => f.Name));
+            string?[] ids = new string?[group.RowCount], texts = new string?[group.RowCount];
+            await group.ReadAsync(fields[0], ids.AsMemory());
+            await group.ReadAsync(fields[1], texts.AsMemory());
+            Assert.Equal(lines.Length, ids.Length);
+            for (int i = 0; i < lines.Length; i++)
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(lines[i]);
+                Assert.Equal(doc.RootElement.GetProperty("id").GetString(), ids[i]);
+                Assert.Equal(doc.RootElement.GetProperty("text").GetString(), texts[i]);
+            }
+
+            rows += ids.Length;
+        }
+
+        Assert.Equal(result.RecordsCurated, rows);
+        string manifest = File.ReadAllText(Path.Combine(folder, "manifest.json"));
+        Assert.Contains(".parquet\"", manifest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Jaccard_SortedSets_CountsSharedShingles()
     {
         ulong[] a = GenAiServerless.Data.Dedup.NearDuplicateFinder.ShingleSet("one two three four five six seven");
