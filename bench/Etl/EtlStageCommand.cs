@@ -62,6 +62,8 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             });
         clock.Stop();
         process.Refresh();
+        double peak = process.PeakWorkingSet64 / BenchMeasure.Megabyte;
+        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
 
         // Every output of the run, by name and content: equal hashes mean byte-identical outputs.
         var hash = new XxHash128();
@@ -70,14 +72,15 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         foreach (string file in new[] { curated, quarantine }.Where(Directory.Exists).SelectMany(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories)).Order(StringComparer.Ordinal))
         {
             hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(settings.Out, file)));
-            hash.Append(await File.ReadAllBytesAsync(file, cancellationToken));
+            await using FileStream content = File.OpenRead(file);
+            await hash.AppendAsync(content, cancellationToken);
         }
 
         var report = new EtlStageReport(
             drops.Sum(d => d.Length),
             clock.Elapsed.TotalSeconds,
-            (process.TotalProcessorTime - cpuBefore).TotalSeconds,
-            process.PeakWorkingSet64 / BenchMeasure.Megabyte,
+            cpu.TotalSeconds,
+            peak,
             settings.Threads,
             result.RecordsRead,
             result.RecordsCurated,

@@ -37,15 +37,16 @@ public static class NearDuplicateStep
         }
     }
 
-    /// <summary>Saves the index this run produced, then points the model at it.</summary>
-    public static async Task SaveAsync(IDataStore store, string model, string runId, LshIndex index, string? baseRun, CancellationToken cancellationToken)
+    /// <summary>Saves the index this run produced (the index it loaded, plus the kept records of <paramref name="keptOf"/>
+    /// when given), then points the model at it.</summary>
+    public static async Task SaveAsync(IDataStore store, string model, string runId, LshIndex index, string? baseRun, CancellationToken cancellationToken, PreparedDrop? keptOf = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(index);
         Stream target = await store.OpenWriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.bin", cancellationToken);
         await using (target)
         {
-            index.Save(target);
+            index.Save(target, keptOf);
         }
 
         await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", BinaryData.FromString(baseRun ?? string.Empty), cancellationToken);

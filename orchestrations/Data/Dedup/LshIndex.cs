@@ -31,7 +31,7 @@ public sealed record NearDuplicateOutcome(IReadOnlyList<string> Kept, IReadOnlyL
 public sealed class LshIndex
 {
     const string Magic = "GenAiServerless.LshIndex";
-    const int FormatVersion = 1;
+    const int FormatVersion = 2; // 2: the checksum hashes the ids' and the signatures' hashes
     const int Length = MinHasher.SignatureLength;
 
     readonly Dictionary<ulong, int>[] heads;
@@ -226,6 +226,7 @@ public sealed class LshIndex
             dropped.Add(new NearDuplicate(drop.Ids[i], of, MinHasher.EstimateJaccard(drop.Signature(i), signature)));
         }
 
+        prepared.KeptRecords = keptRecords;
         if (commit)
         {
             Reserve(Count + keptRecords.Count);
@@ -238,10 +239,18 @@ public sealed class LshIndex
         return new NearDuplicateOutcome(kept, dropped, candidates, verified);
     }
 
-    /// <summary>Writes the index (options, hasher seed, ids and signatures) to <paramref name="stream"/>.</summary>
-    public void Save(Stream stream)
+    /// <summary>Writes the index (options, hasher seed, ids and signatures) to <paramref name="stream"/>; with
+    /// <paramref name="keptOf"/>, as if the kept records of that drop's last clustering had been committed — what the
+    /// fan-in saves, without copying the drop's signatures into the index first.</summary>
+    public void Save(Stream stream, PreparedDrop? keptOf = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (keptOf is not null && (keptOf.Index != this || keptOf.IndexCount != Count || keptOf.KeptRecords is null))
+        {
+            throw new InvalidOperationException("the drop was not clustered against this index as it is now");
+        }
+
+        List<int> kept = keptOf?.KeptRecords ?? [];
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(FormatVersion);
@@ -249,14 +258,27 @@ public sealed class LshIndex
         writer.Write(Options.Bands);
         writer.Write(Options.Rows);
         writer.Write(Options.VerifyThreshold);
-        writer.Write(Count);
+        writer.Write(Count + kept.Count);
+        var idHash = new XxHash64();
+        var signatureHash = new XxHash64();
         for (var e = 0; e < Count; e++)
         {
             writer.Write(ids[e]);
             writer.Write(MemoryMarshal.AsBytes(EntrySignature(e)));
+            idHash.Append(MemoryMarshal.AsBytes(ids[e].AsSpan()));
+            signatureHash.Append(MemoryMarshal.AsBytes(EntrySignature(e)));
         }
 
-        writer.Write(Checksum());
+        foreach (var i in kept)
+        {
+            var drop = keptOf!.Drop;
+            writer.Write(drop.Ids[i]);
+            writer.Write(MemoryMarshal.AsBytes(drop.Signature(i)));
+            idHash.Append(MemoryMarshal.AsBytes(drop.Ids[i].AsSpan()));
+            signatureHash.Append(MemoryMarshal.AsBytes(drop.Signature(i)));
+        }
+
+        writer.Write(Checksum(idHash, signatureHash));
     }
 
     /// <summary>Reads an index written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
@@ -395,14 +417,22 @@ public sealed class LshIndex
 
     ulong Checksum()
     {
-        var hash = new XxHash64();
+        var idHash = new XxHash64();
         foreach (var id in ids)
         {
-            hash.Append(MemoryMarshal.AsBytes(id.AsSpan()));
+            idHash.Append(MemoryMarshal.AsBytes(id.AsSpan()));
         }
 
-        hash.Append(MemoryMarshal.AsBytes(signatures.AsSpan(0, Count * Length)));
-        return hash.GetCurrentHashAsUInt64();
+        var signatureHash = new XxHash64();
+        signatureHash.Append(MemoryMarshal.AsBytes(signatures.AsSpan(0, Count * Length)));
+        return Checksum(idHash, signatureHash);
+    }
+
+    /// <summary>The saved checksum: of the ids' hash and the signatures' hash (each computed in entry order).</summary>
+    static ulong Checksum(XxHash64 ids, XxHash64 signatures)
+    {
+        Span<ulong> both = [ids.GetCurrentHashAsUInt64(), signatures.GetCurrentHashAsUInt64()];
+        return XxHash64.HashToUInt64(MemoryMarshal.AsBytes(both));
     }
 
     /// <summary>All shards' records in (order, id) order, so node numbers do not depend on sharding or input order. The
@@ -521,6 +551,9 @@ public sealed class PreparedDrop
     /// <summary>Records in the drop.</summary>
     public int Count => Drop.Ids.Length;
 
+    /// <summary>Records the last clustering would add to the index.</summary>
+    public int KeptCount => KeptRecords?.Count ?? 0;
+
     internal LshIndex Index { get; }
 
     internal int IndexCount { get; }
@@ -535,4 +568,7 @@ public sealed class PreparedDrop
     internal List<int>?[] Matches { get; }
 
     internal long IndexComparisons { get; }
+
+    /// <summary>The records the last clustering kept that go into the index (indexable cluster roots), in record order.</summary>
+    internal List<int>? KeptRecords { get; set; }
 }

@@ -2,7 +2,8 @@ namespace GenAiServerless.Data.Dedup;
 
 /// <summary>What <see cref="NearDuplicateFinder.FindAsync"/> decided, with the shingle sets it loaded.</summary>
 /// <param name="ExactChecks">Candidate pairs whose exact Jaccard similarity was computed.</param>
-public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOnlyDictionary<string, ulong[]> ShingleSets, long ExactChecks);
+/// <param name="Drop">The drop as clustered: <see cref="LshIndex.Save(Stream, PreparedDrop)"/> can save the index with its kept records.</param>
+public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOnlyDictionary<string, ulong[]> ShingleSets, long ExactChecks, PreparedDrop Drop);
 
 /// <summary>Near-duplicate removal with exact verification: LSH finds candidate pairs on signatures; a pair within the
 /// drop counts when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>;
@@ -41,7 +42,7 @@ public static class NearDuplicateFinder
             // Every record of a pair that passes the prefilter here was in a loose cluster above, so its set is loaded.
             return sets.TryGetValue(a, out ulong[]? x) && sets.TryGetValue(b, out ulong[]? y) && Jaccard(x, y) >= threshold;
         });
-        return new NearDuplicateFindings(outcome, sets, checks);
+        return new NearDuplicateFindings(outcome, sets, checks, drop);
     }
 
     /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>

@@ -38,7 +38,8 @@ public static class DropDeduplicator
 
         // 1. Read every shard's signatures; drop exact duplicates on the way (shards in drop order, so the first seen is kept).
         var firstOfText = new Dictionary<UInt128, string>();
-        var records = new Dictionary<string, (int Shard, int Ordinal, string Id, string Source)>(StringComparer.Ordinal);
+        var records = new Dictionary<string, (int Shard, int Ordinal)>(StringComparer.Ordinal);
+        var idsOf = new Dictionary<int, List<string>>();
         var dropped = good.ToDictionary(s => s.Index, _ => new SortedDictionary<int, string>());
         var batches = new List<SignatureBatch>();
         long exact = 0;
@@ -46,6 +47,7 @@ public static class DropDeduplicator
         foreach (DataShard shard in good)
         {
             var batch = new SignatureBatch((int)Math.Min(candidates.GetValueOrDefault(shard.Index), 1 << 20));
+            var ids = idsOf[shard.Index] = new List<string>((int)Math.Min(candidates.GetValueOrDefault(shard.Index), 1 << 20));
             Stream? stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Index, WorkFiles.Signatures), cancellationToken)
                 ?? throw new InvalidOperationException($"shard {shard.Index} of run {input.RunId} has no signatures file: was it curated?");
             await using (stream)
@@ -55,7 +57,8 @@ public static class DropDeduplicator
                 {
                     long order = reader.ReadInt64();
                     string id = reader.ReadString();
-                    string source = reader.ReadString();
+                    string key = reader.ReadString();
+                    ids.Add(id);
                     UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
                     int shingles = reader.ReadInt32();
                     if (shingles > 0)
@@ -66,15 +69,14 @@ public static class DropDeduplicator
                     if (firstOfText.TryGetValue(hash, out string? first))
                     {
                         exact++;
-                        dropped[shard.Index][ordinal] = Line(new { id, source, rule = "exact_duplicate", duplicateOf = first });
+                        dropped[shard.Index][ordinal] = Line(new { id, source = SourceOf(key, input.RunId), rule = "exact_duplicate", duplicateOf = first });
                         continue;
                     }
 
                     firstOfText[hash] = id;
                     if (shingles > 0)
                     {
-                        string key = NearDuplicateStep.Key(source, input.RunId);
-                        records[key] = (shard.Index, ordinal, id, source);
+                        records[key] = (shard.Index, ordinal);
                         batch.Add(key, order, signature);
                     }
                 }
@@ -88,19 +90,21 @@ public static class DropDeduplicator
         // 2. Candidate pairs on signatures; within the drop confirmed on exact Jaccard (texts re-read for the records in a pair).
         (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
         NearDuplicateFindings findings = await NearDuplicateFinder.FindAsync(
-            index, batches, wanted => LoadShinglesAsync(store, input, records, wanted, cancellationToken), maxDegreeOfParallelism);
+            index, batches, wanted => LoadShinglesAsync(store, input, records, wanted, cancellationToken), maxDegreeOfParallelism, commit: false);
         NearDuplicateOutcome near = findings.Outcome;
         IReadOnlyDictionary<string, ulong[]> shingleSets = findings.ShingleSets;
         foreach (NearDuplicate d in near.Dropped)
         {
-            (int shard, int ordinal, string id, string source) = records[d.Id];
+            (int shard, int ordinal) = records[d.Id];
+            string id = idsOf[shard][ordinal];
+            string source = SourceOf(d.Id, input.RunId);
             bool inDrop = shingleSets.TryGetValue(d.DuplicateOf, out ulong[]? of);
             dropped[shard][ordinal] = inDrop
                 ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, jaccard = Math.Round(NearDuplicateFinder.Jaccard(shingleSets[d.Id], of!), 3) })
                 : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
         }
 
-        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken);
+        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken, findings.Drop);
 
         // 3. Each shard's decisions, for the writers and the manifest.
         foreach ((int shard, SortedDictionary<int, string> lines) in dropped)
@@ -119,13 +123,13 @@ public static class DropDeduplicator
             await store.WriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard, WorkFiles.Duplicates), BinaryData.FromString(string.Concat(lines.Values)), cancellationToken);
         }
 
-        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, findings.ExactChecks, index.Count);
+        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, findings.ExactChecks, index.Count + (findings.Drop.KeptCount));
     }
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
     /// working files (only shards that hold one are read).</summary>
     static async Task<Dictionary<string, ulong[]>> LoadShinglesAsync(
-        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal, string Id, string Source)> records, IReadOnlySet<string> wanted, CancellationToken cancellationToken)
+        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal)> records, IReadOnlySet<string> wanted, CancellationToken cancellationToken)
     {
         var sets = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         foreach (IGrouping<int, (int Ordinal, string Key)> shard in wanted
@@ -153,6 +157,9 @@ public static class DropDeduplicator
 
         return sets;
     }
+
+    /// <summary>The source (file:line) of a near-duplicate key "{source}@{run}".</summary>
+    static string SourceOf(string key, string runId) => key[..^(runId.Length + 1)];
 
     static string Line(object entry) => JsonSerializer.Serialize(entry, Jsonl) + "\n";
 }

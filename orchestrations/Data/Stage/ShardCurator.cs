@@ -115,7 +115,7 @@ public static class ShardCurator
                     counts.Candidates++;
                     WriteCurated(records, line, curated);
                     splits.WriteByte((byte)curated.Split);
-                    WriteSignature(signatures, signature, curated, Order(shard.FileIndex, record.Position));
+                    WriteSignature(signatures, signature, curated, Order(shard.FileIndex, record.Position), input.RunId);
                 }
             }
             catch (UnreadableFileException e)
@@ -163,12 +163,13 @@ public static class ShardCurator
         target.Write(line.WrittenSpan);
     }
 
-    /// <summary>order, id, source, 128-bit text hash, shingle count and (for a text with words) the signature.</summary>
-    static void WriteSignature(BinaryWriter writer, uint[] signature, CuratedRecord record, long order)
+    /// <summary>order, id, near-duplicate key (<see cref="NearDuplicateStep.Key"/>), 128-bit text hash, shingle count and
+    /// (for a text with words) the signature.</summary>
+    static void WriteSignature(BinaryWriter writer, uint[] signature, CuratedRecord record, long order, string runId)
     {
         writer.Write(order);
         writer.Write(record.Id);
-        writer.Write(record.Source);
+        writer.Write(NearDuplicateStep.Key(record.Source, runId));
         UInt128 hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
         writer.Write((ulong)(hash >> 64));
         writer.Write((ulong)hash);

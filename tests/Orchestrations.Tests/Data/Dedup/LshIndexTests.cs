@@ -201,6 +201,30 @@ public class LshIndexTests
     }
 
     [Fact]
+    public void Save_WithKeptOfAClusteredDrop_SameBytesAsCommittingThenSaving()
+    {
+        var random = new Random(21);
+        var earlier = DedupTexts.Batch(("old", 0, DedupTexts.Words(random, 150)));
+        var (original, copy) = DedupTexts.Pair(random, 200, 2);
+        var drop = DedupTexts.Batch(("a", 0, original), ("b", 1, copy), ("c", 2, DedupTexts.Words(random, 120)));
+        var committed = new LshIndex();
+        committed.Deduplicate([earlier]);
+        committed.Deduplicate([drop]);
+        var streamed = new LshIndex();
+        streamed.Deduplicate([earlier]);
+        var prepared = streamed.Prepare([drop]);
+        streamed.Deduplicate(prepared, commit: false);
+        using MemoryStream a = new(), b = new();
+
+        committed.Save(a);
+        streamed.Save(b, keptOf: prepared);
+
+        Assert.Equal(a.ToArray(), b.ToArray());
+        b.Position = 0;
+        Assert.Equal(3, LshIndex.Load(b).Count);
+    }
+
+    [Fact]
     public void Deduplicate_WithoutCommit_IndexUnchanged()
     {
         var index = new LshIndex();
