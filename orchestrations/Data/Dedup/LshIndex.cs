@@ -6,9 +6,17 @@ using System.Text;
 
 namespace GenAiServerless.Data.Dedup;
 
-/// <summary>A record dropped as a near duplicate, and the kept (or previously curated) record it duplicates.</summary>
-/// <param name="EstimatedJaccard">The signature agreement between the two (their clusters may join through a third record).</param>
-public sealed record NearDuplicate(string Id, string DuplicateOf, double EstimatedJaccard);
+/// <summary>A record dropped as a near duplicate: the kept (or previously curated) record of its cluster, and the record
+/// it was matched with directly.</summary>
+/// <param name="DuplicateOf">The cluster's keeper: the record that stays in the data.</param>
+/// <param name="EstimatedJaccard">The signature agreement with <paramref name="DuplicateOf"/> (the two may be joined
+/// through other records).</param>
+/// <param name="MatchedWith">The record this one was verified against (a near-duplicate pair); the keeper when they
+/// were compared directly.</param>
+public sealed record NearDuplicate(string Id, string DuplicateOf, double EstimatedJaccard, string MatchedWith = "")
+{
+    public string MatchedWith { get; init; } = MatchedWith.Length > 0 ? MatchedWith : DuplicateOf;
+}
 
 /// <summary>What <see cref="LshIndex.Deduplicate"/> decided for a drop, in (order, id) order.</summary>
 /// <param name="CandidatePairs">Pairs that shared a band (with the drop or the index) and were compared.</param>
@@ -157,12 +165,20 @@ public sealed class LshIndex
         // Nodes 0..n-1 are the drop's records; index entries get nodes n, n+1, … as they turn up.
         var sets = new ClusterSets(n, Count);
         long candidates = prepared.IndexComparisons, verified = 0;
+
+        // Each record's first verified partner: a record of the drop (≥ 0) or an index entry (−entry − 1).
+        var partner = new int[n];
+        Array.Fill(partner, int.MinValue);
         for (var i = 0; i < n; i++)
         {
             foreach (var entry in matches[i] ?? [])
             {
                 verified++;
                 sets.Union(i, sets.NodeOfEntry(entry));
+                if (partner[i] == int.MinValue)
+                {
+                    partner[i] = -entry - 1;
+                }
             }
         }
 
@@ -196,6 +212,15 @@ public sealed class LshIndex
                         {
                             verified++;
                             sets.Union(a, b);
+                            if (partner[a] == int.MinValue)
+                            {
+                                partner[a] = b;
+                            }
+
+                            if (partner[b] == int.MinValue)
+                            {
+                                partner[b] = a;
+                            }
                         }
                     }
                 }
@@ -223,7 +248,8 @@ public sealed class LshIndex
 
             var of = root < n ? drop.Ids[root] : ids[sets.EntryOfNode(root)];
             var signature = root < n ? drop.Signature(root) : EntrySignature(sets.EntryOfNode(root));
-            dropped.Add(new NearDuplicate(drop.Ids[i], of, MinHasher.EstimateJaccard(drop.Signature(i), signature)));
+            var matched = partner[i] >= 0 ? drop.Ids[partner[i]] : partner[i] == int.MinValue ? of : ids[-partner[i] - 1];
+            dropped.Add(new NearDuplicate(drop.Ids[i], of, MinHasher.EstimateJaccard(drop.Signature(i), signature), matched));
         }
 
         prepared.KeptRecords = keptRecords;

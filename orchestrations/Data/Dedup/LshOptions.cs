@@ -12,10 +12,12 @@ namespace GenAiServerless.Data.Dedup;
 /// <param name="Bands">Bands of <paramref name="Rows"/> signature values each; Bands × Rows ≤ 128.</param>
 /// <param name="Rows">Signature values hashed together into one band key.</param>
 /// <param name="VerifyThreshold">The least share of agreeing signature values (of 128) for a candidate pair to count as
-/// near duplicates; also the least exact Jaccard similarity when the texts are at hand.</param>
+/// near duplicates when only signatures are at hand (pairs with earlier drops).</param>
 /// <param name="PrefilterThreshold">With exact verification: the least signature agreement for a pair to be checked
-/// exactly (at J = 0.75 an estimate falls below 0.6 with probability ≈ 10⁻⁴).</param>
-public sealed record LshOptions(int Bands = 20, int Rows = 6, double VerifyThreshold = 0.75, double PrefilterThreshold = 0.6)
+/// exactly (at J = 0.8 an estimate falls below 0.6 with probability &lt; 10⁻⁶).</param>
+/// <param name="ExactThreshold">With exact verification: the least Jaccard similarity of the two texts' word 5-gram
+/// sets for a pair to be near duplicates.</param>
+public sealed record LshOptions(int Bands = 20, int Rows = 6, double VerifyThreshold = 0.75, double PrefilterThreshold = 0.6, double ExactThreshold = 0.8)
 {
     /// <summary>The options every stage uses unless a model's policy says otherwise.</summary>
     public static LshOptions Default { get; } = new();

@@ -6,7 +6,7 @@ namespace GenAiServerless.Data.Dedup;
 public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOnlyDictionary<string, ulong[]> ShingleSets, long ExactChecks, PreparedDrop Drop);
 
 /// <summary>Near-duplicate removal with exact verification: LSH finds candidate pairs on signatures; a pair within the
-/// drop counts when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>;
+/// drop counts when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.ExactThreshold"/>;
 /// a pair with a record of an earlier drop (only its signature is kept) counts on the signature estimate.</summary>
 /// <remarks>The drop is banded once; two clusterings follow: a loose one (signature agreement ≥ <see cref="LshOptions.PrefilterThreshold"/>)
 /// names the records that are in any candidate pair, whose shingle sets are then loaded — typically a small part of the
@@ -30,11 +30,12 @@ public static class NearDuplicateFinder
         {
             involved.Add(d.Id);
             involved.Add(d.DuplicateOf);
+            involved.Add(d.MatchedWith);
         }
 
         Dictionary<string, ulong[]> sets = await loadShingleSets(involved);
         long checks = 0;
-        double threshold = index.Options.VerifyThreshold;
+        double threshold = index.Options.ExactThreshold;
         NearDuplicateOutcome outcome = index.Deduplicate(drop, commit, confirm: (a, b) =>
         {
             checks++;

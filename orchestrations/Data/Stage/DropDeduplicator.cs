@@ -12,7 +12,7 @@ namespace GenAiServerless.Data;
 /// <remarks>
 /// <para>Exact duplicates: the 128-bit hash of the normalised text; the earliest record (file, then line) is kept.</para>
 /// <para>Near duplicates: LSH over the shards' signatures finds candidate pairs; a pair within the drop is a near
-/// duplicate when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.VerifyThreshold"/>
+/// duplicate when the exact Jaccard similarity of its word 5-gram sets reaches <see cref="LshOptions.ExactThreshold"/>
 /// (the texts are re-read from the working files, only for records in a candidate pair); a pair with a record curated
 /// by an earlier drop, whose text is no longer at hand, is judged on the 128-value signature estimate. Clusters are
 /// the connected components of the confirmed pairs; each keeps its earliest member.</para>
@@ -98,10 +98,12 @@ public static class DropDeduplicator
             (int shard, int ordinal) = records[d.Id];
             string id = idsOf[shard][ordinal];
             string source = SourceOf(d.Id, input.RunId);
-            bool inDrop = shingleSets.TryGetValue(d.DuplicateOf, out ulong[]? of);
+            // duplicateOf: the record kept for the cluster; matchedWith: the record this one was verified against, and
+            // their exact Jaccard (within the drop) or the signature estimate (a record of an earlier drop).
+            bool inDrop = shingleSets.TryGetValue(d.MatchedWith, out ulong[]? matched) && shingleSets.ContainsKey(d.Id);
             dropped[shard][ordinal] = inDrop
-                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, jaccard = Math.Round(NearDuplicateFinder.Jaccard(shingleSets[d.Id], of!), 3) })
-                : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
+                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, matchedWith = d.MatchedWith, jaccard = Math.Round(NearDuplicateFinder.Jaccard(shingleSets[d.Id], matched!), 3) })
+                : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, matchedWith = d.MatchedWith, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
         }
 
         await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken, findings.Drop);

@@ -225,6 +225,29 @@ public class LshIndexTests
     }
 
     [Fact]
+    public void Deduplicate_ChainThroughAMiddleRecord_ReportsTheKeeperAndTheDirectMatch()
+    {
+        // a ~ b and b ~ c (J ≈ 0.8), but a and c are not similar enough (J ≈ 0.63): c is matched with b and kept as a.
+        var random = new Random(22);
+        var a = DedupTexts.Words(random, 200);
+        var aWords = a.Split(' ');
+        var b = aWords.Take(180).Concat(DedupTexts.Words(random, 20).Split(' ')).ToArray();
+        var c = b.Take(90).Concat(DedupTexts.Words(random, 20).Split(' ')).Concat(b.Skip(110)).ToArray();
+        var texts = new[] { a, string.Join(' ', b), string.Join(' ', c) };
+        var sets = texts.Select(NearDuplicateFinder.ShingleSet).ToArray();
+        var index = new LshIndex(new LshOptions(ExactThreshold: 0.7));
+        var batch = DedupTexts.Batch(("a", 0, texts[0]), ("b", 1, texts[1]), ("c", 2, texts[2]));
+
+        var outcome = index.Deduplicate([batch], confirm: (x, y) => NearDuplicateFinder.Jaccard(sets[x[0] - 'a'], sets[y[0] - 'a']) >= 0.7);
+
+        Assert.True(NearDuplicateFinder.Jaccard(sets[0], sets[2]) < 0.7);
+        Assert.True(NearDuplicateFinder.Jaccard(sets[1], sets[2]) >= 0.7);
+        Assert.Equal(["a"], outcome.Kept);
+        var c2 = Assert.Single(outcome.Dropped, d => d.Id == "c");
+        Assert.Equal(("a", "b"), (c2.DuplicateOf, c2.MatchedWith));
+    }
+
+    [Fact]
     public void Deduplicate_WithoutCommit_IndexUnchanged()
     {
         var index = new LshIndex();
