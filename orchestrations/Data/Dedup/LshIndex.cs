@@ -321,9 +321,9 @@ public sealed class LshIndex
             }
 
             var version = reader.ReadInt32();
-            if (version != FormatVersion)
+            if (version is not (1 or FormatVersion))
             {
-                throw new InvalidDataException($"LSH index format version {version} is not supported (this build reads {FormatVersion})");
+                throw new InvalidDataException($"LSH index format version {version} is not supported (this build reads 1 and {FormatVersion})");
             }
 
             var seed = reader.ReadUInt64();
@@ -347,7 +347,7 @@ public sealed class LshIndex
             }
 
             var checksum = reader.ReadUInt64();
-            if (checksum != index.Checksum())
+            if (checksum != (version == 1 ? index.ChecksumVersion1() : index.Checksum()))
             {
                 throw new InvalidDataException($"LSH index: checksum mismatch over {count} records (the blob is corrupt)");
             }
@@ -452,6 +452,19 @@ public sealed class LshIndex
         var signatureHash = new XxHash64();
         signatureHash.Append(MemoryMarshal.AsBytes(signatures.AsSpan(0, Count * Length)));
         return Checksum(idHash, signatureHash);
+    }
+
+    /// <summary>The checksum of format 1 (indexes saved before format 2): one hash over the ids, then the signatures.</summary>
+    ulong ChecksumVersion1()
+    {
+        var hash = new XxHash64();
+        foreach (var id in ids)
+        {
+            hash.Append(MemoryMarshal.AsBytes(id.AsSpan()));
+        }
+
+        hash.Append(MemoryMarshal.AsBytes(signatures.AsSpan(0, Count * Length)));
+        return hash.GetCurrentHashAsUInt64();
     }
 
     /// <summary>The saved checksum: of the ids' hash and the signatures' hash (each computed in entry order).</summary>

@@ -248,6 +248,35 @@ public class LshIndexTests
     }
 
     [Fact]
+    public void Load_IndexSavedInFormat1_StillReads()
+    {
+        // Format 1 (before this build): the same layout, version 1, one XxHash64 over the ids then the signatures.
+        var signature = MinHasher.Default.Compute("an indexed record from an earlier version of the pipeline");
+        using var blob = new MemoryStream();
+        using (var writer = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("GenAiServerless.LshIndex");
+            writer.Write(1);
+            writer.Write(MinHasher.DefaultSeed);
+            writer.Write(20);
+            writer.Write(6);
+            writer.Write(0.75);
+            writer.Write(1);
+            writer.Write("old@run-1");
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
+            var hash = new System.IO.Hashing.XxHash64();
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes("old@run-1".AsSpan()));
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
+            writer.Write(hash.GetCurrentHashAsUInt64());
+        }
+
+        blob.Position = 0;
+        var index = LshIndex.Load(blob);
+
+        Assert.Equal(["old@run-1"], [index.IdAt(0)]);
+    }
+
+    [Fact]
     public void Deduplicate_WithoutCommit_IndexUnchanged()
     {
         var index = new LshIndex();
