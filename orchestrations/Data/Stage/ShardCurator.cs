@@ -56,6 +56,7 @@ public static class ShardCurator
         await using Stream rejectStream = await store.OpenWriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Index, WorkFiles.Rejects), cancellationToken);
         using var signatures = new BinaryWriter(signatureStream, Encoding.UTF8, leaveOpen: true);
         var line = new ArrayBufferWriter<byte>(4096);
+        using var curatedWriter = new Utf8JsonWriter(line, Compact);
         uint[] signature = new uint[MinHasher.SignatureLength];
 
         void Write(Stream target, object entry)
@@ -113,7 +114,7 @@ public static class ShardCurator
 
                     counts.Pii += prepared.Pii;
                     counts.Candidates++;
-                    WriteCurated(records, line, curated);
+                    WriteCurated(records, line, curatedWriter, curated);
                     splits.WriteByte((byte)curated.Split);
                     WriteSignature(signatures, signature, curated, Order(shard.FileIndex, record.Position), input.RunId);
                 }
@@ -131,33 +132,32 @@ public static class ShardCurator
     public static long Order(int fileIndex, long line) => ((long)fileIndex << 40) | line;
 
     /// <summary>One curated output line: <c>{"id","text","prompt","response","source","meta"}</c>, nulls left out.</summary>
-    static void WriteCurated(Stream target, ArrayBufferWriter<byte> line, CuratedRecord record)
+    static void WriteCurated(Stream target, ArrayBufferWriter<byte> line, Utf8JsonWriter writer, CuratedRecord record)
     {
         line.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(line, Compact))
+        writer.Reset(line);
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, record.Id);
+        writer.WriteString("text"u8, record.Text);
+        if (record.Prompt is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, record.Id);
-            writer.WriteString("text"u8, record.Text);
-            if (record.Prompt is not null)
-            {
-                writer.WriteString("prompt"u8, record.Prompt);
-            }
-
-            if (record.Response is not null)
-            {
-                writer.WriteString("response"u8, record.Response);
-            }
-
-            writer.WriteString("source"u8, record.Source);
-            if (record.Metadata is not null)
-            {
-                writer.WritePropertyName("meta"u8);
-                writer.WriteRawValue(record.Metadata, skipInputValidation: true);
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString("prompt"u8, record.Prompt);
         }
+
+        if (record.Response is not null)
+        {
+            writer.WriteString("response"u8, record.Response);
+        }
+
+        writer.WriteString("source"u8, record.Source);
+        if (record.Metadata is not null)
+        {
+            writer.WritePropertyName("meta"u8);
+            writer.WriteRawValue(record.Metadata, skipInputValidation: true);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
 
         line.Write("\n"u8);
         target.Write(line.WrittenSpan);
@@ -170,7 +170,8 @@ public static class ShardCurator
         writer.Write(order);
         writer.Write(record.Id);
         writer.Write(NearDuplicateStep.Key(record.Source, runId));
-        UInt128 hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(record.Text));
+        // The exact-duplicate key: a hash of the text's UTF-16 code units (equal texts, equal keys; only compared within a run).
+        UInt128 hash = XxHash128.HashToUInt128(System.Runtime.InteropServices.MemoryMarshal.AsBytes(record.Text.AsSpan()));
         writer.Write((ulong)(hash >> 64));
         writer.Write((ulong)hash);
         int shingles = MinHasher.Default.Compute(record.Text, signature);
