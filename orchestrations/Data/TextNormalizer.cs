@@ -12,9 +12,16 @@ public static class TextNormalizer
 {
     const int StackLimit = 1024;
 
+    /// <summary>The characters of normal ASCII text: printable ASCII, the space and the line feed.</summary>
+    static readonly SearchValues<char> NormalAscii = SearchValues.Create("\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (IsNormalAscii(text))
+        {
+            return text;
+        }
 
         // ASCII text is its own NFKC form; the check is vectorised and skips the ICU call for most records.
         string nfkc = Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKC);
@@ -35,6 +42,20 @@ public static class TextNormalizer
             }
         }
     }
+
+    /// <summary>True when <paramref name="text"/> is ASCII that <see cref="Collapse"/> would leave as is: only printable
+    /// characters, single spaces and line feeds, at most one blank line in a row, no space next to a line break, nothing
+    /// blank at either end.</summary>
+    /// <remarks>A few vectorised scans instead of a copy and compare: most records are clean ASCII.</remarks>
+    static bool IsNormalAscii(ReadOnlySpan<char> text) =>
+        !text.IsEmpty
+        && text[0] is not (' ' or '\n')
+        && text[^1] is not (' ' or '\n')
+        && !text.ContainsAnyExcept(NormalAscii)
+        && !text.Contains("  ", StringComparison.Ordinal)
+        && !text.Contains(" \n", StringComparison.Ordinal)
+        && !text.Contains("\n ", StringComparison.Ordinal)
+        && !text.Contains("\n\n\n", StringComparison.Ordinal);
 
     /// <summary>Writes <paramref name="text"/> with control characters dropped and whitespace collapsed into
     /// <paramref name="output"/>; returns the characters written.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -29,6 +30,7 @@ public sealed class MinHasher
     const ulong FnvPrime = 0x0000_0100_0000_01B3;
     const ulong ShinglePrime = 0x9E37_79B9_7F4A_7C15;
 
+    /// <summary>The 128 permutation seeds, each XOR itself shifted right by 16 (the seed's half of fmix32's first step).</summary>
     readonly uint[] seeds = new uint[SignatureLength];
 
     /// <summary>A hasher whose 128 permutations derive from <paramref name="seed"/> (SplitMix64).</summary>
@@ -39,7 +41,8 @@ public sealed class MinHasher
         for (var i = 0; i < seeds.Length; i++)
         {
             state += 0x9E37_79B9_7F4A_7C15;
-            seeds[i] = (uint)Mix64(state);
+            var seed32 = (uint)Mix64(state);
+            seeds[i] = seed32 ^ (seed32 >> 16);
         }
     }
 
@@ -59,33 +62,33 @@ public sealed class MinHasher
         }
 
         signature.Fill(uint.MaxValue);
-        ref var minima = ref MemoryMarshal.GetReference(signature);
-        ref var seed = ref MemoryMarshal.GetArrayDataReference(seeds);
-        ulong w0 = 0, w1 = 0, w2 = 0, w3 = 0;
-        var words = 0;
-        var shingles = 0;
-        var position = 0;
-        while (NextWord(text, ref position, out var word))
+        var capacity = ShingleCapacity(text);
+        ulong[]? rentedHashes = null;
+        uint[]? rentedKeys = null;
+        Span<ulong> hashes = capacity <= StackShingles ? stackalloc ulong[StackShingles] : (rentedHashes = ArrayPool<ulong>.Shared.Rent(capacity));
+        Span<uint> keys = capacity <= StackShingles ? stackalloc uint[StackShingles] : (rentedKeys = ArrayPool<uint>.Shared.Rent(capacity));
+        try
         {
-            words++;
-            if (words >= ShingleWords)
+            var shingles = WriteShingles(text, hashes);
+            for (var i = 0; i < shingles; i++)
             {
-                Update(ref minima, ref seed, (uint)Shingle(w0, w1, w2, w3, word, ShingleWords));
-                shingles++;
+                // fmix32 starts with h ^= h >> 16; for h = shingle ^ seed that is the shingle's half (here, once per shingle)
+                // XOR the seed's half (once, in the constructor).
+                var shingle = (uint)hashes[i];
+                keys[i] = shingle ^ (shingle >> 16);
             }
 
-            (w0, w1, w2, w3) = (w1, w2, w3, word);
+            Update(signature, keys[..shingles]);
+            return shingles;
         }
-
-        if (words is > 0 and < ShingleWords)
+        finally
         {
-            // The ring holds the words right-aligned: w3 is the last one.
-            ulong a = words >= 4 ? w0 : 0, b = words >= 3 ? w1 : 0, c = words >= 2 ? w2 : 0;
-            Update(ref minima, ref seed, (uint)Shingle(a, b, c, w3, 0, words));
-            shingles = 1;
+            if (rentedHashes is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(rentedHashes);
+                ArrayPool<uint>.Shared.Return(rentedKeys!);
+            }
         }
-
-        return shingles;
     }
 
     /// <summary>The signature of <paramref name="text"/> as a new array.</summary>
@@ -100,28 +103,192 @@ public sealed class MinHasher
     /// <summary>The 64-bit hashes of the text's shingles (with repeats, in text order), for exact Jaccard checks.</summary>
     public static List<ulong> ShingleHashes(ReadOnlySpan<char> text)
     {
-        var hashes = new List<ulong>();
-        ulong w0 = 0, w1 = 0, w2 = 0, w3 = 0;
-        var words = 0;
-        var position = 0;
-        while (NextWord(text, ref position, out var word))
+        ulong[]? rented = null;
+        Span<ulong> buffer = ShingleCapacity(text) <= StackShingles
+            ? stackalloc ulong[StackShingles]
+            : (rented = ArrayPool<ulong>.Shared.Rent(ShingleCapacity(text)));
+        try
         {
-            words++;
-            if (words >= ShingleWords)
+            var count = WriteShingles(text, buffer);
+            var hashes = new List<ulong>(count);
+            CollectionsMarshal.SetCount(hashes, count);
+            buffer[..count].CopyTo(CollectionsMarshal.AsSpan(hashes));
+            return hashes;
+        }
+        finally
+        {
+            if (rented is not null)
             {
-                hashes.Add(Shingle(w0, w1, w2, w3, word, ShingleWords));
+                ArrayPool<ulong>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The distinct shingle hashes of <paramref name="text"/> in ascending order (the set of
+    /// <see cref="ShingleHashes"/>), for exact Jaccard checks by a merge of two sorted arrays.</summary>
+    /// <remarks>Hashed into a stack or pooled buffer, sorted and deduplicated in place: the result is the only allocation.</remarks>
+    public static ulong[] ShingleSet(ReadOnlySpan<char> text)
+    {
+        // The first half of the buffer takes the hashes, the second is the scratch space of the sort.
+        var capacity = ShingleCapacity(text);
+        ulong[]? rented = null;
+        Span<ulong> buffer = capacity <= StackShingles
+            ? stackalloc ulong[2 * StackShingles]
+            : (rented = ArrayPool<ulong>.Shared.Rent(2 * capacity));
+        try
+        {
+            var hashes = buffer[..WriteShingles(text, buffer[..capacity])];
+            if (hashes.IsEmpty)
+            {
+                return [];
             }
 
-            (w0, w1, w2, w3) = (w1, w2, w3, word);
-        }
+            SortUniform(hashes, buffer.Slice(capacity, hashes.Length));
+            var distinct = 1;
+            for (var i = 1; i < hashes.Length; i++)
+            {
+                if (hashes[i] != hashes[distinct - 1])
+                {
+                    hashes[distinct++] = hashes[i];
+                }
+            }
 
-        if (words is > 0 and < ShingleWords)
+            return hashes[..distinct].ToArray();
+        }
+        finally
         {
-            ulong a = words >= 4 ? w0 : 0, b = words >= 3 ? w1 : 0, c = words >= 2 ? w2 : 0;
-            hashes.Add(Shingle(a, b, c, w3, 0, words));
+            if (rented is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Sorts hashes (uniformly spread 64-bit values) ascending; <paramref name="scratch"/> holds as many values.</summary>
+    /// <remarks>A counting pass on the top bits puts each value in one of about as many buckets as values, so the
+    /// insertion sort that follows moves each value past one or two others: linear time, where a comparison sort spends
+    /// log n mispredicted branches per value. Values crowded into a bucket (a shingle repeated many times) fall back to
+    /// the comparison sort.</remarks>
+    static void SortUniform(Span<ulong> keys, Span<ulong> scratch)
+    {
+        const int MaxBucketBits = 12;
+        const int MaxBucketSize = 32;
+        if (keys.Length <= MaxBucketSize)
+        {
+            keys.Sort();
+            return;
         }
 
-        return hashes;
+        var bits = Math.Min(MaxBucketBits, BitOperations.Log2((uint)keys.Length) + 1);
+        var shift = 64 - bits;
+        Span<int> ends = stackalloc int[(1 << bits) + 1];
+        foreach (var key in keys)
+        {
+            ends[(int)(key >> shift) + 1]++;
+        }
+
+        var largest = 0;
+        for (var b = 1; b < ends.Length; b++)
+        {
+            largest = Math.Max(largest, ends[b]);
+            ends[b] += ends[b - 1];
+        }
+
+        if (largest > MaxBucketSize)
+        {
+            keys.Sort();
+            return;
+        }
+
+        // ends[b] is now where bucket b starts; placing the values moves it to where the bucket ends.
+        foreach (var key in keys)
+        {
+            scratch[ends[(int)(key >> shift)]++] = key;
+        }
+
+        scratch.CopyTo(keys);
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            var j = i;
+            for (; j > 0 && keys[j - 1] > key; j--)
+            {
+                keys[j] = keys[j - 1];
+            }
+
+            keys[j] = key;
+        }
+    }
+
+    /// <summary>Shingles worth hashing into a stack buffer (4 KB): those of a text up to about 1 000 characters.</summary>
+    const int StackShingles = 512;
+
+    /// <summary>An upper bound of the shingles of <paramref name="text"/>: words are separated, so there are at most
+    /// (length + 1) / 2 of them, and never more shingles than words.</summary>
+    static int ShingleCapacity(ReadOnlySpan<char> text) => (text.Length + 1) / 2;
+
+    /// <summary>Writes the text's shingle hashes, in text order, into <paramref name="hashes"/> (at least
+    /// <see cref="ShingleCapacity"/> values); returns how many.</summary>
+    static int WriteShingles(ReadOnlySpan<char> text, Span<ulong> hashes)
+    {
+        var words = HashWords(text, hashes);
+        for (var i = 0; i < words; i++)
+        {
+            hashes[i] = Mix64(hashes[i]);
+        }
+
+        if (words >= ShingleWords)
+        {
+            // In place: shingle i reads words i..i+4 and is written over word i, which no later shingle reads.
+            var shingles = words - ShingleWords + 1;
+            for (var i = 0; i < shingles; i++)
+            {
+                hashes[i] = Shingle(hashes[i], hashes[i + 1], hashes[i + 2], hashes[i + 3], hashes[i + 4], ShingleWords);
+            }
+
+            return shingles;
+        }
+
+        if (words > 0)
+        {
+            // Fewer than five words: one shingle of them all, right-aligned behind zeros.
+            ulong a = words >= 4 ? hashes[words - 4] : 0, b = words >= 3 ? hashes[words - 3] : 0, c = words >= 2 ? hashes[words - 2] : 0;
+            hashes[0] = Shingle(a, b, c, hashes[words - 1], 0, words);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Writes the FNV-1a hash of each word's lower-cased characters (before <see cref="Mix64"/>) into
+    /// <paramref name="words"/>; returns the number of words.</summary>
+    /// <remarks>Without a branch on word ends: every character steps the hash, which restarts on a separator, and the
+    /// hash so far is stored at the current word's slot, which moves on one after a word's last character. A branch on
+    /// word ends mispredicts about twice a word; this loop costs the same for every character.</remarks>
+    static int HashWords(ReadOnlySpan<char> text, Span<ulong> words)
+    {
+        var count = 0;
+        var hash = FnvOffset;
+        ulong inWord = 0;
+        foreach (var c in text)
+        {
+            ulong lower = Fold(c);
+            var letter = 0UL - (lower == 0 ? 0UL : 1UL);
+
+            // A word ends here when the previous character was in it and this one is not. A word takes at least two
+            // characters with the separator after it, so the slot written is always in range.
+            words[count] = hash;
+            count += (int)(inWord & ~letter & 1);
+            hash = (((hash ^ lower) * FnvPrime) & letter) | (FnvOffset & ~letter);
+            inWord = letter;
+        }
+
+        if (inWord != 0)
+        {
+            words[count++] = hash;
+        }
+
+        return count;
     }
 
     /// <summary>The share of positions where two signatures agree: an unbiased estimate of the texts' Jaccard similarity
@@ -148,40 +315,57 @@ public sealed class MinHasher
         return (int)Vector.Sum(equal);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Update(ref uint minima, ref uint seed, uint shingle)
+    /// <summary>Lowers each of the 128 minima to <c>fmix32(shingle ^ seed_i)</c> of every shingle, given as
+    /// <paramref name="keys"/> (<c>shingle ^ shingle &gt;&gt; 16</c>, see <see cref="seeds"/>).</summary>
+    /// <remarks>Lanes of minima are the outer loop: a vector of minima and its seeds stay in registers while every shingle
+    /// passes through them, so memory is touched once per vector rather than once per shingle and vector.</remarks>
+    void Update(Span<uint> signature, ReadOnlySpan<uint> keys)
     {
+        ref var minima = ref MemoryMarshal.GetReference(signature);
+        ref var seed = ref MemoryMarshal.GetArrayDataReference(seeds);
+
         // The JIT folds IsHardwareAccelerated to a constant: one of the two loops is compiled.
         if (Vector512.IsHardwareAccelerated)
         {
-            var x512 = Vector512.Create(shingle);
             for (var i = 0; i < SignatureLength; i += Vector512<uint>.Count)
             {
-                var h = x512 ^ Vector512.LoadUnsafe(ref seed, (nuint)i);
-                h ^= h >>> 16;
-                h *= 0x85EB_CA6B;
-                h ^= h >>> 13;
-                h *= 0xC2B2_AE35;
-                h ^= h >>> 16;
-                Vector512.Min(Vector512.LoadUnsafe(ref minima, (nuint)i), h).StoreUnsafe(ref minima, (nuint)i);
+                var s = Vector512.LoadUnsafe(ref seed, (nuint)i);
+                var m = Vector512.LoadUnsafe(ref minima, (nuint)i);
+                foreach (var key in keys)
+                {
+                    // MurmurHash3's fmix32 (its first step folded into key and seed) is a bijection with full avalanche:
+                    // each seed gives an independent-looking permutation.
+                    var h = Vector512.Create(key) ^ s;
+                    h *= 0x85EB_CA6B;
+                    h ^= h >>> 13;
+                    h *= 0xC2B2_AE35;
+                    h ^= h >>> 16;
+                    m = Vector512.Min(m, h);
+                }
+
+                m.StoreUnsafe(ref minima, (nuint)i);
             }
 
             return;
         }
 
-        var x = new Vector<uint>(shingle);
         var c1 = new Vector<uint>(0x85EB_CA6B);
         var c2 = new Vector<uint>(0xC2B2_AE35);
         for (var i = 0; i < SignatureLength; i += Vector<uint>.Count)
         {
-            // MurmurHash3's fmix32 is a bijection with full avalanche: each seed gives an independent-looking permutation.
-            var h = x ^ Vector.LoadUnsafe(ref seed, (nuint)i);
-            h ^= Vector.ShiftRightLogical(h, 16);
-            h *= c1;
-            h ^= Vector.ShiftRightLogical(h, 13);
-            h *= c2;
-            h ^= Vector.ShiftRightLogical(h, 16);
-            Vector.Min(Vector.LoadUnsafe(ref minima, (nuint)i), h).StoreUnsafe(ref minima, (nuint)i);
+            var s = Vector.LoadUnsafe(ref seed, (nuint)i);
+            var m = Vector.LoadUnsafe(ref minima, (nuint)i);
+            foreach (var key in keys)
+            {
+                var h = new Vector<uint>(key) ^ s;
+                h *= c1;
+                h ^= Vector.ShiftRightLogical(h, 13);
+                h *= c2;
+                h ^= Vector.ShiftRightLogical(h, 16);
+                m = Vector.Min(m, h);
+            }
+
+            m.StoreUnsafe(ref minima, (nuint)i);
         }
     }
 

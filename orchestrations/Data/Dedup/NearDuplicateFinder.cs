@@ -47,21 +47,7 @@ public static class NearDuplicateFinder
     }
 
     /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>
-    public static ulong[] ShingleSet(string text)
-    {
-        List<ulong> hashes = MinHasher.ShingleHashes(text);
-        hashes.Sort();
-        int n = hashes.Count == 0 ? 0 : 1;
-        for (int i = 1; i < hashes.Count; i++)
-        {
-            if (hashes[i] != hashes[n - 1])
-            {
-                hashes[n++] = hashes[i];
-            }
-        }
-
-        return [.. hashes.Take(n)];
-    }
+    public static ulong[] ShingleSet(string text) => MinHasher.ShingleSet(text);
 
     /// <summary>|A ∩ B| / |A ∪ B| of two sorted distinct sets.</summary>
     public static double Jaccard(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)

@@ -43,54 +43,44 @@ public sealed record GopherQualityOptions
 public sealed class GopherQualityFilter
 {
     readonly GopherQualityOptions options;
-    readonly WordTable<bool> stopWords;
+    readonly WordTable<WordRole> stopWords;
 
     public GopherQualityFilter(GopherQualityOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
-        var words = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        var words = new Dictionary<string, WordRole>(StringComparer.OrdinalIgnoreCase);
         foreach (string? word in options.StopWords)
         {
             // A null stop word matches no word (a set of strings would hold it and never match it).
             if (word is not null)
             {
-                words[word] = true;
+                words[word] = WordRole.Stop;
             }
         }
 
-        stopWords = new WordTable<bool>(words);
+        stopWords = new WordTable<WordRole>(words);
     }
 
-    public FilterDecision Evaluate(ReadOnlySpan<char> text)
+    /// <summary>False when the options turn the filter off (every record is kept).</summary>
+    internal bool Enabled => options.Enabled;
+
+    /// <summary>The stop words, for a word scan shared with other rules (see <see cref="TokenList.CountWords"/>).</summary>
+    internal WordTable<WordRole> StopWords => stopWords;
+
+    public FilterDecision Evaluate(ReadOnlySpan<char> text) =>
+        options.Enabled ? Evaluate(text, TokenList.Scan(text).CountWords(text, stopWords)) : FilterDecision.Keep;
+
+    /// <summary>As <see cref="Evaluate(ReadOnlySpan{char})"/>, with the word counts of <paramref name="text"/> already
+    /// taken with <see cref="StopWords"/>.</summary>
+    internal FilterDecision Evaluate(ReadOnlySpan<char> text, in WordCounts counts)
     {
         if (!options.Enabled)
         {
             return FilterDecision.Keep;
         }
 
-        int tokens = 0;
-        int words = 0;
-        long wordChars = 0;
-        int alphabetic = 0;
-        int stops = 0;
-        using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
-        while (scanner.Next(out int start, out int length))
-        {
-            ReadOnlySpan<char> token = text.Slice(start, length);
-            tokens++;
-            alphabetic += TextScan.HasLetter(token) ? 1 : 0;
-            ReadOnlySpan<char> word = TextScan.TrimSymbols(token);
-            if (word.IsEmpty)
-            {
-                continue;
-            }
-
-            words++;
-            wordChars += word.Length;
-            stops += stopWords.Contains(word) ? 1 : 0;
-        }
-
+        (int tokens, int words, long wordChars, int alphabetic, int stops) = (counts.Tokens, counts.Words, counts.WordChars, counts.Alphabetic, counts.StopWords);
         if (words < options.MinWords)
         {
             return FilterDecision.Drop(QualityRules.GopherMinWords, $"{words} words; minimum {options.MinWords}");

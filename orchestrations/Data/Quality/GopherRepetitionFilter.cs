@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 
 namespace GenAiServerless.Data.Quality;
@@ -54,7 +53,14 @@ public sealed class GopherRepetitionFilter
         this.options = options;
     }
 
-    public FilterDecision Evaluate(ReadOnlySpan<char> text)
+    /// <summary>False when the options turn the filter off (every record is kept).</summary>
+    internal bool Enabled => options.Enabled;
+
+    public FilterDecision Evaluate(ReadOnlySpan<char> text) => Evaluate(text, null);
+
+    /// <summary>As <see cref="Evaluate(ReadOnlySpan{char})"/>, reading the words from <paramref name="tokens"/> (the
+    /// scan of <paramref name="text"/>) when given.</summary>
+    internal FilterDecision Evaluate(ReadOnlySpan<char> text, TokenList? tokens)
     {
         if (!options.Enabled || text.IsEmpty)
         {
@@ -77,47 +83,43 @@ public sealed class GopherRepetitionFilter
             return drop;
         }
 
-        return NGrams(text, length);
+        return NGrams(text, tokens ?? TokenList.Scan(text), length);
     }
 
-    FilterDecision NGrams(ReadOnlySpan<char> text, double length)
+    FilterDecision NGrams(ReadOnlySpan<char> text, TokenList tokens, double length)
     {
-        int capacity = (text.Length / 2) + 1;
-        int[] prefix = ArrayPool<int>.Shared.Rent(capacity + 1);
-        ulong[] hashes = ArrayPool<ulong>.Shared.Rent(capacity);
-        ulong[] grams = ArrayPool<ulong>.Shared.Rent(capacity);
-        try
+        int words = tokens.Count;
+        (int[] prefix, ulong[] hashes, ulong[] grams, int[] live, int[] slots) = NGramScratch.For(words);
+        HashCounter table = HashCounter.Rent(words);
+        ReadOnlySpan<int> starts = tokens.Starts;
+        ReadOnlySpan<int> ends = tokens.Ends;
+        prefix[0] = 0;
+        for (int i = 0; i < words; i++)
         {
-            int words = 0;
-            prefix[0] = 0;
-            using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
-            while (scanner.Next(out int start, out int len))
+            hashes[i] = TextScan.Hash(text[starts[i]..ends[i]]);
+            prefix[i + 1] = prefix[i] + ends[i] - starts[i];
+
+            // grams[i] is the hash of the n-gram starting at word i; each pass extends it by one word (see NGramStep).
+            grams[i] = NGramStep(NGramSeed, hashes[i]);
+            live[i] = i;
+        }
+
+        // The positions where the (n-1)-gram occurs more than once, ascending. Elsewhere the n-gram occurs once: it can
+        // be neither the most frequent one (that needs two occurrences) nor a repeat, so only these are counted.
+        int liveCount = words;
+        for (int n = 2; n <= 10 && words >= n; n++)
+        {
+            int counted = 0;
+            for (; counted < liveCount && live[counted] + n <= words; counted++)
             {
-                hashes[words] = TextScan.Hash(text.Slice(start, len));
-                prefix[words + 1] = prefix[words] + len;
-                words++;
+                int i = live[counted];
+                grams[i] = NGramStep(grams[i], hashes[i + n - 1]);
+                slots[counted] = table.Add(grams[i], i);
             }
 
-            // grams[i] is the hash of the n-gram starting at word i; each pass extends it by one word (see NGramHash).
-            for (int i = 0; i < words; i++)
+            FilterDecision drop;
+            if (n <= 4)
             {
-                grams[i] = NGramStep(NGramSeed, hashes[i]);
-            }
-
-            for (int n = 2; n <= 4; n++)
-            {
-                if (words < n)
-                {
-                    break;
-                }
-
-                HashCounter table = HashCounter.Rent(words - n + 1);
-                for (int i = 0; i + n <= words; i++)
-                {
-                    grams[i] = NGramStep(grams[i], hashes[i + n - 1]);
-                    table.Increment(grams[i], i);
-                }
-
                 (int count, int first) = table.Top();
                 if (count < 2)
                 {
@@ -127,33 +129,33 @@ public sealed class GopherRepetitionFilter
 
                 // As datatrove: the n-gram's characters with its separating spaces, times its count.
                 double chars = (double)(prefix[first + n] - prefix[first] + n - 1) * count;
-                if (Exceeds(chars / length, options.MaxTopNGramCharFraction[n - 2], QualityRules.RepetitionTopNGram(n), "of characters are in the most frequent {0}-gram", n, out FilterDecision drop))
+                if (Exceeds(chars / length, options.MaxTopNGramCharFraction[n - 2], QualityRules.RepetitionTopNGram(n), "of characters are in the most frequent {0}-gram", n, out drop))
                 {
                     return drop;
                 }
             }
-
-            for (int n = 5; n <= 10 && words >= n; n++)
+            else
             {
-                // datatrove's walk: a repeated n-gram adds its characters (without spaces) and skips past itself.
-                HashCounter table = HashCounter.Rent(words - n + 1);
-                for (int k = 0; k + n <= words; k++)
-                {
-                    grams[k] = NGramStep(grams[k], hashes[k + n - 1]);
-                }
-
+                // datatrove's walk: a repeated n-gram adds its characters (without spaces) and skips past itself. The
+                // walk steps over a position left out here by one word, as it does over any n-gram seen for the first time.
                 long repeated = 0;
-                int i = 0;
-                while (i + n <= words)
+                int next = 0;
+                for (int k = 0; k < counted; k++)
                 {
-                    if (table.Increment(grams[i], i) > 1)
+                    int i = live[k];
+                    if (i < next)
+                    {
+                        continue;
+                    }
+
+                    if (table.Visit(slots[k]) > 1)
                     {
                         repeated += prefix[i + n] - prefix[i];
-                        i += n;
+                        next = i + n;
                     }
                     else
                     {
-                        i++;
+                        next = i + 1;
                     }
                 }
 
@@ -162,19 +164,56 @@ public sealed class GopherRepetitionFilter
                     return FilterDecision.Keep;
                 }
 
-                if (Exceeds(repeated / length, options.MaxDuplicateNGramCharFraction[n - 5], QualityRules.RepetitionDuplicateNGram(n), "of characters are in duplicated {0}-grams", n, out FilterDecision drop))
+                if (Exceeds(repeated / length, options.MaxDuplicateNGramCharFraction[n - 5], QualityRules.RepetitionDuplicateNGram(n), "of characters are in duplicated {0}-grams", n, out drop))
                 {
                     return drop;
                 }
             }
 
-            return FilterDecision.Keep;
+            liveCount = 0;
+            for (int k = 0; k < counted; k++)
+            {
+                if (table.CountAt(slots[k]) > 1)
+                {
+                    live[liveCount++] = live[k];
+                }
+            }
+
+            table.Reset(liveCount);
         }
-        finally
+
+        return FilterDecision.Keep;
+    }
+
+    /// <summary>This thread's per-word arrays of <see cref="NGrams"/>: one thread-static read per record, where renting
+    /// five pooled arrays and returning them costs ten.</summary>
+    sealed class NGramScratch
+    {
+        [ThreadStatic]
+        static NGramScratch? perThread;
+
+        int[] prefix = [];
+        ulong[] hashes = [];
+        ulong[] grams = [];
+        int[] live = [];
+        int[] slots = [];
+
+        /// <summary>Word prefix lengths (words + 1), word hashes, n-gram hashes, live positions and their table slots.</summary>
+        public static (int[] Prefix, ulong[] Hashes, ulong[] Grams, int[] Live, int[] Slots) For(int words)
         {
-            ArrayPool<int>.Shared.Return(prefix);
-            ArrayPool<ulong>.Shared.Return(hashes);
-            ArrayPool<ulong>.Shared.Return(grams);
+            // Past half a million words a record gets arrays of its own, so a thread does not keep them.
+            NGramScratch scratch = words > (1 << 19) ? new NGramScratch() : perThread ??= new NGramScratch();
+            if (scratch.hashes.Length < words)
+            {
+                int size = (int)Math.Min(Array.MaxLength - 1, BitOperations.RoundUpToPowerOf2((uint)Math.Max(256, words)));
+                scratch.prefix = new int[size + 1];
+                scratch.hashes = new ulong[size];
+                scratch.grams = new ulong[size];
+                scratch.live = new int[size];
+                scratch.slots = new int[size];
+            }
+
+            return (scratch.prefix, scratch.hashes, scratch.grams, scratch.live, scratch.slots);
         }
     }
 

@@ -48,6 +48,12 @@ public sealed class QualityPipeline
     readonly GopherRepetitionFilter gopherRepetition;
     readonly IToxicityScorer toxicity;
 
+    /// <summary>The word-list scorer when toxicity is scored with one: its terms are looked up in the shared word scan.</summary>
+    readonly WordListToxicityScorer? wordList;
+
+    /// <summary>What the shared word scan looks words up in: the stop words and the scorer's terms, as the rules on need them.</summary>
+    readonly WordTable<WordRole>? listed;
+
     /// <param name="policy">The model's thresholds.</param>
     /// <param name="toxicity">The scorer; by default a <see cref="WordListToxicityScorer"/> over the policy's terms.</param>
     public QualityPipeline(QualityPolicy policy, IToxicityScorer? toxicity = null)
@@ -59,6 +65,14 @@ public sealed class QualityPipeline
         gopherQuality = new GopherQualityFilter(policy.GopherQuality);
         gopherRepetition = new GopherRepetitionFilter(policy.GopherRepetition);
         this.toxicity = toxicity ?? new WordListToxicityScorer(policy.Toxicity.Terms);
+        wordList = policy.Toxicity.Enabled ? this.toxicity as WordListToxicityScorer : null;
+        listed = (gopherQuality.Enabled, wordList) switch
+        {
+            (true, not null) => WordRole.Merge(gopherQuality.StopWords, wordList.Terms),
+            (true, null) => gopherQuality.StopWords,
+            (false, not null) => wordList.Terms,
+            _ => null,
+        };
     }
 
     /// <summary>Curates one normalised text. Line rules need its line breaks: pass text whose newlines survived normalisation.</summary>
@@ -90,15 +104,25 @@ public sealed class QualityPipeline
         }
 
         text = c4Result.Text!;
-        FilterDecision decision = gopherQuality.Evaluate(text);
+
+        // One scan of the words serves the Gopher rules and the word-list scorer (a scorer of another kind reads the text itself).
+        TokenList? tokens = null;
+        WordCounts counts = default;
+        if (gopherQuality.Enabled || gopherRepetition.Enabled || wordList is not null)
+        {
+            tokens = TokenList.Scan(text);
+            counts = tokens.CountWords(text, listed);
+        }
+
+        FilterDecision decision = gopherQuality.Evaluate(text, counts);
         if (decision.Kept)
         {
-            decision = gopherRepetition.Evaluate(text);
+            decision = gopherRepetition.Evaluate(text, tokens);
         }
 
         if (decision.Kept && policy.Toxicity.Enabled)
         {
-            double score = toxicity.Score(text);
+            double score = wordList is not null ? WordListToxicityScorer.Score(counts) : toxicity.Score(text);
             if (score >= policy.Toxicity.Threshold)
             {
                 decision = FilterDecision.Drop(

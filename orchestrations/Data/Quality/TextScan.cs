@@ -34,7 +34,7 @@ static class TextScan
     /// <summary>Marks the whitespace of <paramref name="text"/> in <paramref name="bits"/>: bit <c>i % 64</c> of
     /// <c>bits[i / 64]</c> is set when <c>text[i]</c> is whitespace (<see cref="char.IsWhiteSpace(char)"/>); the bits past the
     /// end are set too. <paramref name="bits"/> needs <see cref="BitWords"/> values.</summary>
-    /// <remarks>Lets a word scan jump from word to word with bit counts instead of testing every character behind a
+    /// <remarks>Lets a word scan find where words start and end with bit operations instead of testing every character behind a
     /// branch that mispredicts at every word end. ASCII is classified 16 characters at a time; only non-ASCII
     /// characters (rare) are asked of <see cref="char.IsWhiteSpace(char)"/> one by one.</remarks>
     public static void MarkWhitespace(ReadOnlySpan<char> text, Span<ulong> bits)
@@ -83,52 +83,6 @@ static class TextScan
 
     /// <summary>The number of 64-bit values <see cref="MarkWhitespace"/> needs for a text of <paramref name="length"/> characters.</summary>
     public static int BitWords(int length) => (length + 63) >> 6;
-
-    /// <summary>As <see cref="NextToken(ReadOnlySpan{char}, ref int, out int, out int)"/>, over the whitespace
-    /// <paramref name="bits"/> of a text of <paramref name="length"/> characters (see <see cref="MarkWhitespace"/>).</summary>
-    public static bool NextToken(ReadOnlySpan<ulong> bits, int length, ref int pos, out int start, out int tokenLength)
-    {
-        int p = pos;
-        while (p < length)
-        {
-            ulong words = ~bits[p >> 6] >> (p & 63);
-            if (words != 0)
-            {
-                p += BitOperations.TrailingZeroCount(words);
-                break;
-            }
-
-            p = ((p >> 6) + 1) << 6;
-        }
-
-        if (p >= length)
-        {
-            (pos, start, tokenLength) = (length, length, 0);
-            return false;
-        }
-
-        int e = p;
-        while (true)
-        {
-            // Terminates: the bits past the end are set.
-            ulong spaces = bits[e >> 6] >> (e & 63);
-            if (spaces != 0)
-            {
-                e += BitOperations.TrailingZeroCount(spaces);
-                break;
-            }
-
-            e = ((e >> 6) + 1) << 6;
-            if (e >= length)
-            {
-                e = length;
-                break;
-            }
-        }
-
-        (pos, start, tokenLength) = (e, p, e - p);
-        return true;
-    }
 
     /// <summary>The token without leading and trailing punctuation and symbols; empty for a token that is all symbols ("-", "...").</summary>
     public static ReadOnlySpan<char> TrimSymbols(ReadOnlySpan<char> token)
@@ -184,56 +138,181 @@ static class TextScan
     public static string Ratio(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }
 
-/// <summary>The whitespace-separated tokens of a text, in order (as <see cref="TextScan.NextToken(ReadOnlySpan{char}, ref int, out int, out int)"/>
-/// finds them), found from the text's whitespace bits. Dispose it to return a pooled buffer.</summary>
-/// <example><c>using var tokens = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);</c></example>
-ref struct TokenScanner
+/// <summary>What one pass over a text's tokens found for the word rules: tokens, words (tokens with punctuation and
+/// symbols trimmed that are not empty), their characters, tokens with a letter, stop words, and the summed weights of
+/// listed terms.</summary>
+readonly record struct WordCounts(int Tokens, int Words, long WordChars, int Alphabetic, int StopWords, double TermWeight);
+
+/// <summary>The whitespace-separated tokens of the text last scanned on this thread (as
+/// <see cref="TextScan.NextToken(ReadOnlySpan{char}, ref int, out int, out int)"/> finds them), so the Gopher quality,
+/// Gopher repetition and toxicity rules read one scan of a record instead of tokenising it three times.</summary>
+/// <remarks>Valid until the next <see cref="Scan"/> on the same thread. Token bounds come from the whitespace bits
+/// (<see cref="TextScan.MarkWhitespace"/>) 64 characters at a time: a token starts where a non-whitespace character
+/// follows whitespace and ends where whitespace follows it.</remarks>
+sealed class TokenList
 {
-    /// <summary>Bit words for a text of up to 4 096 characters: the size of a scratch span worth taking from the stack.</summary>
-    public const int StackWords = 64;
+    [ThreadStatic]
+    static TokenList? perThread;
 
-    readonly ReadOnlySpan<ulong> bits;
-    readonly int length;
-    readonly ulong[]? rented;
-    int pos;
+    int[] starts = new int[256];
+    int[] ends = new int[256];
+    ulong[] bits = new ulong[64];
 
-    public TokenScanner(ReadOnlySpan<char> text, Span<ulong> scratch)
+    public int Count { get; private set; }
+
+    /// <summary>Where each token starts.</summary>
+    public ReadOnlySpan<int> Starts => starts.AsSpan(0, Count);
+
+    /// <summary>Where each token ends (exclusive).</summary>
+    public ReadOnlySpan<int> Ends => ends.AsSpan(0, Count);
+
+    /// <summary>Texts longer than this get a list of their own, so a thread does not keep megabytes for one rare huge record.</summary>
+    const int KeptLength = 1 << 20;
+
+    /// <summary>This thread's list, holding the tokens of <paramref name="text"/>.</summary>
+    public static TokenList Scan(ReadOnlySpan<char> text)
     {
-        int words = TextScan.BitWords(text.Length);
-        Span<ulong> span = words <= scratch.Length ? scratch : (rented = ArrayPool<ulong>.Shared.Rent(words));
-        TextScan.MarkWhitespace(text, span);
-        bits = span[..words];
-        length = text.Length;
+        TokenList tokens = text.Length > KeptLength ? new TokenList() : perThread ??= new TokenList();
+        tokens.Fill(text);
+        return tokens;
     }
 
-    public bool Next(out int start, out int tokenLength) => TextScan.NextToken(bits, length, ref pos, out start, out tokenLength);
-
-    public readonly void Dispose()
+    void Fill(ReadOnlySpan<char> text)
     {
-        if (rented is not null)
+        int blocks = TextScan.BitWords(text.Length);
+        if (blocks > bits.Length)
         {
-            ArrayPool<ulong>.Shared.Return(rented);
+            bits = new ulong[blocks];
         }
+
+        // At most one token per two characters, and a block writes at most 32 starts and ends.
+        int capacity = (blocks * 32) + 1;
+        if (capacity > starts.Length)
+        {
+            starts = new int[capacity];
+            ends = new int[capacity];
+        }
+
+        Span<ulong> whitespace = bits.AsSpan(0, blocks);
+        TextScan.MarkWhitespace(text, whitespace);
+        int started = 0;
+        int ended = 0;
+        ulong carry = 0;
+        for (int b = 0; b < whitespace.Length; b++)
+        {
+            ulong word = ~whitespace[b];
+            ulong afterWord = (word << 1) | carry;
+            int first = b << 6;
+            for (ulong m = word & ~afterWord; m != 0; m &= m - 1)
+            {
+                starts[started++] = first + BitOperations.TrailingZeroCount(m);
+            }
+
+            for (ulong m = ~word & afterWord; m != 0; m &= m - 1)
+            {
+                ends[ended++] = first + BitOperations.TrailingZeroCount(m);
+            }
+
+            carry = word >> 63;
+        }
+
+        if (carry != 0)
+        {
+            // The last token runs to the end of a text that fills its last block.
+            ends[ended] = text.Length;
+        }
+
+        Count = started;
+    }
+
+    /// <summary>Counts the words of the scanned <paramref name="text"/>, looking each up in <paramref name="listed"/> when given.</summary>
+    public WordCounts CountWords(ReadOnlySpan<char> text, WordTable<WordRole>? listed)
+    {
+        int words = 0;
+        long wordChars = 0;
+        int alphabetic = 0;
+        int stops = 0;
+        double weight = 0;
+        ReadOnlySpan<int> tokenEnds = Ends;
+        ReadOnlySpan<int> tokenStarts = Starts[..tokenEnds.Length];
+        for (int i = 0; i < tokenStarts.Length; i++)
+        {
+            ReadOnlySpan<char> token = text[tokenStarts[i]..tokenEnds[i]];
+            ReadOnlySpan<char> word;
+            if (char.IsAsciiLetter(token[0]) && char.IsAsciiLetterOrDigit(token[^1]))
+            {
+                // A plain word (most tokens): it has a letter, and neither end is punctuation or a symbol to trim.
+                alphabetic++;
+                word = token;
+            }
+            else
+            {
+                alphabetic += TextScan.HasLetter(token) ? 1 : 0;
+                word = TextScan.TrimSymbols(token);
+                if (word.IsEmpty)
+                {
+                    continue;
+                }
+            }
+
+            words++;
+            wordChars += word.Length;
+            if (listed is not null && listed.TryGetValue(word, out WordRole role))
+            {
+                stops += role.StopWord ? 1 : 0;
+
+                // Only hits are added (weights are finite and ≥ 0), in token order: the sum is that of a scan of its own.
+                if (role.Term)
+                {
+                    weight += role.Weight;
+                }
+            }
+        }
+
+        return new WordCounts(tokenStarts.Length, words, wordChars, alphabetic, stops, weight);
+    }
+}
+
+/// <summary>What a listed word is to the word rules: a Gopher stop word, a toxicity term with its weight, or both.</summary>
+readonly record struct WordRole(bool StopWord, bool Term, double Weight)
+{
+    public static WordRole Stop { get; } = new(true, false, 0);
+
+    public static WordRole TermOf(double weight) => new(false, true, weight);
+
+    /// <summary>The roles of a word listed in both <paramref name="stopWords"/> and <paramref name="terms"/>, for one
+    /// lookup per word where both rules run.</summary>
+    public static WordTable<WordRole> Merge(WordTable<WordRole> stopWords, WordTable<WordRole> terms)
+    {
+        var merged = new Dictionary<string, WordRole>(stopWords.Words, StringComparer.OrdinalIgnoreCase);
+        foreach ((string word, WordRole role) in terms.Words)
+        {
+            // The comparer's equality is an equivalence, so one entry per class answers for both lists.
+            merged[word] = merged.TryGetValue(word, out WordRole stop) ? role with { StopWord = stop.StopWord } : role;
+        }
+
+        return new WordTable<WordRole>(merged);
     }
 }
 
 /// <summary>Words with values, matched as <see cref="StringComparer.OrdinalIgnoreCase"/> matches them, for the per-word
 /// lookups of the stop-word and toxicity rules.</summary>
-/// <remarks>For two ASCII strings, OrdinalIgnoreCase equality is ASCII case-insensitive equality, so an ASCII word (nearly
-/// every word) is looked up in a small open-addressing table of the ASCII keys with a cheap folded hash, instead of the
-/// comparer's randomised one. The dictionary still answers for a non-ASCII word (under the comparer "ıdiot" equals
-/// "IDIOT") and, when some key is not ASCII, for an ASCII word the table does not hold (the key "ſtupid" equals "stupid").</remarks>
+/// <remarks>For two ASCII strings, OrdinalIgnoreCase equality is ASCII case-insensitive equality, and per character the
+/// comparer folds an ASCII character only with ASCII ones. So a word with ASCII ends can equal an ASCII key only if its
+/// length and folded ends equal the key's: the ASCII keys sit in 1 024 buckets by (length, first, last character), which
+/// turns most words away with one load and compares the rest with a few keys at most, without hashing the word. The
+/// dictionary still answers for a word with a non-ASCII character (under the comparer "ıdiot" equals "IDIOT") and, when
+/// some key is not ASCII, for an ASCII word no ASCII key matched (the key "ſtupid" equals "stupid").</remarks>
 sealed class WordTable<TValue>
 {
-    readonly Dictionary<string, TValue>.AlternateLookup<ReadOnlySpan<char>> all;
-    readonly string?[] asciiKeys;
-    readonly TValue[] asciiValues;
-    readonly int mask;
-    readonly bool everyKeyAscii = true;
+    const int BucketBits = 10;
 
-    /// <summary>A 1 024-bit filter over (length, first, last character folded to lower case) of the ASCII keys: a word
-    /// whose bit is clear is in no key's equivalence class, which rejects most words with one load.</summary>
-    readonly ulong[] endsFilter = new ulong[16];
+    readonly Dictionary<string, TValue>.AlternateLookup<ReadOnlySpan<char>> all;
+    readonly int[] buckets = new int[1 << BucketBits];
+    readonly int[] next;
+    readonly string[] asciiKeys;
+    readonly TValue[] asciiValues;
+    readonly bool everyKeyAscii = true;
 
     /// <param name="words">Keyed with <see cref="StringComparer.OrdinalIgnoreCase"/>; not to be changed afterwards.</param>
     public WordTable(Dictionary<string, TValue> words)
@@ -244,94 +323,101 @@ sealed class WordTable<TValue>
             throw new ArgumentException("the words must be keyed with StringComparer.OrdinalIgnoreCase", nameof(words));
         }
 
+        Words = words;
         all = words.GetAlternateLookup<ReadOnlySpan<char>>();
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, words.Count * 4));
-        asciiKeys = new string?[size];
-        asciiValues = new TValue[size];
-        mask = size - 1;
+        Array.Fill(buckets, -1);
+        next = new int[words.Count];
+        asciiKeys = new string[words.Count];
+        asciiValues = new TValue[words.Count];
+        int n = 0;
         foreach ((string key, TValue value) in words)
         {
-            if (!TryFoldedHash(key, out uint hash))
+            if (!Ascii.IsValid(key))
             {
                 everyKeyAscii = false;
                 continue;
             }
 
-            int slot = (int)(hash & (uint)mask);
-            while (asciiKeys[slot] is not null)
+            if (key.Length == 0)
             {
-                slot = (slot + 1) & mask;
+                // Never a word; the dictionary answers for an empty span.
+                continue;
             }
 
-            (asciiKeys[slot], asciiValues[slot]) = (key, value);
-            if (key.Length > 0)
-            {
-                int bit = EndsBit(key.Length, key[0], key[^1]);
-                endsFilter[bit >> 6] |= 1UL << bit;
-            }
+            int bucket = Bucket(key.Length, key[0], key[^1]);
+            (asciiKeys[n], asciiValues[n], next[n], buckets[bucket]) = (key.ToLowerInvariant(), value, buckets[bucket], n);
+            n++;
         }
     }
 
+    /// <summary>The words and values the table was built from.</summary>
+    public IReadOnlyDictionary<string, TValue> Words { get; }
+
     public bool Contains(ReadOnlySpan<char> word) => TryGetValue(word, out _);
 
+    /// <remarks>Inlined into the caller's word loop: the dictionary, for the rare words the buckets cannot decide, is not.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(ReadOnlySpan<char> word, [MaybeNullWhen(false)] out TValue value)
     {
-        // With ASCII keys only, a word with ASCII ends can equal a key only if its length and folded ends equal the
-        // key's (OrdinalIgnoreCase compares character by character, and folds an ASCII character only to ASCII).
-        if (everyKeyAscii && word.Length > 0 && char.IsAscii(word[0]) && char.IsAscii(word[^1]))
+        if (word.Length > 0 && char.IsAscii(word[0]) && char.IsAscii(word[^1]))
         {
-            int bit = EndsBit(word.Length, word[0], word[^1]);
-            if ((endsFilter[bit >> 6] & (1UL << bit)) == 0)
+            int k = buckets[Bucket(word.Length, word[0], word[^1])];
+            if (k < 0 && everyKeyAscii)
             {
                 value = default;
                 return false;
             }
-        }
 
-        if (TryFoldedHash(word, out uint hash))
-        {
-            for (int slot = (int)(hash & (uint)mask); asciiKeys[slot] is { } key; slot = (slot + 1) & mask)
+            for (; k >= 0; k = next[k])
             {
-                if (Ascii.EqualsIgnoreCase(word, key))
+                // False for a word with a non-ASCII character: the dictionary decides for such a word.
+                if (EqualsFolded(word, asciiKeys[k]))
                 {
-                    value = asciiValues[slot];
+                    value = asciiValues[k];
                     return true;
                 }
             }
+        }
 
-            if (everyKeyAscii)
-            {
-                value = default;
-                return false;
-            }
+        return FindOther(word, out value);
+    }
+
+    /// <summary>The dictionary's answer for a word no ASCII key equals, unless it is ASCII and every key is too.</summary>
+    bool FindOther(ReadOnlySpan<char> word, [MaybeNullWhen(false)] out TValue value)
+    {
+        if (everyKeyAscii && Ascii.IsValid(word))
+        {
+            value = default;
+            return false;
         }
 
         return all.TryGetValue(word, out value);
     }
 
-    static int EndsBit(int length, char first, char last) =>
-        (int)((((uint)length * 0x9E37_79B9) ^ (Fold(first) * 0x85EB_CA6B) ^ (Fold(last) * 0xC2B2_AE35)) >> 22);
-
-    static uint Fold(char c) => char.IsAsciiLetterUpper(c) ? c | 0x20u : c;
-
-    /// <summary>FNV-1a over the ASCII-lower-cased characters; false for a string with a non-ASCII character.</summary>
-    static bool TryFoldedHash(ReadOnlySpan<char> word, out uint hash)
+    /// <summary>ASCII case-insensitive equality with a key stored lower-cased; false when the word has a non-ASCII character.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool EqualsFolded(ReadOnlySpan<char> word, string lowerKey)
     {
-        uint h = 2_166_136_261;
-        foreach (char c in word)
+        if (word.Length != lowerKey.Length)
         {
-            if (!char.IsAscii(c))
-            {
-                hash = 0;
-                return false;
-            }
-
-            h = (h ^ Fold(c)) * 16_777_619;
+            return false;
         }
 
-        hash = h ^ (h >> 16);
+        for (int i = 0; i < word.Length; i++)
+        {
+            if (Fold(word[i]) != lowerKey[i])
+            {
+                return false;
+            }
+        }
+
         return true;
     }
+
+    static int Bucket(int length, char first, char last) =>
+        (int)((((uint)length * 0x9E37_79B9) ^ (Fold(first) * 0x85EB_CA6B) ^ (Fold(last) * 0xC2B2_AE35)) >> (32 - BucketBits));
+
+    static uint Fold(char c) => char.IsAsciiLetterUpper(c) ? c | 0x20u : c;
 }
 
 /// <summary>A reusable open-addressing table of 64-bit keys with counts: far cheaper than a Dictionary for the
@@ -345,6 +431,7 @@ sealed class HashCounter
     ulong[] keys = new ulong[256];
     int[] counts = new int[256];
     int[] firsts = new int[256];
+    int[] visits = new int[256];
     int mask = 255;
     int topCount;
     int topFirst = int.MaxValue;
@@ -357,14 +444,16 @@ sealed class HashCounter
         return table;
     }
 
-    void Reset(int expected)
+    /// <summary>Empties the table and sizes it for <paramref name="expected"/> keys.</summary>
+    public void Reset(int expected)
     {
-        int size = (int)Math.Max(256, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, expected) * 2));
+        int size = (int)Math.Max(16, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, expected) * 2));
         if (size > keys.Length)
         {
             keys = new ulong[size];
             counts = new int[size];
             firsts = new int[size];
+            visits = new int[size];
         }
         else
         {
@@ -376,7 +465,11 @@ sealed class HashCounter
     }
 
     /// <summary>Adds one occurrence of <paramref name="key"/>, first seen at <paramref name="index"/>; returns its count so far.</summary>
-    public int Increment(ulong key, int index)
+    public int Increment(ulong key, int index) => counts[Add(key, index)];
+
+    /// <summary>Adds one occurrence of <paramref name="key"/>, first seen at <paramref name="index"/>; returns its slot,
+    /// for <see cref="CountAt"/> and <see cref="Visit"/>.</summary>
+    public int Add(ulong key, int index)
     {
         key = key == 0 ? 1 : key;
         int slot = (int)(Mix(key) & (uint)mask);
@@ -387,7 +480,7 @@ sealed class HashCounter
             {
                 int count = ++counts[slot];
                 Rank(count, firsts[slot]);
-                return count;
+                return slot;
             }
 
             if (k == 0)
@@ -395,13 +488,21 @@ sealed class HashCounter
                 keys[slot] = key;
                 counts[slot] = 1;
                 firsts[slot] = index;
+                visits[slot] = 0;
                 Rank(1, index);
-                return 1;
+                return slot;
             }
 
             slot = (slot + 1) & mask;
         }
     }
+
+    /// <summary>The occurrences added so far of the key in <paramref name="slot"/>.</summary>
+    public int CountAt(int slot) => counts[slot];
+
+    /// <summary>Counts one visit of the key in <paramref name="slot"/>, a second tally beside the occurrences (for a walk
+    /// that looks at some occurrences only); returns the visits so far.</summary>
+    public int Visit(int slot) => ++visits[slot];
 
     /// <summary>The key with the highest count (ties: the one seen first) and that count.</summary>
     /// <remarks>Kept up to date by <see cref="Increment"/> rather than found by a scan of the table: counts only grow,

@@ -44,11 +44,11 @@ public sealed class WordListToxicityScorer : IToxicityScorer
         ["shut-up"] = 1,
     };
 
-    readonly WordTable<double> terms;
+    readonly WordTable<WordRole> terms;
 
     public WordListToxicityScorer(IReadOnlyDictionary<string, double>? terms = null)
     {
-        var table = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        var table = new Dictionary<string, WordRole>(StringComparer.OrdinalIgnoreCase);
         foreach ((string term, double weight) in terms ?? DefaultTerms)
         {
             if (string.IsNullOrWhiteSpace(term) || term.Any(char.IsWhiteSpace))
@@ -61,29 +61,17 @@ public sealed class WordListToxicityScorer : IToxicityScorer
                 throw new ArgumentException($"toxicity term '{term}' has weight {weight}; weights must be finite and ≥ 0", nameof(terms));
             }
 
-            table[term] = weight;
+            table[term] = WordRole.TermOf(weight);
         }
 
-        this.terms = new WordTable<double>(table);
+        this.terms = new WordTable<WordRole>(table);
     }
 
-    public double Score(ReadOnlySpan<char> text)
-    {
-        int words = 0;
-        double weight = 0;
-        using var scanner = new TokenScanner(text, stackalloc ulong[TokenScanner.StackWords]);
-        while (scanner.Next(out int start, out int length))
-        {
-            ReadOnlySpan<char> word = TextScan.TrimSymbols(text.Slice(start, length));
-            if (word.IsEmpty)
-            {
-                continue;
-            }
+    /// <summary>The terms, for a word scan shared with other rules (see <see cref="TokenList.CountWords"/>).</summary>
+    internal WordTable<WordRole> Terms => terms;
 
-            words++;
-            weight += terms.TryGetValue(word, out double w) ? w : 0;
-        }
+    public double Score(ReadOnlySpan<char> text) => Score(TokenList.Scan(text).CountWords(text, terms));
 
-        return words == 0 ? 0 : weight / words;
-    }
+    /// <summary>The score from word counts taken with <see cref="Terms"/>.</summary>
+    internal static double Score(in WordCounts counts) => counts.Words == 0 ? 0 : counts.TermWeight / counts.Words;
 }

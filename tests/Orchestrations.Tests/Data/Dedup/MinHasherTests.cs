@@ -74,4 +74,31 @@ public class MinHasherTests
             Assert.InRange(estimate, exact - (4 * error) - 0.01, exact + (4 * error) + 0.01);
         }
     }
+
+    [Fact]
+    public void ShingleSet_ManyTexts_EqualsSortedDistinctShingleHashes()
+    {
+        var random = new Random(4);
+        var texts = new List<string> { "", " ... -- ", "one", "two words", "a b c d", "a b c d e", "Café, naïve Ωμέγα 42 and 𝒳 words: x y z." };
+        foreach (var count in new[] { 5, 6, 31, 32, 33, 37, 100, 511, 512, 513, 700, 1030, 2049, 5000, 20_000 })
+        {
+            texts.Add(DedupTexts.Words(random, count));
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            texts.Add(DedupTexts.Words(random, random.Next(0, 1200)));
+        }
+
+        // Repeated shingles: each value many times over, crowding the buckets of the sort.
+        texts.Add(string.Concat(Enumerable.Repeat("The same short sentence is written again. ", 400)));
+        texts.Add(string.Join(' ', Enumerable.Range(0, 3000).Select(i => i % 7 == 0 ? "spam" : "word" + (i % 40))));
+
+        foreach (var text in texts)
+        {
+            var expected = MinHasher.ShingleHashes(text).Distinct().Order().ToArray();
+
+            Assert.Equal(expected, MinHasher.ShingleSet(text));
+        }
+    }
 }

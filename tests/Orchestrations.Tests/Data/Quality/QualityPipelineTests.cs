@@ -117,6 +117,23 @@ public class QualityPipelineTests
         Assert.Equal(QualityRules.Toxicity, outcome.Decision.Rule);
     }
 
+    [Theory]
+    [InlineData(3, QualityRules.Toxicity, "toxicity score 0.4; threshold 0.4")]
+    [InlineData(4, QualityRules.GopherStopWords, "3 stop words; minimum 4")]
+    public void Apply_TermThatIsAlsoStopWord_CountsForBothRules(int minStopWords, string rule, string detail)
+    {
+        // The pipeline looks each word up once in the stop words and the terms together: "the" (term "THE") is both.
+        var policy = QualityPolicy.ShortRecords with
+        {
+            GopherQuality = new GopherQualityOptions { MinWords = 1, MinStopWords = minStopWords },
+            Toxicity = new ToxicityOptions { Threshold = 0.4, Terms = new Dictionary<string, double> { ["THE"] = 1 } },
+        };
+
+        QualityOutcome outcome = new QualityPipeline(policy).Apply("The cat and the dog.");
+
+        Assert.Equal((rule, detail), (outcome.Decision.Rule, outcome.Decision.Detail));
+    }
+
     [Fact]
     public void Apply_RedactionOff_LeavesPii()
     {

@@ -26,6 +26,13 @@ public class TextNormalizerTests
     [InlineData("a \n b", "a\nb")]
     [InlineData("a\u0085b", "a b")]
     [InlineData("\u0000\n\u0001", "")]
+    [InlineData("a  b", "a b")]
+    [InlineData("a \nb", "a\nb")]
+    [InlineData("a\n b", "a\nb")]
+    [InlineData("a\n\n\nb", "a\n\nb")]
+    [InlineData(" a", "a")]
+    [InlineData("a\n", "a")]
+    [InlineData("a\u007Fb", "ab")]
     public void Normalize_Whitespace_CollapsedAsDocumented(string text, string expected)
     {
         Assert.Equal(expected, TextNormalizer.Normalize(text));
