@@ -28,9 +28,9 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         public int Threads { get; init; } = 1;
 
         [CommandOption("--warmup-mb <MB>")]
-        [Description("First run the stage on the input's first MB (to a scratch folder), so the measured run is warm, as in a long-running host.")]
-        [DefaultValue(4)]
-        public int WarmupMegabytes { get; init; } = 4;
+        [Description("First run the stage on the input's first MB (to a scratch folder), so the measured run is warm, as in a long-running host; -1 (default) = the whole input, 0 = no warm-up.")]
+        [DefaultValue(-1)]
+        public int WarmupMegabytes { get; init; } = -1;
 
         [CommandOption("--quality <PRESET>")]
         [DefaultValue(DataQualityPresets.Documents)]
@@ -42,7 +42,7 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         string root = Path.GetFullPath(settings.Input);
         List<DropBlob> drops = [.. Directory.GetFiles(root).Order(StringComparer.Ordinal).Select(f => new DropBlob(Path.GetFileName(f), "bench", new FileInfo(f).Length))];
         var input = new DataPrepInput("bench", "etl", drops, DataPolicies.For(new DataOptions { QualityPreset = settings.Quality }, "bench"));
-        if (settings.WarmupMegabytes > 0)
+        if (settings.WarmupMegabytes != 0)
         {
             await WarmUpAsync(drops, root, settings, input, cancellationToken);
         }
@@ -56,9 +56,14 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             line =>
             {
                 process.Refresh();
-                shardPhasePeak = process.PeakWorkingSet64 / BenchMeasure.Megabyte;
+                double peakNow = process.PeakWorkingSet64 / BenchMeasure.Megabyte;
+                if (line.StartsWith("shard ", StringComparison.Ordinal))
+                {
+                    shardPhasePeak = peakNow;
+                }
+
                 BenchOutput.Progress(string.Create(CultureInfo.InvariantCulture,
-                    $"etl-stage: {clock.Elapsed.TotalSeconds:0.000} s, peak {shardPhasePeak:0} MB, GC heap {GC.GetTotalMemory(false) / BenchMeasure.Megabyte:0} MB: {line}"));
+                    $"etl-stage: {clock.Elapsed.TotalSeconds:0.000} s, peak {peakNow:0} MB, GC heap {GC.GetTotalMemory(false) / BenchMeasure.Megabyte:0} MB: {line}"));
             });
         clock.Stop();
         process.Refresh();
@@ -89,18 +94,19 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             result.ExactDuplicates,
             result.NearDuplicates,
             Convert.ToHexStringLower(hash.GetCurrentHash()),
-            settings.WarmupMegabytes);
+            settings.WarmupMegabytes,
+            shardPhasePeak);
         Console.WriteLine(JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
         return 0;
     }
 
-    /// <summary>The first lines (about <see cref="Settings.WarmupMegabytes"/>) of the first file, through the whole stage
-    /// in a scratch folder that is deleted after.</summary>
+    /// <summary>The first lines (about <see cref="Settings.WarmupMegabytes"/>, or all) of the first file, through the
+    /// whole stage in a scratch folder that is deleted after.</summary>
     static async Task WarmUpAsync(List<DropBlob> drops, string root, Settings settings, DataPrepInput input, CancellationToken cancellationToken)
     {
         string scratch = Path.Combine(Path.GetFullPath(settings.Out), "_warmup");
         Directory.CreateDirectory(Path.Combine(scratch, "in"));
-        long budget = settings.WarmupMegabytes * 1_000_000L;
+        long budget = settings.WarmupMegabytes < 0 ? long.MaxValue : settings.WarmupMegabytes * 1_000_000L;
         await using (var source = File.OpenRead(Path.Combine(root, drops[0].BlobName)))
         await using (var target = File.Create(Path.Combine(scratch, "in", "warmup.jsonl")))
         {
@@ -120,7 +126,9 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
 }
 
 /// <summary>One whole-stage run, as the child process reports it.</summary>
-/// <param name="WarmupMegabytes">MB of the input run through the stage first (JIT and tiering warm-up), not measured.</param>
+/// <param name="WarmupMegabytes">MB of the input run through the stage first (JIT and tiering warm-up), not measured; −1 = all of it.</param>
+/// <param name="ShardPhasePeakMegabytes">The process's peak working set when the last shard was curated (before the fan-in).</param>
 internal sealed record EtlStageReport(
     long InputBytes, double WallSeconds, double CpuSeconds, double PeakWorkingSetMegabytes, int Threads,
-    long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash, int WarmupMegabytes);
+    long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash, int WarmupMegabytes,
+    double ShardPhasePeakMegabytes);
