@@ -49,6 +49,8 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
 
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
+        TimeSpan pauseBefore = GC.GetTotalPauseDuration();
+        int gen0Before = GC.CollectionCount(0), gen2Before = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         double shardPhasePeak = 0;
         DataPrepResult result = await DataStage.RunAsync(
@@ -95,7 +97,10 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             result.NearDuplicates,
             Convert.ToHexStringLower(hash.GetCurrentHash()),
             settings.WarmupMegabytes,
-            shardPhasePeak);
+            shardPhasePeak,
+            (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds,
+            GC.CollectionCount(0) - gen0Before,
+            GC.CollectionCount(2) - gen2Before);
         Console.WriteLine(JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
         return 0;
     }
@@ -131,4 +136,7 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
 internal sealed record EtlStageReport(
     long InputBytes, double WallSeconds, double CpuSeconds, double PeakWorkingSetMegabytes, int Threads,
     long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash, int WarmupMegabytes,
-    double ShardPhasePeakMegabytes);
+    double ShardPhasePeakMegabytes,
+    double GcPauseSeconds,
+    int Gen0Collections,
+    int Gen2Collections);
