@@ -252,6 +252,76 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_EveryKindOfBadInputInOneDrop_QuarantinesEachWithItsReasonAndCuratesTheRest()
+    {
+        byte[] gzip;
+        using (var buffer = new MemoryStream())
+        {
+            using (var zip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                zip.Write(Encoding.UTF8.GetBytes(MixedJsonl()));
+            }
+
+            gzip = buffer.ToArray()[..(int)(buffer.Length / 2)];
+        }
+
+        DropBlob[] drops =
+        [
+            Drop("good.jsonl", string.Join('\n',
+                $$"""{"id":"g1","text":"{{Sentence(101)}}"}""",
+                "{not json",
+                "[1,2,3]",
+                """{"id":"g4"}""",
+                """{"id":"g5","messages":[{"role":"robot","content":"beep"}]}""",
+                """{"id":"g6","text":"a record whose metadata is an object","lang":{"nested":true}}""",
+                $$"""{"id":"","text":"{{Sentence(107)}}"}""",
+                $$"""{"id":"g8","prompt":"{{Sentence(108)}}","response":"{{Sentence(109)}}"}""") + "\n"),
+            Drop("half.jsonl.gz", gzip),
+            Drop("table.jsonl", "id,text\n1,hello there\n"),
+            Drop("columns.csv", "key,body\n1,a row without the text column\n"),
+            Drop("broken.parquet", "PAR1 this is not a parquet file at all PAR1"u8.ToArray()),
+            Drop("notes.txt", "plain text, not a supported format\n"),
+            Drop("empty.jsonl", ""),
+            Drop("latin1.jsonl", [.. "{\"id\":\"l1\",\"text\":\"caf"u8, 0xE9, .. "\"}\n"u8]),
+        ];
+        var policy = new DataPolicy(0, 0, 2000, 50, DataQualityPresets.Off, Schema: new RecordSchema { MetadataFields = ["lang"] });
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("bad")), new DataPrepInput("shop", "run-bad", drops, policy), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(2, result.RecordsCurated);
+        Assert.Equal(6, result.RecordsQuarantined);
+        Assert.Equal(
+            new Dictionary<string, long> { ["bad_file"] = 7, ["invalid_json"] = 1, ["not_an_object"] = 1, ["missing_text"] = 1, ["invalid_messages"] = 1, ["invalid_metadata"] = 1, ["invalid_id"] = 1 },
+            result.RejectReasons.ToDictionary(r => r.Key, r => r.Value));
+        string[] expected =
+        [
+            "half.jsonl.gz: not a readable gzip file",
+            "table.jsonl: not JSONL: no line is a JSON record",
+            "columns.csv: CSV header has no 'text' column",
+            "broken.parquet: unreadable Parquet",
+            "notes.txt: not a supported input format",
+            "empty.jsonl: empty file (0 bytes)",
+            "latin1.jsonl: not UTF-8 text: invalid byte sequence on line 1",
+        ];
+        Assert.Equal(expected.Length, result.QuarantinedFiles.Count);
+        foreach (string reason in expected)
+        {
+            Assert.Contains(result.QuarantinedFiles, f => f.Replace(In + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).StartsWith(reason, StringComparison.Ordinal));
+        }
+
+        string quarantine = Path.Combine(Out("bad"), "quarantine", "shop", "run-bad");
+        foreach (string file in new[] { "half.jsonl.gz", "table.jsonl", "columns.csv", "broken.parquet", "notes.txt", "latin1.jsonl" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(In, file)), File.ReadAllBytes(Path.Combine(quarantine, "files", file)));
+        }
+
+        Assert.True(File.Exists(Path.Combine(quarantine, "files", "empty.jsonl.reason.txt")));
+        string[] records = File.ReadAllLines(Path.Combine(quarantine, "records.jsonl"));
+        Assert.Equal(6, records.Length);
+        Assert.Contains(records, r => r.Contains("\"line\":2,\"reason\":\"invalid_json\"", StringComparison.Ordinal) && r.Contains("{not json", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Jaccard_SortedSets_CountsSharedShingles()
     {
         ulong[] a = GenAiServerless.Data.Dedup.NearDuplicateFinder.ShingleSet("one two three four five six seven");
