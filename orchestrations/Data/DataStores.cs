@@ -133,6 +133,10 @@ public sealed class BlobDataStore(PipelineStorage storage) : IDataStore
 /// outputs go to <c>{outputRoot}/curated/…</c> and <c>{outputRoot}/quarantine/…</c>.</summary>
 public sealed class FolderDataStore(string inputRoot, string outputRoot) : IDataStore
 {
+    /// <summary>File buffers stay under the large-object threshold (85 000 bytes), so opening many outputs does not grow
+    /// the large-object heap, which only a full collection frees.</summary>
+    const int LocalBufferBytes = 64 * 1024;
+
     public string InputName(DropBlob drop)
     {
         ArgumentNullException.ThrowIfNull(drop);
@@ -184,13 +188,13 @@ public sealed class FolderDataStore(string inputRoot, string outputRoot) : IData
     {
         string target = Target(area, path);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        return Task.FromResult<Stream>(new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1024 * 1024));
+        return Task.FromResult<Stream>(new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, LocalBufferBytes));
     }
 
     public Task<Stream?> OpenReadAsync(string area, string path, CancellationToken cancellationToken)
     {
         string target = Target(area, path);
-        return Task.FromResult<Stream?>(File.Exists(target) ? new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1024 * 1024) : null);
+        return Task.FromResult<Stream?>(File.Exists(target) ? new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, LocalBufferBytes) : null);
     }
 
     public Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken)

@@ -373,7 +373,7 @@ public sealed class LshIndex
     ulong[] SortedBandKeys(Drop drop, int band, int recordBits)
     {
         var n = drop.Ids.Length;
-        var keys = new ulong[n];
+        var keys = new ulong[drop.Indexable.AsSpan().Count(true)];
         var count = 0;
         for (var i = 0; i < n; i++)
         {
@@ -383,7 +383,6 @@ public sealed class LshIndex
             }
         }
 
-        Array.Resize(ref keys, count);
         Array.Sort(keys);
         return keys;
     }

@@ -52,7 +52,7 @@ public static class DropDeduplicator
                 ?? throw new InvalidOperationException($"shard {shard.Index} of run {input.RunId} has no signatures file: was it curated?");
             await using (stream)
             {
-                using var reader = new BinaryReader(new BufferedStream(stream, 1 << 20), Encoding.UTF8);
+                using var reader = new BinaryReader(new BufferedStream(stream, 64 * 1024), Encoding.UTF8);
                 for (int ordinal = 0; ordinal < candidates.GetValueOrDefault(shard.Index); ordinal++)
                 {
                     long order = reader.ReadInt64();
@@ -86,6 +86,7 @@ public static class DropDeduplicator
         }
 
         firstOfText.Clear();
+        firstOfText.TrimExcess();
 
         // 2. Candidate pairs on signatures; within the drop confirmed on exact Jaccard (texts re-read for the records in a pair).
         (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
@@ -134,6 +135,7 @@ public static class DropDeduplicator
         IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal)> records, IReadOnlySet<string> wanted, CancellationToken cancellationToken)
     {
         var sets = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        char[] text = new char[16 * 1024];
         foreach (IGrouping<int, (int Ordinal, string Key)> shard in wanted
             .Where(records.ContainsKey)
             .Select(k => (records[k].Shard, records[k].Ordinal, Key: k))
@@ -150,14 +152,36 @@ public static class DropDeduplicator
                 {
                     if (byOrdinal.TryGetValue(ordinal, out string? key))
                     {
-                        using JsonDocument doc = JsonDocument.Parse(lines.Line);
-                        sets[key] = NearDuplicateFinder.ShingleSet(doc.RootElement.GetProperty("text").GetString()!);
+                        sets[key] = ShingleSetOfLine(lines.Line.Span, ref text);
                     }
                 }
             }
         }
 
         return sets;
+    }
+
+    /// <summary>The shingle set of a curated line's <c>text</c>, unescaped into a reused buffer (no string per record).</summary>
+    static ulong[] ShingleSetOfLine(ReadOnlySpan<byte> line, ref char[] text)
+    {
+        var reader = new Utf8JsonReader(line);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("text"u8))
+            {
+                reader.Read();
+                int escaped = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (text.Length < escaped)
+                {
+                    text = new char[escaped];
+                }
+
+                // The unescaped text has at most as many UTF-16 units as its escaped UTF-8 bytes.
+                return MinHasher.ShingleSet(text.AsSpan(0, reader.CopyString(text)));
+            }
+        }
+
+        throw new InvalidDataException("a curated working line has no 'text'");
     }
 
     /// <summary>The source (file:line) of a near-duplicate key "{source}@{run}".</summary>

@@ -12,7 +12,7 @@ namespace GenAiServerless.Data;
 /// knows the file line it starts on and names its records by their line in the whole file.</remarks>
 public static class ShardPlanner
 {
-    const int ChunkBytes = 1024 * 1024;
+    const int ChunkBytes = 64 * 1024;
 
     public static async Task<DataShardPlan> PlanAsync(IDataStore store, DataPrepInput input, CancellationToken cancellationToken)
     {
