@@ -15,12 +15,16 @@ public sealed class DataPrepOrchestrator : TaskOrchestrator<DataPrepInput, DataP
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         DataShardPlan plan = await context.CallActivityAsync<DataShardPlan>(nameof(PlanDataShards), input, PipelineRetry.Activity);
+
+        // A shard's activity needs its own file only: the drop's file list would make each input, and the history, grow
+        // with the number of files.
+        DataPrepInput shardInput = DataShardTask.InputFor(input);
         DataShardResult[] results = await Task.WhenAll(plan.Shards.Select(shard =>
-            context.CallActivityAsync<DataShardResult>(nameof(CurateDataShard), new DataShardTask(input, shard), PipelineRetry.Activity)));
+            context.CallActivityAsync<DataShardResult>(nameof(CurateDataShard), new DataShardTask(shardInput, shard), PipelineRetry.Activity)));
         DataDedupResult dedup = await context.CallActivityAsync<DataDedupResult>(nameof(DeduplicateDataDrop), new DataDedupTask(input, plan, results), PipelineRetry.Activity);
         SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(plan, results);
         WrittenShard[] written = await Task.WhenAll(plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).Select(shard =>
-            context.CallActivityAsync<WrittenShard>(nameof(WriteCuratedShard), new DataShardTask(input, shard), PipelineRetry.Activity)));
+            context.CallActivityAsync<WrittenShard>(nameof(WriteCuratedShard), new DataShardTask(shardInput, shard), PipelineRetry.Activity)));
         DataPrepResult result = await context.CallActivityAsync<DataPrepResult>(
             nameof(WriteDataManifest), new DataManifestTask(input, plan, results, dedup, written), PipelineRetry.Activity);
         await context.CallActivityAsync<bool>(nameof(CleanDataWork), input, PipelineRetry.Activity);

@@ -6,11 +6,12 @@ namespace GenAiServerless.Data;
 /// <summary>Keeps the model's persistent LSH index in the curated area, so each drop is deduplicated against everything
 /// curated for the model before.</summary>
 /// <remarks>
-/// Idempotent under activity retries: each run saves the index it produced under its own prefix
-/// (<c>{model}/{run}/lsh-index.bin</c>, with the run it started from in <c>lsh-index.base.txt</c>) and only then moves
-/// the pointer <c>{model}/_index/latest.txt</c>. A retry that finds the pointer already on itself starts again from its
-/// recorded base, so its records are never judged duplicates of themselves. One active pipeline per model keeps two
-/// drops from racing on the pointer.
+/// Idempotent under activity retries: the fan-in saves the index it produced under the run's own prefix
+/// (<c>{model}/{run}/lsh-index.bin</c>, with the run it started from in <c>lsh-index.base.txt</c>); the pointer
+/// <c>{model}/_index/latest.txt</c> moves to it only once the run's manifest is written (<see cref="PublishAsync"/>), so
+/// a run that fails after its fan-in leaves the model's index as it was. A rerun that finds the pointer already on itself
+/// starts again from its recorded base, so its records are never judged duplicates of themselves. One active pipeline
+/// per model keeps two drops from racing on the pointer.
 /// Records are keyed by where they came from (<c>file:line@run</c>), which is unique, unlike user-supplied ids.
 /// </remarks>
 public static class NearDuplicateStep
@@ -38,7 +39,7 @@ public static class NearDuplicateStep
     }
 
     /// <summary>Saves the index this run produced (the index it loaded, plus the kept records of <paramref name="keptOf"/>
-    /// when given), then points the model at it.</summary>
+    /// when given); <see cref="PublishAsync"/> points the model at it later.</summary>
     public static async Task SaveAsync(IDataStore store, string model, string runId, LshIndex index, string? baseRun, CancellationToken cancellationToken, PreparedDrop? keptOf = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -50,6 +51,12 @@ public static class NearDuplicateStep
         }
 
         await store.WriteAsync(PipelineStorage.Curated, $"{model}/{runId}/lsh-index.base.txt", BinaryData.FromString(baseRun ?? string.Empty), cancellationToken);
+    }
+
+    /// <summary>Points the model's index at this run's (once the run's outputs are all written).</summary>
+    public static async Task PublishAsync(IDataStore store, string model, string runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
         await store.WriteAsync(PipelineStorage.Curated, Pointer(model), BinaryData.FromString(runId), cancellationToken);
     }
 

@@ -16,8 +16,8 @@ public readonly record struct PreparedRecord(CuratedRecord? Record, string? Reas
 
 /// <summary>Turns one record's JSON into a curated record: validates it against the model's <see cref="RecordSchema"/>,
 /// normalises its text, applies PII redaction and the quality filters, and gives it an id and a split. Pure and
-/// thread-safe: the one place every entry point (the pipeline's shards, <c>genai curate</c>, the benchmarks) curates a
-/// record.</summary>
+/// thread-safe: the per-record step of the shards (pipeline and <c>genai curate</c>) and of the in-memory
+/// <see cref="RecordCurator"/>.</summary>
 /// <remarks>A record is an object with a non-empty <c>text</c>, or non-empty <c>prompt</c> and <c>response</c>, or a chat
 /// <c>messages</c> list. The optional <c>id</c> (string or number) keeps the split stable across reruns; without one the
 /// id is a hash of the normalised text, which is just as stable.</remarks>
@@ -80,61 +80,73 @@ public sealed class RecordPreparer(double validationFraction, double testFractio
 
         using (doc)
         {
-            JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                return (null, "not_an_object", $"expected a JSON object, found {root.ValueKind}");
+                return Read(file, line, doc.RootElement);
             }
-
-            string? text = StringField(root, "text");
-            string? prompt = StringField(root, "prompt");
-            string? response = StringField(root, "response");
-            if (text is null && prompt is null && response is null && root.TryGetProperty("messages", out JsonElement messages))
+            catch (InvalidOperationException e)
             {
-                // A chat record: its turns flattened to "role: content" lines.
-                text = ChatRecords.Flatten(messages, out string? chatError);
-                if (text is null)
-                {
-                    return (null, "invalid_messages", chatError ?? "field 'messages' is not a valid list of turns");
-                }
+                // A string escape that is not valid UTF-16 (a lone surrogate such as \ud800): well-formed JSON, unreadable text.
+                return (null, "invalid_text", $"a string cannot be read as text: {e.Message}");
             }
-
-            if (text is null && (prompt is null || response is null))
-            {
-                string missing = prompt is not null ? "'response'" : response is not null ? "'prompt'" : "'text' (or 'prompt' and 'response')";
-                return (null, "missing_text", $"field {missing} is missing, empty or not a string");
-            }
-
-            // The model's schema: accepted shapes, size in bytes, id and metadata types.
-            if (!schema.Validate(root, out string schemaError))
-            {
-                int colon = schemaError.IndexOf(':', StringComparison.Ordinal);
-                return (null, schemaError[..colon], schemaError[(colon + 1)..].Trim());
-            }
-
-            prompt = prompt is null ? null : TextNormalizer.Normalize(prompt);
-            response = response is null ? null : TextNormalizer.Normalize(response);
-            string normalized = text is not null ? TextNormalizer.Normalize(text) : $"{prompt}\n{response}";
-            if (normalized.Trim().Length == 0)
-            {
-                return (null, "missing_text", "text is empty after normalisation");
-            }
-
-            if (normalized.Length > maxRecordChars)
-            {
-                return (null, "too_long", $"text has {normalized.Length} characters; the limit is {maxRecordChars}");
-            }
-
-            string id = root.TryGetProperty("id", out JsonElement idEl) && idEl.ValueKind is JsonValueKind.String or JsonValueKind.Number
-                ? idEl.ToString()
-                : "h" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(normalized)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-            if (id.Length == 0)
-            {
-                return (null, "invalid_id", "field 'id' is empty");
-            }
-
-            return (new CuratedRecord(id, normalized, prompt, response, $"{file}:{line}", SplitOf(id), Metadata(root)), null, null);
         }
+    }
+
+    (CuratedRecord?, string?, string?) Read(string file, long line, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, "not_an_object", $"expected a JSON object, found {root.ValueKind}");
+        }
+
+        string? text = StringField(root, "text");
+        string? prompt = StringField(root, "prompt");
+        string? response = StringField(root, "response");
+        if (text is null && prompt is null && response is null && root.TryGetProperty("messages", out JsonElement messages))
+        {
+            // A chat record: its turns flattened to "role: content" lines.
+            text = ChatRecords.Flatten(messages, out string? chatError);
+            if (text is null)
+            {
+                return (null, "invalid_messages", chatError ?? "field 'messages' is not a valid list of turns");
+            }
+        }
+
+        if (text is null && (prompt is null || response is null))
+        {
+            string missing = prompt is not null ? "'response'" : response is not null ? "'prompt'" : "'text' (or 'prompt' and 'response')";
+            return (null, "missing_text", $"field {missing} is missing, empty or not a string");
+        }
+
+        // The model's schema: accepted shapes, size in bytes, id and metadata types.
+        if (!schema.Validate(root, out string schemaError))
+        {
+            int colon = schemaError.IndexOf(':', StringComparison.Ordinal);
+            return (null, schemaError[..colon], schemaError[(colon + 1)..].Trim());
+        }
+
+        prompt = prompt is null ? null : TextNormalizer.Normalize(prompt);
+        response = response is null ? null : TextNormalizer.Normalize(response);
+        string normalized = text is not null ? TextNormalizer.Normalize(text) : $"{prompt}\n{response}";
+        if (normalized.Trim().Length == 0)
+        {
+            return (null, "missing_text", "text is empty after normalisation");
+        }
+
+        if (normalized.Length > maxRecordChars)
+        {
+            return (null, "too_long", $"text has {normalized.Length} characters; the limit is {maxRecordChars}");
+        }
+
+        string id = root.TryGetProperty("id", out JsonElement idEl) && idEl.ValueKind is JsonValueKind.String or JsonValueKind.Number
+            ? idEl.ToString()
+            : "h" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(normalized)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        if (id.Length == 0)
+        {
+            return (null, "invalid_id", "field 'id' is empty");
+        }
+
+        return (new CuratedRecord(id, normalized, prompt, response, $"{file}:{line}", SplitOf(id), Metadata(root)), null, null);
     }
 
     /// <summary>The schema's metadata fields present in the record, as one compact JSON object; null when there are none.</summary>

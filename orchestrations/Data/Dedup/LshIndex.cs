@@ -33,7 +33,7 @@ public sealed record NearDuplicateOutcome(IReadOnlyList<string> Kept, IReadOnlyL
 /// <para>Memory per indexed record: its 128-value signature (512 B), its id (≈ 20 + 2 × length B plus the reference),
 /// and per band a dictionary slot and a chain link (≈ 24 + 4 B, × 20 bands = 560 B): about 1.1 KB with a 20-character
 /// id; 10 M curated records ≈ 11 GB in memory. A saved index holds only ids and signatures (≈ 535 B a record); the
-/// band tables are rebuilt on load.</para>
+/// band tables are built when a drop is first prepared against it.</para>
 /// <para>Not thread-safe: one fan-in at a time owns an index.</para>
 /// </remarks>
 public sealed class LshIndex

@@ -143,6 +143,9 @@ public static partial class DataManifestWriter
         string manifestBlob = prefix + "manifest.json";
         await store.WriteAsync(PipelineStorage.Curated, manifestBlob, new BinaryData(manifestBytes), cancellationToken);
         await store.WriteAsync(PipelineStorage.Curated, prefix + "datacard.md", BinaryData.FromString(DataCard.Render(input, counts)), cancellationToken);
+
+        // Only now does the model's near-duplicate index include this run: a run that failed earlier left it as it was.
+        await NearDuplicateStep.PublishAsync(store, input.Model, input.RunId, cancellationToken);
         Log.Curated(logger, input.Model, input.RunId, counts.Curated, counts.Quarantined, counts.ExactDuplicates, counts.NearDuplicates, task.Plan.Shards.Count);
 
         return new DataPrepResult(

@@ -19,8 +19,16 @@ public sealed record DataShard(int Index, int FileIndex, DropBlob Drop, long Off
 /// <summary>The drop cut into shards, in order.</summary>
 public sealed record DataShardPlan(IReadOnlyList<DataShard> Shards);
 
-/// <summary>Input of the per-shard activities.</summary>
-public sealed record DataShardTask(DataPrepInput Input, DataShard Shard);
+/// <summary>Input of the per-shard activities: the run (without its file list: the shard names its own file) and the shard.</summary>
+public sealed record DataShardTask(DataPrepInput Input, DataShard Shard)
+{
+    /// <summary>The run's input as a shard activity gets it: model, run and policy, no file list.</summary>
+    public static DataPrepInput InputFor(DataPrepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input with { Drops = [] };
+    }
+}
 
 /// <summary>What curating one shard found (its records are in the run's working files).</summary>
 /// <param name="Records">Items read: records and unreadable records.</param>

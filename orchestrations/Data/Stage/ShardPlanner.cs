@@ -23,7 +23,11 @@ public static class ShardPlanner
         for (int f = 0; f < input.Drops.Count; f++)
         {
             DropBlob drop = input.Drops[f];
-            bool splittable = InputFormats.TryDetect(drop.BlobName, out InputFormat format, out _) && format is InputFormat.Jsonl or InputFormat.Csv;
+            // CSV only with a known one-byte separator: a detected separator is the reader's choice, not the planner's.
+            char? csvSeparator = (input.Policy.Inputs ?? InputOptions.Default).CsvSeparator;
+            byte separator = csvSeparator is { } sep && sep < 0x80 ? (byte)sep : (byte)0;
+            bool splittable = InputFormats.TryDetect(drop.BlobName, out InputFormat format, out _)
+                && (format == InputFormat.Jsonl || (format == InputFormat.Csv && separator != 0));
             if (!splittable || drop.Length <= shardBytes)
             {
                 shards.Add(new DataShard(shards.Count, f, drop, 0, drop.Length, 1));
@@ -33,7 +37,7 @@ public static class ShardPlanner
             Stream stream = await store.OpenInputAsync(drop, cancellationToken);
             await using (stream)
             {
-                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, cancellationToken))
+                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, cancellationToken, separator))
                 {
                     shards.Add(new DataShard(shards.Count, f, drop, offset, length, firstLine, header));
                 }
@@ -46,97 +50,184 @@ public static class ShardPlanner
     /// <summary>The ranges of one file: each at least <paramref name="shardBytes"/> long (but the last), ending just after a
     /// record's line break.</summary>
     internal static async Task<List<(long Offset, long Length, long FirstLine, string? CsvHeader)>> CutAsync(
-        Stream stream, long fileLength, long shardBytes, bool csv, CancellationToken cancellationToken)
+        Stream stream, long fileLength, long shardBytes, bool csv, CancellationToken cancellationToken, byte separator = (byte)',')
     {
-        var ranges = new List<(long, long, long, string?)>();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            long position = 0, line = 1, start = 0, startLine = 1;
-            bool quoted = false;
-            var header = csv ? new List<byte>() : null;
-            bool headerDone = !csv;
-            string? csvHeader = null;
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
-            {
-                ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
-                int i = 0;
-                while (i < chunk.Length)
-                {
-                    if (!csv && position + chunk.Length - start < shardBytes)
-                    {
-                        // No cut can fall in the rest of this chunk: just count its lines.
-                        line += chunk[i..].Count((byte)'\n');
-                        break;
-                    }
-
-                    int next = csv ? chunk[i..].IndexOfAny((byte)'"', (byte)'\n') : chunk[i..].IndexOf((byte)'\n');
-                    if (next < 0)
-                    {
-                        if (!headerDone)
-                        {
-                            header!.AddRange(chunk[i..]);
-                        }
-
-                        break;
-                    }
-
-                    if (!headerDone)
-                    {
-                        header!.AddRange(chunk.Slice(i, next + 1));
-                    }
-
-                    i += next;
-                    if (chunk[i] == (byte)'"')
-                    {
-                        quoted = !quoted;
-                        i++;
-                        continue;
-                    }
-
-                    line++;
-                    i++;
-                    if (quoted)
-                    {
-                        continue;
-                    }
-
-                    if (!headerDone)
-                    {
-                        headerDone = true;
-                        if (line != 2)
-                        {
-                            // A header spanning lines (a quoted line break in a column name) cannot be repeated before a
-                            // range: keep the file whole.
-                            return [(0, fileLength, 1, null)];
-                        }
-
-                        csvHeader = Encoding.UTF8.GetString([.. header!]);
-                    }
-
-                    long end = position + i;
-                    if (end - start >= shardBytes && end < fileLength)
-                    {
-                        ranges.Add((start, end - start, startLine, start == 0 ? null : csvHeader));
-                        start = end;
-                        startLine = line;
-                    }
-                }
-
-                position += read;
-            }
-
-            if (start < fileLength || ranges.Count == 0)
-            {
-                ranges.Add((start, fileLength - start, startLine, start == 0 ? null : csvHeader));
-            }
-
-            return ranges;
+            return csv
+                ? await CutCsvAsync(stream, buffer, fileLength, shardBytes, separator, cancellationToken)
+                : await CutLinesAsync(stream, buffer, fileLength, shardBytes, cancellationToken);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>JSONL: a record is a line; lines end at <c>\n</c> (the reader's rule too).</summary>
+    static async Task<List<(long, long, long, string?)>> CutLinesAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, CancellationToken cancellationToken)
+    {
+        var ranges = new List<(long, long, long, string?)>();
+        long position = 0, line = 1, start = 0, startLine = 1;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        {
+            ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            int i = 0;
+            while (i < chunk.Length)
+            {
+                if (position + chunk.Length - start < shardBytes)
+                {
+                    // No cut can fall in the rest of this chunk: just count its lines.
+                    line += chunk[i..].Count((byte)'\n');
+                    break;
+                }
+
+                int next = chunk[i..].IndexOf((byte)'\n');
+                if (next < 0)
+                {
+                    break;
+                }
+
+                i += next + 1;
+                line++;
+                long end = position + i;
+                if (end - start >= shardBytes && end < fileLength)
+                {
+                    ranges.Add((start, end - start, startLine, null));
+                    start = end;
+                    startLine = line;
+                }
+            }
+
+            position += read;
+        }
+
+        ranges.Add((start, fileLength - start, startLine, null));
+        return ranges;
+    }
+
+    enum CsvState
+    {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+
+    /// <summary>CSV: records end at a line break outside quotes, read the way the CSV reader reads them (a quote opens a
+    /// quoted field only at the start of a field; <c>""</c> inside one is a quote). Whenever the bytes could be read
+    /// two ways — a quote inside an unquoted field, text after a closing quote, a lone <c>\r</c> (which the reader counts
+    /// as a line break), a blank or multi-line header — the file is kept whole rather than risk a cut inside a record
+    /// or a wrong line number.</summary>
+    static async Task<List<(long, long, long, string?)>> CutCsvAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, byte separator, CancellationToken cancellationToken)
+    {
+        List<(long, long, long, string?)> whole = [(0, fileLength, 1, null)];
+        var ranges = new List<(long, long, long, string?)>();
+        var header = new List<byte>();
+        string? csvHeader = null;
+        long position = 0, line = 1, start = 0, startLine = 1;
+        var state = CsvState.FieldStart;
+        bool pendingCr = false;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        {
+            ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                byte c = chunk[i];
+                if (csvHeader is null)
+                {
+                    header.Add(c);
+                }
+
+                if (pendingCr)
+                {
+                    pendingCr = false;
+                    if (c != (byte)'\n')
+                    {
+                        return whole; // a lone \r: the reader would count a line the planner does not
+                    }
+                }
+
+                if (c == (byte)'\r')
+                {
+                    pendingCr = true;
+                    continue;
+                }
+
+                bool recordEnd = false;
+                switch (state)
+                {
+                    case CsvState.Quoted:
+                        state = c == (byte)'"' ? CsvState.QuoteInQuoted : CsvState.Quoted;
+                        line += c == (byte)'\n' ? 1 : 0;
+                        continue;
+                    case CsvState.QuoteInQuoted when c == (byte)'"':
+                        state = CsvState.Quoted; // an escaped quote
+                        continue;
+                    case CsvState.QuoteInQuoted when c != separator && c != (byte)'\n':
+                        return whole; // text after a closing quote
+                    case CsvState.Unquoted when c == (byte)'"':
+                        return whole; // a quote inside an unquoted field
+                    case CsvState.FieldStart when c == (byte)'"':
+                        state = CsvState.Quoted;
+                        continue;
+                    default:
+                        if (c == separator)
+                        {
+                            state = CsvState.FieldStart;
+                        }
+                        else if (c == (byte)'\n')
+                        {
+                            state = CsvState.FieldStart;
+                            recordEnd = true;
+                        }
+                        else
+                        {
+                            state = CsvState.Unquoted;
+                        }
+
+                        break;
+                }
+
+                if (!recordEnd)
+                {
+                    continue;
+                }
+
+                line++;
+                if (csvHeader is null)
+                {
+                    // The header: one non-blank line, repeated before every later range.
+                    if (line != 2 || !header.Any(b => b is not ((byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t')))
+                    {
+                        return whole;
+                    }
+
+                    csvHeader = Encoding.UTF8.GetString([.. header]);
+                    continue;
+                }
+
+                long end = position + i + 1;
+                if (end - start >= shardBytes && end < fileLength)
+                {
+                    ranges.Add((start, end - start, startLine, start == 0 ? null : csvHeader));
+                    start = end;
+                    startLine = line;
+                }
+            }
+
+            position += read;
+        }
+
+        if (pendingCr || csvHeader is null)
+        {
+            return whole;
+        }
+
+        ranges.Add((start, fileLength - start, startLine, start == 0 ? null : csvHeader));
+        return ranges;
     }
 }

@@ -321,6 +321,63 @@ public sealed class ShardedStageTests : IDisposable
         Assert.Contains(records, r => r.Contains("\"line\":2,\"reason\":\"invalid_json\"", StringComparison.Ordinal) && r.Contains("{not json", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("lone CR in a quoted field", "id,text\nr1,\"a\rb with words enough\"\nr2,second row of the table\nr3,third row of the table\nr4,fourth row of the table\n")]
+    [InlineData("quote inside an unquoted field", "id,text\nr1,first row of the table\nr2,he said 5\" tall\nr3,third row of the table\nr4,fourth row\nr5,fifth row\nr6,\"x\ny\"\nr7,seventh row\n")]
+    [InlineData("blank line before the header", "\nid,text\nr1,first row of the table\nr2,second row of the table\nr3,third row of the table\nr4,fourth row\n")]
+    [InlineData("text after a closing quote", "id,text\nr1,\"quoted\" and more\nr2,second row of the table\nr3,third row of the table\nr4,fourth row\n")]
+    public async Task PlanAsync_CsvTheReaderCouldReadTwoWays_KeepsTheFileWholeAndCuratesAsWhole(string why, string csv)
+    {
+        DropBlob drop = Drop($"{why.Replace(' ', '-')}.csv", csv);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("amb")), Input("run-amb", 40, drop), CancellationToken.None);
+        DataPrepResult sharded = await DataStage.RunAsync(new FolderDataStore(In, Out("amb-s")), Input("run-amb", 40, drop), NullLogger.Instance, CancellationToken.None);
+        DataPrepResult whole = await DataStage.RunAsync(new FolderDataStore(In, Out("amb-w")), Input("run-amb", 1 << 30, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Single(plan.Shards);
+        Assert.Equal((whole.RecordsRead, whole.RecordsCurated, whole.RecordsQuarantined), (sharded.RecordsRead, sharded.RecordsCurated, sharded.RecordsQuarantined));
+    }
+
+    [Fact]
+    public async Task RunAsync_RunThatFailedAfterItsFanIn_LeavesTheModelsIndexAsItWas()
+    {
+        DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
+        var store = new FolderDataStore(In, Out("fail"));
+        DataPrepInput failed = Input("run-failed", 3000, drop);
+
+        // Run 1 gets as far as its fan-in (the index is saved under the run) and then fails: no manifest.
+        DataShardPlan plan = await ShardPlanner.PlanAsync(store, failed, CancellationToken.None);
+        var results = new List<DataShardResult>();
+        foreach (DataShard shard in plan.Shards)
+        {
+            results.Add(await ShardCurator.RunAsync(store, new DataShardTask(DataShardTask.InputFor(failed), shard), CancellationToken.None));
+        }
+
+        await DropDeduplicator.RunAsync(store, new DataDedupTask(failed, plan, results), 1, CancellationToken.None);
+
+        DataPrepResult next = await DataStage.RunAsync(store, Input("run-next", 3000, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(8, next.NearDuplicates); // only the drop's own near duplicates, none against the failed run's records
+        Assert.True(next.RecordsCurated > 300);
+        Assert.Equal("run-next", File.ReadAllText(Path.Combine(Out("fail"), "curated", "shop", "_index", "latest.txt")));
+    }
+
+    [Fact]
+    public async Task RunAsync_LoneSurrogateEscape_QuarantinesThatRecordOnly()
+    {
+        DropBlob drop = Drop("surrogate.jsonl", string.Join('\n',
+            $$"""{"id":"s1","text":"{{Sentence(201)}}"}""",
+            """{"id":"s2","text":"hello \ud800 world and a few more words"}""",
+            $$"""{"id":"s3","text":"{{Sentence(203)}}"}""") + "\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("sur")), Input("run-sur", 1 << 30, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(2, result.RecordsCurated);
+        Assert.Equal(1, result.RejectReasons["invalid_text"]);
+        string quarantined = File.ReadAllText(Path.Combine(Out("sur"), "quarantine", "shop", "run-sur", "records.jsonl"));
+        Assert.Contains("\"line\":2,\"reason\":\"invalid_text\"", quarantined, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Jaccard_SortedSets_CountsSharedShingles()
     {
