@@ -68,3 +68,36 @@ public static class DataPolicies
         };
     }
 }
+
+/// <summary>Checks every <c>Data:Models:{model}</c> section at start-up (ranges, shapes, columns, separator, preset), so a
+/// setting that cannot work stops the host naming its key instead of failing the model's first run.</summary>
+public sealed class DataOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<DataOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, DataOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach ((string model, ModelDataOptions settings) in options.Models)
+        {
+            var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(settings, new System.ComponentModel.DataAnnotations.ValidationContext(settings), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"Data:Models:{model}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+                continue;
+            }
+
+            try
+            {
+                _ = DataPolicies.For(options, model);
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
+        return failures.Count == 0
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
+}

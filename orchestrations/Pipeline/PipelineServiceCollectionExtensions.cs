@@ -7,6 +7,7 @@ using GenAiServerless.Training.Prices;
 using GenAiServerless.Triggers;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Pipeline;
 
@@ -32,6 +33,7 @@ public static class PipelineServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => !o.InvalidNames().Any(), "Pipeline:Models: model names must be lower-case letters, digits and dashes (at most 31 characters)")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DataOptions>, DataOptionsValidator>();
         services.AddOptions<DataOptions>().BindConfiguration("Data").ValidateDataAnnotations()
             .Validate(o => DataQualityPresets.All.Contains(o.QualityPreset), $"Data:QualityPreset: use one of {string.Join(", ", DataQualityPresets.All)}")
             .ValidateOnStart();

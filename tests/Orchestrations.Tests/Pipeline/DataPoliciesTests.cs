@@ -69,4 +69,25 @@ public class DataPoliciesTests
 
         Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validator_BadModelSettings_FailsNamingEachKey()
+    {
+        var options = new DataOptions
+        {
+            Models = new()
+            {
+                ["a"] = new ModelDataOptions { MaxRecordChars = 0 },
+                ["b"] = new ModelDataOptions { Shapes = ["Essay"] },
+                ["c"] = new ModelDataOptions { TextColumn = "body" },
+            },
+        };
+
+        Microsoft.Extensions.Options.ValidateOptionsResult result = new DataOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.StartsWith("Data:Models:a:MaxRecordChars", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Data:Models:b:Shapes: 'Essay'", StringComparison.Ordinal));
+    }
 }
