@@ -21,12 +21,6 @@ namespace GenAiServerless.Data;
 /// </remarks>
 public static class DropDeduplicator
 {
-    static readonly JsonSerializerOptions Jsonl = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static async Task<DataDedupResult> RunAsync(IDataStore store, DataDedupTask task, int maxDegreeOfParallelism, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -187,5 +181,5 @@ public static class DropDeduplicator
     /// <summary>The source (file:line) of a near-duplicate key "{source}@{run}".</summary>
     static string SourceOf(string key, string runId) => key[..^(runId.Length + 1)];
 
-    static string Line(object entry) => JsonSerializer.Serialize(entry, Jsonl) + "\n";
+    static string Line(object entry) => JsonSerializer.Serialize(entry, WorkFiles.LineJson) + "\n";
 }

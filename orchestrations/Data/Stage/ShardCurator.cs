@@ -18,12 +18,6 @@ namespace GenAiServerless.Data;
 public static class ShardCurator
 {
     static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    static readonly JsonSerializerOptions Jsonl = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static async Task<DataShardResult> RunAsync(IDataStore store, DataShardTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -64,7 +58,7 @@ public static class ShardCurator
             line.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(line, Compact))
             {
-                JsonSerializer.Serialize(writer, entry, Jsonl);
+                JsonSerializer.Serialize(writer, entry, WorkFiles.LineJson);
             }
 
             line.Write("\n"u8);
