@@ -32,6 +32,11 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         [DefaultValue(-1)]
         public int WarmupMegabytes { get; init; } = -1;
 
+        [CommandOption("--warmups <N>")]
+        [Description("How many warm-up runs (each as --warmup-mb says) before the measured one.")]
+        [DefaultValue(1)]
+        public int Warmups { get; init; } = 1;
+
         [CommandOption("--quality <PRESET>")]
         [DefaultValue(DataQualityPresets.Documents)]
         public string Quality { get; init; } = DataQualityPresets.Documents;
@@ -42,7 +47,7 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         string root = Path.GetFullPath(settings.Input);
         List<DropBlob> drops = [.. Directory.GetFiles(root).Order(StringComparer.Ordinal).Select(f => new DropBlob(Path.GetFileName(f), "bench", new FileInfo(f).Length))];
         var input = new DataPrepInput("bench", "etl", drops, DataPolicies.For(new DataOptions { QualityPreset = settings.Quality }, "bench"));
-        if (settings.WarmupMegabytes != 0)
+        for (int warmup = 0; warmup < settings.Warmups && settings.WarmupMegabytes != 0; warmup++)
         {
             await WarmUpAsync(drops, root, settings, input, cancellationToken);
         }

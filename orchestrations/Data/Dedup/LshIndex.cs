@@ -96,59 +96,62 @@ public sealed class LshIndex
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
         // Band keys, one array per band, each sorted by (key, record): equal keys sit together as candidate groups.
-        var bands = Options.Bands;
-        var bandKeys = new ulong[bands][];
-        var indexable = drop.Indexable;
-        var recordBits = Math.Max(1, 64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, n - 1)));
-        Parallel.For(0, bands, parallel, b => bandKeys[b] = SortedBandKeys(drop, b, recordBits));
+        var bandKeys = new ulong[Options.Bands][];
+        var recordBits = RecordBits(n);
+        Parallel.For(0, Options.Bands, parallel, b => bandKeys[b] = SortedBandKeys(drop, b, recordBits));
 
         // Against the index: every record's verified matches, found in parallel.
         var matches = new List<int>?[n];
         var compared = new long[n];
         if (Count > 0)
         {
-            Parallel.For(0, n, parallel, i =>
-            {
-                if (!indexable[i])
-                {
-                    return;
-                }
-
-                var signature = drop.Signature(i);
-                List<int>? found = null;
-                HashSet<int>? seen = null;
-                for (var b = 0; b < bands; b++)
-                {
-                    if (!heads[b].TryGetValue(BandKey(signature, b), out var entry))
-                    {
-                        continue;
-                    }
-
-                    for (; entry >= 0; entry = next[(entry * bands) + b])
-                    {
-                        if (!(seen ??= []).Add(entry))
-                        {
-                            continue;
-                        }
-
-                        compared[i]++;
-                        if (Verifies(signature, EntrySignature(entry)))
-                        {
-                            (found ??= []).Add(entry);
-                        }
-                    }
-                }
-
-                matches[i] = found;
-            });
+            Parallel.For(0, n, parallel, i => matches[i] = drop.Indexable[i] ? MatchesInIndex(drop.Signature(i), out compared[i]) : null);
         }
 
-        return new PreparedDrop(this, Count, drop, bandKeys, recordBits, matches, compared.Sum());
+        return new BatchDrop(this, drop, bandKeys, recordBits, matches, compared.Sum());
+    }
+
+    /// <summary>Starts a drop whose band keys and signatures are written to scratch files in <paramref name="folder"/>
+    /// as records are added, instead of being held in memory: what a fan-in over a large drop uses (see
+    /// <see cref="SpilledDropBuilder"/>).</summary>
+    public SpilledDropBuilder BeginSpilledDrop(string folder)
+    {
+        EnsureBandTables();
+        return new SpilledDropBuilder(this, folder);
     }
 
     /// <summary>Clusters a prepared drop: see <see cref="Deduplicate(IReadOnlyList{SignatureBatch}, bool, int, Func{string, string, bool})"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NearDuplicateOutcome Deduplicate(PreparedDrop prepared, bool commit = true, Func<string, string, bool>? confirm = null)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        if (prepared is not BatchDrop batch)
+        {
+            throw new ArgumentException("a spilled drop is clustered by record number (Cluster); it cannot be committed", nameof(prepared));
+        }
+
+        var ids = batch.Drop.Ids;
+        return Conclude(batch, Cluster(prepared, confirm is null ? null : (a, b) => confirm(ids[a], ids[b])), commit);
+    }
+
+    /// <summary>A batch drop's outcome by record id from its last clustering, indexing the kept records when
+    /// <paramref name="commit"/>.</summary>
+    internal NearDuplicateOutcome Conclude(PreparedDrop prepared, DropClustering clustering, bool commit)
+    {
+        var batch = prepared as BatchDrop ?? throw new ArgumentException("only a batch drop has its ids at hand", nameof(prepared));
+        var outcome = Describe(batch, clustering);
+        if (commit)
+        {
+            Commit(batch);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The clusters of a prepared drop, by record number: see <see cref="DropClustering"/>.</summary>
+    /// <param name="confirm">As in <see cref="Deduplicate(IReadOnlyList{SignatureBatch}, bool, int, Func{string, string, bool})"/>,
+    /// given the two record numbers.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public DropClustering Cluster(PreparedDrop prepared, Func<int, int, bool>? confirm)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         if (prepared.Index != this || prepared.IndexCount != Count)
@@ -156,11 +159,9 @@ public sealed class LshIndex
             throw new InvalidOperationException("the drop was prepared against another index, or this index changed since: prepare it again");
         }
 
-        var drop = prepared.Drop;
-        var n = drop.Ids.Length;
-        var bands = Options.Bands;
-        var (bandKeys, recordBits, matches, indexable) = (prepared.BandKeys, prepared.RecordBits, prepared.Matches, drop.Indexable);
-        var recordMask = (1UL << recordBits) - 1;
+        var n = prepared.Count;
+        var recordMask = (1UL << prepared.RecordBits) - 1;
+        var recordBits = prepared.RecordBits;
 
         // Nodes 0..n-1 are the drop's records; index entries get nodes n, n+1, … as they turn up.
         var sets = new ClusterSets(n, Count);
@@ -168,14 +169,14 @@ public sealed class LshIndex
 
         // Each record's first verified partner: a record of the drop (≥ 0) or an index entry (−entry − 1).
         var partner = new int[n];
-        Array.Fill(partner, int.MinValue);
+        Array.Fill(partner, DropClustering.None);
         for (var i = 0; i < n; i++)
         {
-            foreach (var entry in matches[i] ?? [])
+            foreach (var entry in prepared.MatchesOf(i) ?? [])
             {
                 verified++;
                 sets.Union(i, sets.NodeOfEntry(entry));
-                if (partner[i] == int.MinValue)
+                if (partner[i] == DropClustering.None)
                 {
                     partner[i] = -entry - 1;
                 }
@@ -183,9 +184,11 @@ public sealed class LshIndex
         }
 
         // Within the drop: in each group of equal band keys, compare members not yet in one cluster.
-        for (var band = 0; band < bands; band++)
+        var first = new uint[Length];
+        var second = new uint[Length];
+        for (var band = 0; band < Options.Bands; band++)
         {
-            var keys = bandKeys[band];
+            var keys = prepared.SortedBandKeys(band);
             for (var start = 0; start < keys.Length;)
             {
                 var end = start + 1;
@@ -206,18 +209,20 @@ public sealed class LshIndex
                         }
 
                         candidates++;
+                        prepared.CopySignature(a, first);
+                        prepared.CopySignature(b, second);
                         if (confirm is null
-                            ? Verifies(drop.Signature(a), drop.Signature(b))
-                            : MinHasher.Agreements(drop.Signature(a), drop.Signature(b)) >= Options.PrefilterThreshold * Length && confirm(drop.Ids[a], drop.Ids[b]))
+                            ? Verifies(first, second)
+                            : MinHasher.Agreements(first, second) >= Options.PrefilterThreshold * Length && confirm(a, b))
                         {
                             verified++;
                             sets.Union(a, b);
-                            if (partner[a] == int.MinValue)
+                            if (partner[a] == DropClustering.None)
                             {
                                 partner[a] = b;
                             }
 
-                            if (partner[b] == int.MinValue)
+                            if (partner[b] == DropClustering.None)
                             {
                                 partner[b] = a;
                             }
@@ -229,41 +234,106 @@ public sealed class LshIndex
             }
         }
 
-        var kept = new List<string>();
-        var dropped = new List<NearDuplicate>();
+        var root = new int[n];
         var keptRecords = new List<int>();
         for (var i = 0; i < n; i++)
         {
-            var root = sets.Find(i);
-            if (root == i)
+            var node = sets.Find(i);
+            root[i] = node < n ? node : -sets.EntryOfNode(node) - 1;
+            if (node == i && prepared.IsIndexable(i))
             {
-                kept.Add(drop.Ids[i]);
-                if (indexable[i])
-                {
-                    keptRecords.Add(i);
-                }
-
-                continue;
+                keptRecords.Add(i);
             }
-
-            var of = root < n ? drop.Ids[root] : ids[sets.EntryOfNode(root)];
-            var signature = root < n ? drop.Signature(root) : EntrySignature(sets.EntryOfNode(root));
-            var matched = partner[i] >= 0 ? drop.Ids[partner[i]] : partner[i] == int.MinValue ? of : ids[-partner[i] - 1];
-            dropped.Add(new NearDuplicate(drop.Ids[i], of, MinHasher.EstimateJaccard(drop.Signature(i), signature), matched));
         }
 
         prepared.KeptRecords = keptRecords;
-        if (commit)
+        return new DropClustering(root, partner, candidates, verified);
+    }
+
+    /// <summary>The signature agreement of a dropped record with its keeper (a record of the drop, or an index entry
+    /// encoded as in <see cref="DropClustering.Root"/>).</summary>
+    public double EstimatedJaccard(PreparedDrop prepared, int record, int keeper)
+    {
+        var signature = new uint[Length];
+        prepared.CopySignature(record, signature);
+        if (keeper < 0)
         {
-            Reserve(Count + keptRecords.Count);
-            foreach (var i in keptRecords)
+            return MinHasher.EstimateJaccard(signature, EntrySignature(-keeper - 1));
+        }
+
+        var other = new uint[Length];
+        prepared.CopySignature(keeper, other);
+        return MinHasher.EstimateJaccard(signature, other);
+    }
+
+    /// <summary>The outcome of a batch drop's clustering, by record id.</summary>
+    NearDuplicateOutcome Describe(BatchDrop batch, DropClustering clustering)
+    {
+        var ids = batch.Drop.Ids;
+        var kept = new List<string>();
+        var dropped = new List<NearDuplicate>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var root = clustering.Root[i];
+            if (root == i)
             {
-                Append(drop.Ids[i], drop.Signature(i));
+                kept.Add(ids[i]);
+                continue;
+            }
+
+            var partner = clustering.Partner[i];
+            var of = root >= 0 ? ids[root] : IdAt(-root - 1);
+            var matched = partner >= 0 ? ids[partner] : partner == DropClustering.None ? of : IdAt(-partner - 1);
+            dropped.Add(new NearDuplicate(ids[i], of, EstimatedJaccard(batch, i, root), matched));
+        }
+
+        return new NearDuplicateOutcome(kept, dropped, clustering.CandidatePairs, clustering.VerifiedPairs);
+    }
+
+    /// <summary>Indexes the kept records of a batch drop's last clustering.</summary>
+    void Commit(BatchDrop batch)
+    {
+        var kept = batch.KeptRecords ?? throw new InvalidOperationException("the drop has not been clustered");
+        Reserve(Count + kept.Count);
+        foreach (var i in kept)
+        {
+            Append(batch.Drop.Ids[i], batch.Drop.Signature(i));
+        }
+    }
+
+    /// <summary>The index entries whose signatures verify against <paramref name="signature"/>, having shared a band.</summary>
+    internal List<int>? MatchesInIndex(ReadOnlySpan<uint> signature, out long compared)
+    {
+        compared = 0;
+        List<int>? found = null;
+        HashSet<int>? seen = null;
+        for (var b = 0; b < Options.Bands; b++)
+        {
+            if (!heads[b].TryGetValue(BandKey(signature, b), out var entry))
+            {
+                continue;
+            }
+
+            for (; entry >= 0; entry = next[(entry * Options.Bands) + b])
+            {
+                if (!(seen ??= []).Add(entry))
+                {
+                    continue;
+                }
+
+                compared++;
+                if (Verifies(signature, EntrySignature(entry)))
+                {
+                    (found ??= []).Add(entry);
+                }
             }
         }
 
-        return new NearDuplicateOutcome(kept, dropped, candidates, verified);
+        return found;
     }
+
+    /// <summary>The low bits of a packed band key that hold the record number, for a drop of <paramref name="records"/>.</summary>
+    internal static int RecordBits(int records) => Math.Max(1, 64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, records - 1)));
 
     /// <summary>Writes the index (options, hasher seed, ids and signatures) to <paramref name="stream"/>; with
     /// <paramref name="keptOf"/>, as if the kept records of that drop's last clustering had been committed — what the
@@ -276,7 +346,6 @@ public sealed class LshIndex
             throw new InvalidOperationException("the drop was not clustered against this index as it is now");
         }
 
-        List<int> kept = keptOf?.KeptRecords ?? [];
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(FormatVersion);
@@ -284,26 +353,23 @@ public sealed class LshIndex
         writer.Write(Options.Bands);
         writer.Write(Options.Rows);
         writer.Write(Options.VerifyThreshold);
-        writer.Write(Count + kept.Count);
+        writer.Write(Count + (keptOf?.KeptCount ?? 0));
         var idHash = new XxHash64();
         var signatureHash = new XxHash64();
+        void Write(string id, ReadOnlySpan<uint> signature)
+        {
+            writer.Write(id);
+            writer.Write(MemoryMarshal.AsBytes(signature));
+            idHash.Append(MemoryMarshal.AsBytes(id.AsSpan()));
+            signatureHash.Append(MemoryMarshal.AsBytes(signature));
+        }
+
         for (var e = 0; e < Count; e++)
         {
-            writer.Write(ids[e]);
-            writer.Write(MemoryMarshal.AsBytes(EntrySignature(e)));
-            idHash.Append(MemoryMarshal.AsBytes(ids[e].AsSpan()));
-            signatureHash.Append(MemoryMarshal.AsBytes(EntrySignature(e)));
+            Write(ids[e], EntrySignature(e));
         }
 
-        foreach (var i in kept)
-        {
-            var drop = keptOf!.Drop;
-            writer.Write(drop.Ids[i]);
-            writer.Write(MemoryMarshal.AsBytes(drop.Signature(i)));
-            idHash.Append(MemoryMarshal.AsBytes(drop.Ids[i].AsSpan()));
-            signatureHash.Append(MemoryMarshal.AsBytes(drop.Signature(i)));
-        }
-
+        keptOf?.ReadKept(Write);
         writer.Write(Checksum(idHash, signatureHash));
     }
 
@@ -390,7 +456,7 @@ public sealed class LshIndex
     bool Verifies(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b) =>
         MinHasher.Agreements(a, b) >= Options.VerifyThreshold * Length;
 
-    ulong BandKey(ReadOnlySpan<uint> signature, int band) =>
+    internal ulong BandKey(ReadOnlySpan<uint> signature, int band) =>
         XxHash3.HashToUInt64(MemoryMarshal.AsBytes(signature.Slice(band * Options.Rows, Options.Rows)), band);
 
     ReadOnlySpan<uint> EntrySignature(int entry) => signatures.AsSpan(entry * Length, Length);
@@ -577,17 +643,22 @@ public sealed class LshIndex
     }
 }
 
-/// <summary>A drop made ready for <see cref="LshIndex.Deduplicate(PreparedDrop, bool, Func{string, string, bool})"/>:
-/// its records in (order, id) order, sorted band keys and matches in the index.</summary>
-public sealed class PreparedDrop
+/// <summary>Receives a kept record's id and signature (see <see cref="PreparedDrop.ReadKept"/>).</summary>
+internal delegate void KeptRecordSink(string id, ReadOnlySpan<uint> signature);
+
+/// <summary>A drop made ready for clustering against an index: its records in (order, id) order, band keys sorted per
+/// band, and each record's verified matches in the index.</summary>
+/// <remarks>Two kinds: a batch drop (<see cref="LshIndex.Prepare"/>) holds everything in memory; a spilled drop
+/// (<see cref="LshIndex.BeginSpilledDrop"/>) keeps its band keys and signatures in scratch files.</remarks>
+public abstract class PreparedDrop
 {
-    internal PreparedDrop(LshIndex index, int indexCount, LshIndex.Drop drop, ulong[][] bandKeys, int recordBits, List<int>?[] matches, long indexComparisons)
+    private protected PreparedDrop(LshIndex index, int indexCount)
     {
-        (Index, IndexCount, Drop, BandKeys, RecordBits, Matches, IndexComparisons) = (index, indexCount, drop, bandKeys, recordBits, matches, indexComparisons);
+        (Index, IndexCount) = (index, indexCount);
     }
 
     /// <summary>Records in the drop.</summary>
-    public int Count => Drop.Ids.Length;
+    public abstract int Count { get; }
 
     /// <summary>Records the last clustering would add to the index.</summary>
     public int KeptCount => KeptRecords?.Count ?? 0;
@@ -596,17 +667,62 @@ public sealed class PreparedDrop
 
     internal int IndexCount { get; }
 
-    internal LshIndex.Drop Drop { get; }
-
-    internal ulong[][] BandKeys { get; }
-
     /// <summary>The low bits of a packed band key that hold the record.</summary>
-    internal int RecordBits { get; }
+    internal abstract int RecordBits { get; }
 
-    internal List<int>?[] Matches { get; }
-
-    internal long IndexComparisons { get; }
+    internal abstract long IndexComparisons { get; }
 
     /// <summary>The records the last clustering kept that go into the index (indexable cluster roots), in record order.</summary>
     internal List<int>? KeptRecords { get; set; }
+
+    /// <summary>One band's keys of the indexable records, packed with the record number and sorted; valid until the next call.</summary>
+    internal abstract ulong[] SortedBandKeys(int band);
+
+    internal abstract void CopySignature(int record, Span<uint> signature);
+
+    internal abstract bool IsIndexable(int record);
+
+    /// <summary>The record's verified matches in the index (entry numbers), if any.</summary>
+    internal abstract IReadOnlyList<int>? MatchesOf(int record);
+
+    /// <summary>Each of <see cref="KeptRecords"/>' id and signature, in record order.</summary>
+    internal abstract void ReadKept(KeptRecordSink sink);
+}
+
+/// <summary>A drop held in memory: its signature batches and sorted band keys.</summary>
+sealed class BatchDrop(LshIndex index, LshIndex.Drop drop, ulong[][] bandKeys, int recordBits, List<int>?[] matches, long indexComparisons)
+    : PreparedDrop(index, index.Count)
+{
+    public LshIndex.Drop Drop { get; } = drop;
+
+    public override int Count => Drop.Ids.Length;
+
+    internal override int RecordBits => recordBits;
+
+    internal override long IndexComparisons => indexComparisons;
+
+    internal override ulong[] SortedBandKeys(int band) => bandKeys[band];
+
+    internal override void CopySignature(int record, Span<uint> signature) => Drop.Signature(record).CopyTo(signature);
+
+    internal override bool IsIndexable(int record) => Drop.Indexable[record];
+
+    internal override IReadOnlyList<int>? MatchesOf(int record) => matches[record];
+
+    internal override void ReadKept(KeptRecordSink sink)
+    {
+        foreach (var i in KeptRecords ?? [])
+        {
+            sink(Drop.Ids[i], Drop.Signature(i));
+        }
+    }
+}
+
+/// <summary>A clustering of a drop, by record number.</summary>
+/// <param name="Root">Each record's cluster keeper: itself when kept, another record of the drop (≥ 0), or an index
+/// entry e as −e − 1.</param>
+/// <param name="Partner">Each record's first verified partner, encoded as <paramref name="Root"/>; <see cref="None"/> when it has none.</param>
+public sealed record DropClustering(int[] Root, int[] Partner, long CandidatePairs, long VerifiedPairs)
+{
+    public const int None = int.MinValue;
 }

@@ -1,6 +1,11 @@
 namespace GenAiServerless.Data.Dedup;
 
-/// <summary>What <see cref="NearDuplicateFinder.FindAsync"/> decided, with the shingle sets it loaded.</summary>
+/// <summary>What <see cref="NearDuplicateFinder"/> decided for a prepared drop, by record number.</summary>
+/// <param name="ExactChecks">Candidate pairs whose exact Jaccard similarity was computed.</param>
+public sealed record ExactFindings(DropClustering Clustering, IReadOnlyDictionary<int, ulong[]> ShingleSets, long ExactChecks);
+
+/// <summary>What <see cref="NearDuplicateFinder.FindAsync(LshIndex, IReadOnlyList{SignatureBatch}, Func{IReadOnlySet{string}, Task{Dictionary{string, ulong[]}}}, int, bool)"/>
+/// decided, with the shingle sets it loaded.</summary>
 /// <param name="ExactChecks">Candidate pairs whose exact Jaccard similarity was computed.</param>
 /// <param name="Drop">The drop as clustered: <see cref="LshIndex.Save(Stream, PreparedDrop)"/> can save the index with its kept records.</param>
 public sealed record NearDuplicateFindings(NearDuplicateOutcome Outcome, IReadOnlyDictionary<string, ulong[]> ShingleSets, long ExactChecks, PreparedDrop Drop);
@@ -24,26 +29,66 @@ public static class NearDuplicateFinder
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(loadShingleSets);
         PreparedDrop drop = index.Prepare(batches, maxDegreeOfParallelism);
-        NearDuplicateOutcome loose = index.Deduplicate(drop, commit: false, confirm: static (_, _) => true);
-        var involved = new HashSet<string>(StringComparer.Ordinal);
-        foreach (NearDuplicate d in loose.Dropped)
+        string[] ids = ((BatchDrop)drop).Drop.Ids;
+        Dictionary<string, ulong[]> byId = [];
+        ExactFindings found = await FindAsync(index, drop, async wanted =>
         {
-            involved.Add(d.Id);
-            involved.Add(d.DuplicateOf);
-            involved.Add(d.MatchedWith);
+            byId = await loadShingleSets(new HashSet<string>(wanted.Select(r => ids[r]), StringComparer.Ordinal));
+            var byRecord = new Dictionary<int, ulong[]>(wanted.Count);
+            foreach (int record in wanted)
+            {
+                if (byId.TryGetValue(ids[record], out ulong[]? set))
+                {
+                    byRecord[record] = set;
+                }
+            }
+
+            return byRecord;
+        });
+
+        NearDuplicateOutcome outcome = index.Conclude(drop, found.Clustering, commit);
+        return new NearDuplicateFindings(outcome, byId, found.ExactChecks, drop);
+    }
+
+    /// <summary>The near-duplicate clusters of a prepared drop (a batch or a spilled one), by record number: a loose
+    /// clustering on signatures names the records in any candidate pair, <paramref name="loadShingleSets"/> loads their
+    /// shingle sets, and the real clustering confirms each pair within the drop on exact Jaccard.</summary>
+    public static async Task<ExactFindings> FindAsync(LshIndex index, PreparedDrop drop, Func<IReadOnlySet<int>, Task<Dictionary<int, ulong[]>>> loadShingleSets)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(drop);
+        ArgumentNullException.ThrowIfNull(loadShingleSets);
+        DropClustering loose = index.Cluster(drop, static (_, _) => true);
+        var involved = new HashSet<int>();
+        for (int i = 0; i < loose.Root.Length; i++)
+        {
+            if (loose.Root[i] != i)
+            {
+                involved.Add(i);
+                Add(loose.Root[i]);
+                Add(loose.Partner[i]);
+            }
         }
 
-        Dictionary<string, ulong[]> sets = await loadShingleSets(involved);
+        void Add(int node)
+        {
+            if (node >= 0)
+            {
+                involved.Add(node);
+            }
+        }
+
+        Dictionary<int, ulong[]> sets = await loadShingleSets(involved);
         long checks = 0;
         double threshold = index.Options.ExactThreshold;
-        NearDuplicateOutcome outcome = index.Deduplicate(drop, commit, confirm: (a, b) =>
+        DropClustering clustering = index.Cluster(drop, (a, b) =>
         {
             checks++;
 
             // Every record of a pair that passes the prefilter here was in a loose cluster above, so its set is loaded.
             return sets.TryGetValue(a, out ulong[]? x) && sets.TryGetValue(b, out ulong[]? y) && Jaccard(x, y) >= threshold;
         });
-        return new NearDuplicateFindings(outcome, sets, checks, drop);
+        return new ExactFindings(clustering, sets, checks);
     }
 
     /// <summary>The distinct 64-bit hashes of a text's word 5-grams, sorted (the shingles its signature is made of).</summary>

@@ -16,8 +16,10 @@ namespace GenAiServerless.Data;
 /// (the texts are re-read from the working files, only for records in a candidate pair); a pair with a record curated
 /// by an earlier drop, whose text is no longer at hand, is judged on the 128-value signature estimate. Clusters are
 /// the connected components of the confirmed pairs; each keeps its earliest member.</para>
-/// <para>Memory: the drop's signatures and hashes (≈ 0.6 KB a record: they become part of the index) and the shingle
-/// sets of the records in candidate pairs.</para>
+/// <para>Memory: the drop's band keys, signatures and ids are spilled to local scratch files as they are read
+/// (<see cref="SpilledDrop"/>); what stays in memory is a few bytes a record (the exact-duplicate table while the
+/// signatures are read, the union-find, one band's keys at a time) and the shingle sets of the records in candidate
+/// pairs. Only the model's index, loaded whole, grows with everything curated before.</para>
 /// </remarks>
 public static class DropDeduplicator
 {
@@ -27,83 +29,79 @@ public static class DropDeduplicator
         ArgumentNullException.ThrowIfNull(task);
         DataPrepInput input = task.Input;
         SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(task.Plan, task.Shards);
-        List<DataShard> good = [.. task.Plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).OrderBy(s => s.Index)];
-        Dictionary<int, long> candidates = task.Shards.ToDictionary(r => r.Index, r => r.Candidates);
+        var shards = new CandidateMap(task.Plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).OrderBy(s => s.Index), task.Shards);
+        (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
 
-        // 1. Read every shard's signatures; drop exact duplicates on the way (shards in drop order, so the first seen is kept).
-        var firstOfText = new Dictionary<UInt128, string>();
-        var records = new Dictionary<string, (int Shard, int Ordinal)>(StringComparer.Ordinal);
-        var idsOf = new Dictionary<int, List<string>>();
-        var dropped = good.ToDictionary(s => s.Index, _ => new SortedDictionary<int, string>());
-        var batches = new List<SignatureBatch>();
-        long exact = 0;
+        // 1. Read every shard's signatures in drop order (so the first record seen is the one kept): exact duplicates
+        // are decided on the way, the others go into the spilled drop.
+        var firstOfText = new Dictionary<UInt128, long>();
+        var exactDuplicates = new List<(long Candidate, string Id, string Key, long First)>();
+        var candidateOf = new List<long>(); // record number → candidate number
+        using SpilledDropBuilder builder = index.BeginSpilledDrop(Path.Combine(Path.GetTempPath(), "genai-fanin", $"{input.RunId}-{Guid.NewGuid():N}"));
         var signature = new uint[MinHasher.SignatureLength];
-        foreach (DataShard shard in good)
+        await shards.ReadSignaturesAsync(store, input, signature, (candidate, order, id, key, hash, shingles) =>
         {
-            var batch = new SignatureBatch((int)Math.Min(candidates.GetValueOrDefault(shard.Index), 1 << 20));
-            var ids = idsOf[shard.Index] = new List<string>((int)Math.Min(candidates.GetValueOrDefault(shard.Index), 1 << 20));
-            Stream? stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Index, WorkFiles.Signatures), cancellationToken)
-                ?? throw new InvalidOperationException($"shard {shard.Index} of run {input.RunId} has no signatures file: was it curated?");
-            await using (stream)
+            if (firstOfText.TryGetValue(hash, out long first))
             {
-                using var reader = new BinaryReader(new BufferedStream(stream, 64 * 1024), Encoding.UTF8);
-                for (int ordinal = 0; ordinal < candidates.GetValueOrDefault(shard.Index); ordinal++)
-                {
-                    long order = reader.ReadInt64();
-                    string id = reader.ReadString();
-                    string key = reader.ReadString();
-                    ids.Add(id);
-                    UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
-                    int shingles = reader.ReadInt32();
-                    if (shingles > 0)
-                    {
-                        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
-                    }
-
-                    if (firstOfText.TryGetValue(hash, out string? first))
-                    {
-                        exact++;
-                        dropped[shard.Index][ordinal] = Line(new { id, source = SourceOf(key, input.RunId), rule = "exact_duplicate", duplicateOf = first });
-                        continue;
-                    }
-
-                    firstOfText[hash] = id;
-                    if (shingles > 0)
-                    {
-                        records[key] = (shard.Index, ordinal);
-                        batch.Add(key, order, signature);
-                    }
-                }
+                exactDuplicates.Add((candidate, id, key, first));
+                return;
             }
 
-            batches.Add(batch);
-        }
-
-        firstOfText.Clear();
-        firstOfText.TrimExcess();
+            firstOfText[hash] = candidate;
+            if (shingles > 0)
+            {
+                builder.Add(key, order, signature);
+                candidateOf.Add(candidate);
+            }
+        }, cancellationToken);
+        firstOfText = null;
 
         // 2. Candidate pairs on signatures; within the drop confirmed on exact Jaccard (texts re-read for the records in a pair).
-        (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
-        NearDuplicateFindings findings = await NearDuplicateFinder.FindAsync(
-            index, batches, wanted => LoadShinglesAsync(store, input, records, wanted, cancellationToken), maxDegreeOfParallelism, commit: false);
-        NearDuplicateOutcome near = findings.Outcome;
-        IReadOnlyDictionary<string, ulong[]> shingleSets = findings.ShingleSets;
-        foreach (NearDuplicate d in near.Dropped)
+        using SpilledDrop drop = builder.Complete();
+        ExactFindings findings = await NearDuplicateFinder.FindAsync(index, drop, wanted => LoadShinglesAsync(store, input, shards, candidateOf, wanted, cancellationToken));
+        DropClustering clustering = findings.Clustering;
+        var named = new HashSet<int>();
+        var nearDuplicates = new List<int>();
+        for (int record = 0; record < clustering.Root.Length; record++)
         {
-            (int shard, int ordinal) = records[d.Id];
-            string id = idsOf[shard][ordinal];
-            string source = SourceOf(d.Id, input.RunId);
-            // duplicateOf: the record kept for the cluster; matchedWith: the record this one was verified against, and
-            // their exact Jaccard (within the drop) or the signature estimate (a record of an earlier drop).
-            bool inDrop = shingleSets.TryGetValue(d.MatchedWith, out ulong[]? matched) && shingleSets.ContainsKey(d.Id);
-            dropped[shard][ordinal] = inDrop
-                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, matchedWith = d.MatchedWith, jaccard = Math.Round(NearDuplicateFinder.Jaccard(shingleSets[d.Id], matched!), 3) })
-                : Line(new { id, source, rule = "near_duplicate", duplicateOf = d.DuplicateOf, matchedWith = d.MatchedWith, estimatedJaccard = Math.Round(d.EstimatedJaccard, 3) });
+            if (clustering.Root[record] != record)
+            {
+                nearDuplicates.Add(record);
+                named.Add(record);
+                named.UnionWith(new[] { clustering.Root[record], clustering.Partner[record] }.Where(r => r >= 0));
+            }
         }
 
-        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken, findings.Drop);
+        // 3. The lines of dropped.jsonl: keys (file:line@run) of the records named, user ids of the duplicates and of the
+        // records their exact copies kept.
+        Dictionary<int, string> keys = drop.IdsOf(named);
+        var idsWanted = new HashSet<long>(exactDuplicates.Select(d => d.First).Concat(nearDuplicates.Select(r => candidateOf[r])));
+        Dictionary<long, string> userIds = await shards.ReadIdsAsync(store, input, idsWanted, cancellationToken);
+        var dropped = shards.Good.ToDictionary(s => s.Index, _ => new SortedDictionary<int, string>());
+        foreach ((long candidate, string id, string key, long first) in exactDuplicates)
+        {
+            (int shard, int ordinal) = shards.Locate(candidate);
+            dropped[shard][ordinal] = Line(new { id, source = SourceOf(key, input.RunId), rule = "exact_duplicate", duplicateOf = userIds[first] });
+        }
 
-        // 3. Each shard's decisions, for the writers and the manifest.
+        foreach (int record in nearDuplicates)
+        {
+            (int shard, int ordinal) = shards.Locate(candidateOf[record]);
+            int root = clustering.Root[record], partner = clustering.Partner[record];
+            string of = root >= 0 ? keys[root] : index.IdAt(-root - 1);
+            string matchedWith = partner >= 0 ? keys[partner] : partner == DropClustering.None ? of : index.IdAt(-partner - 1);
+            string id = userIds[candidateOf[record]];
+            string source = SourceOf(keys[record], input.RunId);
+            // duplicateOf: the record kept for the cluster; matchedWith: the record this one was verified against, and
+            // their exact Jaccard (within the drop) or the signature estimate (a record of an earlier drop).
+            dropped[shard][ordinal] = partner >= 0 && findings.ShingleSets.TryGetValue(partner, out ulong[]? matched) && findings.ShingleSets.TryGetValue(record, out ulong[]? own)
+                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = of, matchedWith, jaccard = Math.Round(NearDuplicateFinder.Jaccard(own, matched), 3) })
+                : Line(new { id, source, rule = "near_duplicate", duplicateOf = of, matchedWith, estimatedJaccard = Math.Round(index.EstimatedJaccard(drop, record, root), 3) });
+        }
+
+        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken, drop);
+
+        // 4. Each shard's decisions, for the writers and the manifest.
         foreach ((int shard, SortedDictionary<int, string> lines) in dropped)
         {
             using var ordinals = new MemoryStream();
@@ -120,23 +118,22 @@ public static class DropDeduplicator
             await store.WriteAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard, WorkFiles.Duplicates), BinaryData.FromString(string.Concat(lines.Values)), cancellationToken);
         }
 
-        return new DataDedupResult(exact, near.Dropped.Count, near.CandidatePairs, near.VerifiedPairs, findings.ExactChecks, index.Count + (findings.Drop.KeptCount));
+        return new DataDedupResult(exactDuplicates.Count, nearDuplicates.Count, clustering.CandidatePairs, clustering.VerifiedPairs, findings.ExactChecks, index.Count + drop.KeptCount);
     }
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
     /// working files (only shards that hold one are read).</summary>
-    static async Task<Dictionary<string, ulong[]>> LoadShinglesAsync(
-        IDataStore store, DataPrepInput input, Dictionary<string, (int Shard, int Ordinal)> records, IReadOnlySet<string> wanted, CancellationToken cancellationToken)
+    static async Task<Dictionary<int, ulong[]>> LoadShinglesAsync(
+        IDataStore store, DataPrepInput input, CandidateMap shards, List<long> candidateOf, IReadOnlySet<int> wanted, CancellationToken cancellationToken)
     {
-        var sets = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        var sets = new Dictionary<int, ulong[]>(wanted.Count);
         char[] text = new char[16 * 1024];
-        foreach (IGrouping<int, (int Ordinal, string Key)> shard in wanted
-            .Where(records.ContainsKey)
-            .Select(k => (records[k].Shard, records[k].Ordinal, Key: k))
-            .GroupBy(r => r.Shard, r => (r.Ordinal, r.Key))
+        foreach (IGrouping<int, (int Ordinal, int Record)> shard in wanted
+            .Select(r => (Place: shards.Locate(candidateOf[r]), Record: r))
+            .GroupBy(r => r.Place.Shard, r => (r.Place.Ordinal, r.Record))
             .OrderBy(g => g.Key))
         {
-            var byOrdinal = shard.ToDictionary(r => r.Ordinal, r => r.Key);
+            var byOrdinal = shard.ToDictionary(r => r.Ordinal, r => r.Record);
             Stream stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Key, WorkFiles.Records), cancellationToken)
                 ?? throw new InvalidOperationException($"shard {shard.Key} of run {input.RunId} has no records file");
             await using (stream)
@@ -144,9 +141,9 @@ public static class DropDeduplicator
                 using var lines = new Utf8LineSplitter(stream, 256 * 1024 * 1024);
                 for (int ordinal = 0; await lines.ReadLineAsync(cancellationToken); ordinal++)
                 {
-                    if (byOrdinal.TryGetValue(ordinal, out string? key))
+                    if (byOrdinal.TryGetValue(ordinal, out int record))
                     {
-                        sets[key] = ShingleSetOfLine(lines.Line.Span, ref text);
+                        sets[record] = ShingleSetOfLine(lines.Line.Span, ref text);
                     }
                 }
             }
@@ -182,4 +179,88 @@ public static class DropDeduplicator
     static string SourceOf(string key, string runId) => key[..^(runId.Length + 1)];
 
     static string Line(object entry) => JsonSerializer.Serialize(entry, WorkFiles.LineJson) + "\n";
+}
+
+/// <summary>The good shards' candidates (records that passed the shard step) numbered across the drop in shard order,
+/// and their signature files read back.</summary>
+sealed class CandidateMap
+{
+    readonly long[] starts;
+    readonly Dictionary<int, long> counts;
+
+    public CandidateMap(IEnumerable<DataShard> good, IReadOnlyList<DataShardResult> results)
+    {
+        Good = [.. good];
+        counts = results.ToDictionary(r => r.Index, r => r.Candidates);
+        starts = new long[Good.Count + 1];
+        for (int s = 0; s < Good.Count; s++)
+        {
+            starts[s + 1] = starts[s] + counts.GetValueOrDefault(Good[s].Index);
+        }
+    }
+
+    public List<DataShard> Good { get; }
+
+    /// <summary>The shard (its index) and the ordinal within it of a candidate.</summary>
+    public (int Shard, int Ordinal) Locate(long candidate)
+    {
+        int s = Array.BinarySearch(starts, candidate);
+        s = s >= 0 ? s : ~s - 1;
+        while (s + 1 < starts.Length && starts[s + 1] == candidate)
+        {
+            s++; // skip shards without candidates
+        }
+
+        return (Good[s].Index, (int)(candidate - starts[s]));
+    }
+
+    public delegate void SignatureRecord(long candidate, long order, string id, string key, UInt128 hash, int shingles);
+
+    /// <summary>Every candidate's working signature line (order, id, key, text hash, shingle count, signature into
+    /// <paramref name="signature"/>), in candidate order.</summary>
+    public async Task ReadSignaturesAsync(IDataStore store, DataPrepInput input, uint[] signature, SignatureRecord each, CancellationToken cancellationToken)
+    {
+        long candidate = 0;
+        foreach (DataShard shard in Good)
+        {
+            Stream? stream = await store.OpenReadAsync(PipelineStorage.Curated, WorkFiles.Of(input, shard.Index, WorkFiles.Signatures), cancellationToken)
+                ?? throw new InvalidOperationException($"shard {shard.Index} of run {input.RunId} has no signatures file: was it curated?");
+            await using (stream)
+            {
+                using var reader = new BinaryReader(new BufferedStream(stream, 64 * 1024), Encoding.UTF8);
+                for (long ordinal = 0; ordinal < counts.GetValueOrDefault(shard.Index); ordinal++)
+                {
+                    long order = reader.ReadInt64();
+                    string id = reader.ReadString();
+                    string key = reader.ReadString();
+                    UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
+                    int shingles = reader.ReadInt32();
+                    if (shingles > 0)
+                    {
+                        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
+                    }
+
+                    each(candidate++, order, id, key, hash, shingles);
+                }
+            }
+        }
+    }
+
+    /// <summary>The user ids of the <paramref name="wanted"/> candidates (one more pass over the signature files).</summary>
+    public async Task<Dictionary<long, string>> ReadIdsAsync(IDataStore store, DataPrepInput input, IReadOnlySet<long> wanted, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<long, string>(wanted.Count);
+        if (wanted.Count > 0)
+        {
+            await ReadSignaturesAsync(store, input, new uint[MinHasher.SignatureLength], (candidate, _, id, _, _, _) =>
+            {
+                if (wanted.Contains(candidate))
+                {
+                    ids[candidate] = id;
+                }
+            }, cancellationToken);
+        }
+
+        return ids;
+    }
 }
