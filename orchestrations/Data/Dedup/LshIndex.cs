@@ -449,7 +449,7 @@ public sealed class LshIndex
             }
         }
 
-        Array.Sort(keys);
+        UniformSort.Sort(keys, new ulong[keys.Length]);
         return keys;
     }
 
@@ -676,7 +676,7 @@ public abstract class PreparedDrop
     internal List<int>? KeptRecords { get; set; }
 
     /// <summary>One band's keys of the indexable records, packed with the record number and sorted; valid until the next call.</summary>
-    internal abstract ulong[] SortedBandKeys(int band);
+    internal abstract ReadOnlySpan<ulong> SortedBandKeys(int band);
 
     internal abstract void CopySignature(int record, Span<uint> signature);
 
@@ -701,7 +701,7 @@ sealed class BatchDrop(LshIndex index, LshIndex.Drop drop, ulong[][] bandKeys, i
 
     internal override long IndexComparisons => indexComparisons;
 
-    internal override ulong[] SortedBandKeys(int band) => bandKeys[band];
+    internal override ReadOnlySpan<ulong> SortedBandKeys(int band) => bandKeys[band];
 
     internal override void CopySignature(int record, Span<uint> signature) => Drop.Signature(record).CopyTo(signature);
 

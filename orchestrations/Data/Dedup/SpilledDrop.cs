@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -143,6 +144,7 @@ public sealed class SpilledDrop : PreparedDrop, IDisposable
     readonly int indexableCount;
     readonly SafeFileHandle signatures;
     ulong[]? keys;
+    ulong[]? scratch;
 
     internal SpilledDrop(LshIndex index, string folder, bool[] indexable, Dictionary<int, List<int>> matches, long indexComparisons)
         : base(index, index.Count)
@@ -178,40 +180,37 @@ public sealed class SpilledDrop : PreparedDrop, IDisposable
         return found;
     }
 
-    internal override ulong[] SortedBandKeys(int band)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a few calls per drop: too few for tiering to optimise the loops
+    internal override ReadOnlySpan<ulong> SortedBandKeys(int band)
     {
-        keys ??= new ulong[indexableCount];
-        var bytes = MemoryMarshal.AsBytes(keys.AsSpan());
+        keys ??= new ulong[indexable.Length];
         var path = SpilledDropBuilder.BandFile(folder, band);
-        if (sorted[band])
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
         {
-            using var ready = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            ready.ReadExactly(bytes);
-            return keys;
+            file.ReadExactly(MemoryMarshal.AsBytes(keys.AsSpan(0, sorted[band] ? indexableCount : indexable.Length)));
         }
 
-        // Packed as LshIndex.Prepare packs them: the key's top bits, then the record number; only indexable records.
-        using (var raw = new BinaryReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan)))
+        var packed = keys.AsSpan(0, indexableCount);
+        if (!sorted[band])
         {
+            // Packed as LshIndex.Prepare packs them: the key's top bits, then the record number; only indexable records.
             var count = 0;
             for (var record = 0; record < indexable.Length; record++)
             {
-                var key = raw.ReadUInt64();
                 if (indexable[record])
                 {
-                    keys[count++] = (key >> RecordBits << RecordBits) | (uint)record;
+                    keys[count++] = (keys[record] >> RecordBits << RecordBits) | (uint)record;
                 }
             }
+
+            scratch ??= new ulong[indexableCount];
+            UniformSort.Sort(packed, scratch);
+            using var write = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
+            write.Write(MemoryMarshal.AsBytes(packed));
+            sorted[band] = true;
         }
 
-        Array.Sort(keys);
-        using (var write = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1))
-        {
-            write.Write(bytes);
-        }
-
-        sorted[band] = true;
-        return keys;
+        return packed;
     }
 
     internal override void CopySignature(int record, Span<uint> signature)
