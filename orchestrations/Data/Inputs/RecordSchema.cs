@@ -113,7 +113,24 @@ public sealed record RecordSchema
     }
 
     static bool HasString(JsonElement record, string name) =>
-        record.TryGetProperty(name, out JsonElement el) && el.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(el.GetString());
+        record.TryGetProperty(name, out JsonElement el) && el.ValueKind == JsonValueKind.String && !IsBlank(el);
+
+    /// <summary>Whether a JSON string is empty or white space, decided from its raw bytes when they make it plain (a
+    /// text of a kilobyte is not decoded just to see its first letter).</summary>
+    static bool IsBlank(JsonElement value)
+    {
+        ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(value);
+        ReadOnlySpan<byte> content = raw.Length >= 2 && raw[0] == (byte)'"' ? raw[1..^1] : raw;
+        int first = content.IndexOfAnyExcept(" \t\n\r"u8);
+        if (first < 0)
+        {
+            return true;
+        }
+
+        // An escape (\u00a0 is white space) or a non-ASCII character (U+3000 is too): decode and let .NET decide.
+        byte b = content[first];
+        return (b == (byte)'\\' || b >= 0x80) && string.IsNullOrWhiteSpace(value.GetString());
+    }
 
     static string Describe(RecordShapes shapes) => string.Join(" or ", new[]
     {

@@ -34,6 +34,19 @@ public class RecordSchemaTests
         Assert.Equal((false, expected), Validate(RecordSchema.Default, json));
     }
 
+    [Theory]
+    [InlineData("""{"text":""}""", false)]
+    [InlineData("""{"text":" \t\n\r "}""", false)]
+    [InlineData("""{"text":"\u00a0\u3000"}""", false)]
+    [InlineData("""{"text":"　  "}""", false)]
+    [InlineData("""{"text":" \u0041"}""", true)]
+    [InlineData("""{"text":"  é"}""", true)]
+    [InlineData("""{"text":"  x  "}""", true)]
+    public void Validate_WhiteSpaceOnlyTextInAnySpelling_IsMissingText(string json, bool valid)
+    {
+        Assert.Equal(valid, Validate(RecordSchema.Default, json).Valid);
+    }
+
     [Fact]
     public void Validate_ShapeTheModelDoesNotTake_IsWrongShape()
     {
