@@ -40,6 +40,11 @@ public static partial class DataManifestWriter
         SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(task.Plan, task.Shards);
         var reasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var quarantinedFiles = new List<string>();
+
+        // A bad file keeps its name in the quarantine; bad files that share a name (a/part.jsonl, b/part.jsonl) keep
+        // their whole path instead, so neither overwrites the other.
+        var sharedNames = badFiles.Keys.GroupBy(i => Path.GetFileName(input.Drops[i].BlobName), StringComparer.Ordinal)
+            .Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         foreach ((int fileIndex, string reason) in badFiles)
         {
             // The whole file goes to quarantine as it was, with its reason beside it; its lines are not listed one by one.
@@ -47,7 +52,8 @@ public static partial class DataManifestWriter
             string file = store.InputName(drop);
             quarantinedFiles.Add($"{file}: {reason}");
             reasons["bad_file"] = reasons.GetValueOrDefault("bad_file") + 1;
-            string target = $"{prefix}files/{Path.GetFileName(drop.BlobName)}";
+            string name = Path.GetFileName(drop.BlobName);
+            string target = $"{prefix}files/{(sharedNames.Contains(name) ? drop.BlobName.TrimStart('/') : name)}";
             if (drop.Length > 0)
             {
                 await store.CopyInputAsync(drop, PipelineStorage.Quarantine, target, cancellationToken);

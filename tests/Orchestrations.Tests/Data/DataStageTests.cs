@@ -57,6 +57,25 @@ public sealed class DataStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_TwoBadFilesWithOneName_BothKeptInTheQuarantine()
+    {
+        Directory.CreateDirectory(Path.Combine(In, "a"));
+        Directory.CreateDirectory(Path.Combine(In, "b"));
+        DropBlob first = Drop("a/part.jsonl", "id,text\n1,hello\n");
+        DropBlob second = Drop("b/part.jsonl", "\u0001\u0002 not json either\n");
+        DropBlob other = Drop("other.jsonl", "<html></html>\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("q")), Input("run-q", first, second, other), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(3, result.QuarantinedFiles.Count);
+        string files = Path.Combine(Out("q"), "quarantine", "shop", "run-q", "files");
+        Assert.Equal("id,text\n1,hello\n", File.ReadAllText(Path.Combine(files, "a", "part.jsonl")));
+        Assert.Equal("\u0001\u0002 not json either\n", File.ReadAllText(Path.Combine(files, "b", "part.jsonl")));
+        Assert.StartsWith(Path.Combine(In, "b", "part.jsonl"), File.ReadAllText(Path.Combine(files, "b", "part.jsonl.reason.txt")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(files, "other.jsonl")));
+    }
+
+    [Fact]
     public async Task RunAsync_SameInputTwice_ByteIdenticalShardsAndManifest()
     {
         DropBlob drop = Drop("d.jsonl", string.Join('\n', Enumerable.Range(0, 200).Select(i => $$"""{"id":"r{{i}}","text":"record {{i}} says {{i * 7919 % 1000}} things about {{i * 104729 % 997}} models"}""")) + "\n");
