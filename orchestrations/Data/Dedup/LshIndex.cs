@@ -294,7 +294,7 @@ public sealed class LshIndex
     void Commit(BatchDrop batch)
     {
         var kept = batch.KeptRecords ?? throw new InvalidOperationException("the drop has not been clustered");
-        Reserve(Count + kept.Count);
+        Reserve((long)Count + kept.Count);
         foreach (var i in kept)
         {
             Append(batch.Drop.Ids[i], batch.Drop.Signature(i));
@@ -353,7 +353,13 @@ public sealed class LshIndex
         writer.Write(Options.Bands);
         writer.Write(Options.Rows);
         writer.Write(Options.VerifyThreshold);
-        writer.Write(Count + (keptOf?.KeptCount ?? 0));
+        var total = (long)Count + (keptOf?.KeptCount ?? 0);
+        if (total > MaxEntries)
+        {
+            Reserve(total); // throws, naming the limit
+        }
+
+        writer.Write((int)total);
         var idHash = new XxHash64();
         var signatureHash = new XxHash64();
         void Write(string id, ReadOnlySpan<uint> signature)
@@ -466,9 +472,10 @@ public sealed class LshIndex
     void Append(string id, ReadOnlySpan<uint> signature)
     {
         var entry = ids.Count;
-        if ((entry + 1) * Length > signatures.Length)
+        if ((long)(entry + 1) * Length > signatures.Length)
         {
-            Array.Resize(ref signatures, Math.Max(signatures.Length * 2, (entry + 1) * Length));
+            Reserve(entry + 1);
+            Array.Resize(ref signatures, (int)Math.Min(MaxEntries * Length, Math.Max((long)signatures.Length * 2, (long)(entry + 1) * Length)));
         }
 
         ids.Add(id);
@@ -476,13 +483,23 @@ public sealed class LshIndex
     }
 
     /// <summary>Room for <paramref name="entries"/> signatures, grown once rather than by doubling.</summary>
-    void Reserve(int entries)
+    void Reserve(long entries)
     {
+        if (entries > MaxEntries)
+        {
+            throw new InvalidOperationException(
+                $"the near-duplicate index would hold {entries:N0} records; one index holds at most {MaxEntries:N0} (its signatures are one array): " +
+                "start the model on a new index (move its _index/latest.txt away) or split the model's data across models");
+        }
+
         if (entries * Length > signatures.Length)
         {
-            Array.Resize(ref signatures, entries * Length);
+            Array.Resize(ref signatures, (int)(entries * Length));
         }
     }
+
+    /// <summary>The most records one index holds: its signatures are one array of at most 2^31 − 1 values.</summary>
+    public const int MaxEntries = int.MaxValue / Length;
 
     /// <summary>Puts the band keys of every entry not yet tabled into the band tables.</summary>
     void EnsureBandTables()

@@ -277,6 +277,27 @@ public class LshIndexTests
     }
 
     [Fact]
+    public void Load_IndexClaimingMoreRecordsThanOneIndexHolds_FailsNamingTheLimit()
+    {
+        using var blob = new MemoryStream();
+        using (var writer = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("GenAiServerless.LshIndex");
+            writer.Write(2);
+            writer.Write(MinHasher.DefaultSeed);
+            writer.Write(20);
+            writer.Write(6);
+            writer.Write(0.75);
+            writer.Write(LshIndex.MaxEntries + 1);
+        }
+
+        blob.Position = 0;
+        var error = Assert.Throws<InvalidOperationException>(() => LshIndex.Load(blob));
+
+        Assert.Contains($"at most {LshIndex.MaxEntries:N0}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Deduplicate_WithoutCommit_IndexUnchanged()
     {
         var index = new LshIndex();
