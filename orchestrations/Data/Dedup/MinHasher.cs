@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -54,6 +55,7 @@ public sealed class MinHasher
     /// <summary>Writes the signature of <paramref name="text"/> into <paramref name="signature"/> (128 values).</summary>
     /// <returns>The number of shingles hashed: 0 when the text has no word (the signature is then all
     /// <see cref="uint.MaxValue"/> and should not be indexed).</returns>
+    [SkipLocalsInit] // every stack buffer is written before it is read: zeroing kilobytes per text would be wasted
     public int Compute(ReadOnlySpan<char> text, Span<uint> signature)
     {
         if (signature.Length != SignatureLength)
@@ -101,6 +103,7 @@ public sealed class MinHasher
     }
 
     /// <summary>The 64-bit hashes of the text's shingles (with repeats, in text order), for exact Jaccard checks.</summary>
+    [SkipLocalsInit] // every stack buffer is written before it is read: zeroing kilobytes per text would be wasted
     public static List<ulong> ShingleHashes(ReadOnlySpan<char> text)
     {
         ulong[]? rented = null;
@@ -127,6 +130,7 @@ public sealed class MinHasher
     /// <summary>The distinct shingle hashes of <paramref name="text"/> in ascending order (the set of
     /// <see cref="ShingleHashes"/>), for exact Jaccard checks by a merge of two sorted arrays.</summary>
     /// <remarks>Hashed into a stack or pooled buffer, sorted and deduplicated in place: the result is the only allocation.</remarks>
+    [SkipLocalsInit] // every stack buffer is written before it is read: zeroing kilobytes per text would be wasted
     public static ulong[] ShingleSet(ReadOnlySpan<char> text)
     {
         // The first half of the buffer takes the hashes, the second is the scratch space of the sort.
@@ -232,16 +236,44 @@ public sealed class MinHasher
     static int WriteShingles(ReadOnlySpan<char> text, Span<ulong> hashes)
     {
         var words = HashWords(text, hashes);
-        for (var i = 0; i < words; i++)
+        var mixed = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Word hashes are independent: eight 64-bit multiplies to a vector instruction rather than one per scalar one.
+            ref var word = ref MemoryMarshal.GetReference(hashes);
+            for (; mixed + Vector512<ulong>.Count <= words; mixed += Vector512<ulong>.Count)
+            {
+                Mix64(Vector512.LoadUnsafe(ref word, (nuint)mixed)).StoreUnsafe(ref word, (nuint)mixed);
+            }
+        }
+
+        for (var i = mixed; i < words; i++)
         {
             hashes[i] = Mix64(hashes[i]);
         }
 
         if (words >= ShingleWords)
         {
-            // In place: shingle i reads words i..i+4 and is written over word i, which no later shingle reads.
+            // In place: shingle i reads words i..i+4 and is written over word i, which no later shingle reads (nor a later
+            // vector of eight shingles, which starts eight words on).
             var shingles = words - ShingleWords + 1;
-            for (var i = 0; i < shingles; i++)
+            var done = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                ref var word = ref MemoryMarshal.GetReference(hashes);
+                for (; done + Vector512<ulong>.Count <= shingles; done += Vector512<ulong>.Count)
+                {
+                    var at = (nuint)done;
+                    var h = Vector512.Create(unchecked((ulong)ShingleWords * ShinglePrime)) + Vector512.LoadUnsafe(ref word, at);
+                    h = (h * ShinglePrime) + Vector512.LoadUnsafe(ref word, at + 1);
+                    h = (h * ShinglePrime) + Vector512.LoadUnsafe(ref word, at + 2);
+                    h = (h * ShinglePrime) + Vector512.LoadUnsafe(ref word, at + 3);
+                    h = (h * ShinglePrime) + Vector512.LoadUnsafe(ref word, at + 4);
+                    Mix64(h).StoreUnsafe(ref word, at);
+                }
+            }
+
+            for (var i = done; i < shingles; i++)
             {
                 hashes[i] = Shingle(hashes[i], hashes[i + 1], hashes[i + 2], hashes[i + 3], hashes[i + 4], ShingleWords);
             }
@@ -260,35 +292,172 @@ public sealed class MinHasher
         return 0;
     }
 
+    /// <summary>Characters folded into a stack buffer (4 KB) rather than a pooled one.</summary>
+    const int StackFolded = 2048;
+
     /// <summary>Writes the FNV-1a hash of each word's lower-cased characters (before <see cref="Mix64"/>) into
     /// <paramref name="words"/>; returns the number of words.</summary>
-    /// <remarks>Without a branch on word ends: every character steps the hash, which restarts on a separator, and the
-    /// hash so far is stored at the current word's slot, which moves on one after a word's last character. A branch on
-    /// word ends mispredicts about twice a word; this loop costs the same for every character.</remarks>
+    /// <remarks>Two passes: <see cref="FoldText"/> classifies and lower-cases the characters (16 at a time where they are
+    /// ASCII), then <see cref="HashFolded"/> runs the hash chains over the folded copy.</remarks>
+    [SkipLocalsInit] // every stack buffer is written before it is read: zeroing kilobytes per text would be wasted
     static int HashWords(ReadOnlySpan<char> text, Span<ulong> words)
     {
-        var count = 0;
-        var hash = FnvOffset;
-        ulong inWord = 0;
-        foreach (var c in text)
+        char[]? rented = null;
+        var folded = (text.Length <= StackFolded ? stackalloc char[StackFolded] : (rented = ArrayPool<char>.Shared.Rent(text.Length)))[..text.Length];
+        try
         {
-            ulong lower = Fold(c);
-            var letter = 0UL - (lower == 0 ? 0UL : 1UL);
+            FoldText(text, folded);
+            return HashFolded(folded, words);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
 
-            // A word ends here when the previous character was in it and this one is not. A word takes at least two
-            // characters with the separator after it, so the slot written is always in range.
-            words[count] = hash;
-            count += (int)(inWord & ~letter & 1);
-            hash = (((hash ^ lower) * FnvPrime) & letter) | (FnvOffset & ~letter);
+    /// <summary>Writes <see cref="Fold"/> of every character of <paramref name="text"/> into <paramref name="folded"/>.</summary>
+    /// <remarks>A block of ASCII is folded by vector compares (letters are the characters that OR 0x20 puts in 'a'..'z');
+    /// a block with any other character goes through <see cref="Fold"/> one character at a time, so the Unicode rules
+    /// are exactly those of <see cref="char.IsLetterOrDigit(char)"/> and <see cref="char.ToLowerInvariant(char)"/>.</remarks>
+    static void FoldText(ReadOnlySpan<char> text, Span<char> folded)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref var source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+            ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(folded));
+            for (; i + Vector<ushort>.Count <= text.Length; i += Vector<ushort>.Count)
+            {
+                var c = Vector.LoadUnsafe(ref source, (nuint)i);
+                if (Vector.GreaterThanAny(c, new Vector<ushort>(0x7F)))
+                {
+                    for (var k = i; k < i + Vector<ushort>.Count; k++)
+                    {
+                        folded[k] = Fold(text[k]);
+                    }
+
+                    continue;
+                }
+
+                var lower = c | new Vector<ushort>(0x20);
+                var letter = Vector.LessThan(lower - new Vector<ushort>('a'), new Vector<ushort>(26));
+                var digit = Vector.LessThan(c - new Vector<ushort>('0'), new Vector<ushort>(10));
+                ((lower & letter) | (c & digit)).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            folded[i] = Fold(text[i]);
+        }
+    }
+
+    /// <summary>Texts shorter than this are hashed by one chain: splitting them would save less than it costs.</summary>
+    const int SplitLength = 64;
+
+    /// <summary><see cref="HashWords"/> over text already folded by <see cref="FoldText"/>.</summary>
+    /// <remarks>FNV-1a is a chain of dependent multiplies, so one chain over the text waits on the multiply's latency at
+    /// every character. The text is cut in two at a word's end near its middle and the halves are hashed side by side by
+    /// two independent <see cref="WordChain"/>s; the words come out the same, the first half's into the front of
+    /// <paramref name="words"/> and the second half's behind the room the first could need, then moved up behind it.
+    /// The first half ends with the separator after a word, so it writes only slots below its word count: half its
+    /// length at most. The second half, like any text, writes (length + 1) / 2 slots at most (counting the one a
+    /// separator after a separator writes past its last word), so the two fit in the <see cref="ShingleCapacity"/> of
+    /// the whole text.</remarks>
+    static int HashFolded(ReadOnlySpan<char> folded, Span<ulong> words)
+    {
+        // The chains write without bounds checks; the remarks above are why this holds.
+        Debug.Assert(words.Length >= ShingleCapacity(folded), "the word slots must hold ShingleCapacity values");
+        // The cut: the first separator after the first word end at or after the middle (none in a short text).
+        var cut = folded.Length;
+        if (folded.Length >= SplitLength)
+        {
+            cut = folded.Length / 2;
+            while (cut < folded.Length && folded[cut] == '\0')
+            {
+                cut++;
+            }
+
+            while (cut < folded.Length && folded[cut] != '\0')
+            {
+                cut++;
+            }
+        }
+
+        var firstLength = Math.Min(cut + 1, folded.Length);
+        var secondSlots = firstLength / 2;
+        ref var text = ref MemoryMarshal.GetReference(folded);
+        ref var slots = ref MemoryMarshal.GetReference(words);
+        var first = new WordChain(ref slots);
+        var second = new WordChain(ref Unsafe.Add(ref slots, secondSlots));
+        ref var secondText = ref Unsafe.Add(ref text, firstLength);
+        nint secondLength = folded.Length - firstLength;
+        var together = Math.Min(firstLength, secondLength);
+        nint i = 0;
+        for (; i < together; i++)
+        {
+            first.Step(Unsafe.Add(ref text, i));
+            second.Step(Unsafe.Add(ref secondText, i));
+        }
+
+        for (var j = i; j < firstLength; j++)
+        {
+            first.Step(Unsafe.Add(ref text, j));
+        }
+
+        for (var j = i; j < secondLength; j++)
+        {
+            second.Step(Unsafe.Add(ref secondText, j));
+        }
+
+        var firstCount = first.Finish(ref slots);
+        var secondCount = second.Finish(ref Unsafe.Add(ref slots, secondSlots));
+        words.Slice(secondSlots, secondCount).CopyTo(words[firstCount..]);
+        return firstCount + secondCount;
+    }
+
+    /// <summary>FNV-1a over the words of a run of folded characters that starts at a text's start or after a separator,
+    /// writing each word's hash to the next slot.</summary>
+    /// <remarks>Without a branch on word ends: every character steps the hash, which restarts on a word's first
+    /// character, and the hash so far is stored at the current word's slot, which moves on one after a word's last
+    /// character. A branch on word ends mispredicts about twice a word; this costs the same for every character. The
+    /// caller sizes the slots (see <see cref="HashFolded"/>): a word takes at least two characters with the separator
+    /// after it.</remarks>
+    ref struct WordChain(ref ulong slots)
+    {
+        ref ulong slot = ref slots;
+        ulong hash = FnvOffset;
+        ulong inWord;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step(ulong lower)
+        {
+            var letter = (ulong)((long)(0 - lower) >> 63);
+            slot = hash;
+            slot = ref Unsafe.Add(ref slot, (nint)((inWord & ~letter) >> 63));
+
+            // On a word's first character the hash restarts from the offset; the restart term does not wait on the
+            // hash, so a step costs one AND, one XOR and the multiply. On a separator the hash is garbage, never stored
+            // as a word: a word's slot is written again at each of its characters.
+            hash = ((hash & inWord) ^ ((FnvOffset & ~inWord) ^ lower)) * FnvPrime;
             inWord = letter;
         }
 
-        if (inWord != 0)
+        /// <summary>Stores a word that runs to the end; returns the number of words from <paramref name="first"/> (the
+        /// chain's first slot).</summary>
+        public int Finish(ref ulong first)
         {
-            words[count++] = hash;
-        }
+            if (inWord != 0)
+            {
+                slot = hash;
+                slot = ref Unsafe.Add(ref slot, 1);
+            }
 
-        return count;
+            return (int)(Unsafe.ByteOffset(ref first, ref slot) / sizeof(ulong));
+        }
     }
 
     /// <summary>The share of positions where two signatures agree: an unbiased estimate of the texts' Jaccard similarity
@@ -433,6 +602,15 @@ public sealed class MinHasher
         h = (h * ShinglePrime) + d;
         h = (h * ShinglePrime) + e;
         return Mix64(h);
+    }
+
+    /// <summary>SplitMix64's finaliser of eight values at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<ulong> Mix64(Vector512<ulong> z)
+    {
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EB;
+        return z ^ (z >>> 31);
     }
 
     /// <summary>SplitMix64's finaliser.</summary>

@@ -128,7 +128,9 @@ public sealed partial class C4LineFilter
                     continue;
                 }
 
-                if (options.RemoveCitations && line.Contains('['))
+                // One scan for both brackets: most lines have neither, and removing citations adds no curly bracket.
+                bool bracketed = line.ContainsAny('[', '{');
+                if (bracketed && options.RemoveCitations && line.Contains('['))
                 {
                     line = CitationRegex().Replace(line.ToString(), string.Empty).AsSpan().Trim();
                 }
@@ -158,7 +160,7 @@ public sealed partial class C4LineFilter
                     continue;
                 }
 
-                if (options.DropCurlyBracket && line.Contains('{'))
+                if (bracketed && options.DropCurlyBracket && line.Contains('{'))
                 {
                     return Dropped(QualityRules.C4CurlyBracket, "the text contains a curly bracket");
                 }
@@ -199,20 +201,37 @@ public sealed partial class C4LineFilter
 
     static C4Result Dropped(string rule, string detail) => new(FilterDecision.Drop(rule, detail), null, default);
 
+    /// <remarks>A word longer than the maximum exists exactly when some window of maximum + 1 characters holds no
+    /// whitespace. Each window is read from its end backwards: the last whitespace in it rules out every window that
+    /// starts at or before it, so the next window starts just after it, and the characters after it are known to be no
+    /// whitespace, so the next window reads back only to them. Ordinary text has a space within a few characters of each
+    /// window's end: a long line costs a few character tests per maximum length of text instead of one per character.</remarks>
     bool HasLongWord(ReadOnlySpan<char> line)
     {
-        if (line.Length <= options.MaxWordLength)
+        int max = options.MaxWordLength;
+        if (line.Length <= max)
         {
             return false;
         }
 
-        int pos = 0;
-        while (TextScan.NextToken(line, ref pos, out _, out int length))
+        // line[start..known] holds no whitespace.
+        int start = 0;
+        int known = 0;
+        while (start + max < line.Length)
         {
-            if (length > options.MaxWordLength)
+            int j = start + max;
+            while (j >= known && !char.IsWhiteSpace(line[j]))
+            {
+                j--;
+            }
+
+            if (j < known)
             {
                 return true;
             }
+
+            known = start + max + 1;
+            start = j + 1;
         }
 
         return false;

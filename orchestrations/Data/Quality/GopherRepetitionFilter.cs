@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace GenAiServerless.Data.Quality;
@@ -93,29 +94,14 @@ public sealed class GopherRepetitionFilter
         HashCounter table = HashCounter.Rent(words);
         ReadOnlySpan<int> starts = tokens.Starts;
         ReadOnlySpan<int> ends = tokens.Ends;
-        prefix[0] = 0;
-        for (int i = 0; i < words; i++)
-        {
-            hashes[i] = TextScan.Hash(text[starts[i]..ends[i]]);
-            prefix[i + 1] = prefix[i] + ends[i] - starts[i];
-
-            // grams[i] is the hash of the n-gram starting at word i; each pass extends it by one word (see NGramStep).
-            grams[i] = NGramStep(NGramSeed, hashes[i]);
-            live[i] = i;
-        }
+        HashWords(text, starts, ends, hashes.AsSpan(0, words), prefix.AsSpan(0, words + 1), grams.AsSpan(0, words), live.AsSpan(0, words));
 
         // The positions where the (n-1)-gram occurs more than once, ascending. Elsewhere the n-gram occurs once: it can
         // be neither the most frequent one (that needs two occurrences) nor a repeat, so only these are counted.
         int liveCount = words;
         for (int n = 2; n <= 10 && words >= n; n++)
         {
-            int counted = 0;
-            for (; counted < liveCount && live[counted] + n <= words; counted++)
-            {
-                int i = live[counted];
-                grams[i] = NGramStep(grams[i], hashes[i + n - 1]);
-                slots[counted] = table.Add(grams[i], i);
-            }
+            int counted = Extend(n, live.AsSpan(0, liveCount), hashes.AsSpan(0, words), grams.AsSpan(0, words), slots, table);
 
             FilterDecision drop;
             if (n <= 4)
@@ -173,16 +159,55 @@ public sealed class GopherRepetitionFilter
             liveCount = 0;
             for (int k = 0; k < counted; k++)
             {
-                if (table.CountAt(slots[k]) > 1)
-                {
-                    live[liveCount++] = live[k];
-                }
+                // Without a branch: whether an n-gram repeats is a coin toss the predictor would often lose.
+                live[liveCount] = live[k];
+                liveCount += table.CountAt(slots[k]) > 1 ? 1 : 0;
             }
 
             table.Reset(liveCount);
         }
 
         return FilterDecision.Keep;
+    }
+
+    /// <summary>Extends the (n-1)-gram at each live position that has room by its n-th word and counts it in
+    /// <paramref name="table"/>, noting its slot; returns how many positions were counted (a prefix of the live ones).</summary>
+    static int Extend(int n, ReadOnlySpan<int> live, ReadOnlySpan<ulong> hashes, Span<ulong> grams, Span<int> slots, HashCounter table)
+    {
+        int counted = 0;
+        for (; counted < live.Length && live[counted] + n <= hashes.Length; counted++)
+        {
+            int i = live[counted];
+            ulong gram = NGramStep(grams[i], hashes[i + n - 1]);
+            grams[i] = gram;
+            slots[counted] = table.Add(gram, i);
+        }
+
+        return counted;
+    }
+
+    /// <summary>The first step of <see cref="NGrams"/>, apart so its loop keeps its values in registers: each word's hash,
+    /// the characters before each word, the hash of the 1-gram at each word, and every position as live.</summary>
+    static void HashWords(ReadOnlySpan<char> text, ReadOnlySpan<int> starts, ReadOnlySpan<int> ends, Span<ulong> hashes, Span<int> prefix, Span<ulong> grams, Span<int> live)
+    {
+        ends = ends[..starts.Length];
+        hashes = hashes[..starts.Length];
+        grams = grams[..starts.Length];
+        live = live[..starts.Length];
+        prefix = prefix[..(starts.Length + 1)];
+        int before = 0;
+        prefix[0] = 0;
+        for (int i = 0; i < starts.Length; i++)
+        {
+            int length = ends[i] - starts[i];
+            ulong hash = TextScan.HashWord(text, starts[i], length);
+            hashes[i] = hash;
+            prefix[i + 1] = before += length;
+
+            // grams[i] is the hash of the n-gram starting at word i; each pass extends it by one word (see NGramStep).
+            grams[i] = NGramStep(NGramSeed, hash);
+            live[i] = i;
+        }
     }
 
     /// <summary>This thread's per-word arrays of <see cref="NGrams"/>: one thread-static read per record, where renting
@@ -226,6 +251,12 @@ public sealed class GopherRepetitionFilter
     /// <summary>Paragraphs are runs of non-blank lines; a text without a blank line is one paragraph.</summary>
     static (int Count, int Duplicates, int DuplicateChars) DuplicateParagraphs(ReadOnlySpan<char> text)
     {
+        if (!text.Contains('\n'))
+        {
+            // One paragraph (or none, counted as one) repeats nothing: no need to hash it.
+            return (1, 0, 0);
+        }
+
         HashCounter table = HashCounter.Rent(Math.Max(16, text.Count('\n') + 1));
         int count = 0;
         int duplicates = 0;
@@ -262,9 +293,34 @@ public sealed class GopherRepetitionFilter
         return (Math.Max(count, 1), duplicates, duplicateChars);
     }
 
+    /// <summary>The line breaks of <see cref="MemoryExtensions.EnumerateLines(ReadOnlySpan{char})"/>.</summary>
+    static readonly SearchValues<char> LineBreaks = SearchValues.Create("\r\n\f\u0085\u2028\u2029");
+
+    static readonly SearchValues<char> OtherLineBreaks = SearchValues.Create("\r\f\u0085\u2028\u2029");
+
+    static int CountLineBreaks(ReadOnlySpan<char> text)
+    {
+        int n = 0;
+        for (int i; (i = text.IndexOfAny(LineBreaks)) >= 0; text = text[(i + 1)..])
+        {
+            n++;
+        }
+
+        return n;
+    }
+
     static (int Count, int Duplicates, int DuplicateChars) DuplicateLines(ReadOnlySpan<char> text)
     {
-        HashCounter table = HashCounter.Rent(Math.Max(16, text.Count('\n') + 1));
+        if (!text.ContainsAny(LineBreaks))
+        {
+            // One line (or none, when it is blank) repeats nothing: no need to hash it.
+            return (text.IsWhiteSpace() ? 0 : 1, 0, 0);
+        }
+
+        // Sized by every kind of line break the enumeration splits at: a table sized by line feeds alone filled up on
+        // text with lone carriage returns, and its probe for a free slot never ended.
+        int breaks = text.ContainsAny(OtherLineBreaks) ? CountLineBreaks(text) : text.Count('\n');
+        HashCounter table = HashCounter.Rent(Math.Max(16, breaks + 1));
         int count = 0;
         int duplicates = 0;
         int duplicateChars = 0;

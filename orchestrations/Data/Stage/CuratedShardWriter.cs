@@ -118,12 +118,14 @@ public static class CuratedShardWriter
     /// <see cref="DataPolicy.ShardRecords"/> rows).</summary>
     sealed class ParquetRows
     {
-        static readonly DataField<string> Id = new("id");
-        static readonly DataField<string> Text = new("text");
-        static readonly DataField<string> Prompt = new("prompt");
-        static readonly DataField<string> Response = new("response");
-        static readonly DataField<string> Source = new("source");
-        static readonly DataField<string> Meta = new("meta");
+        // Fields belong to one writer: a ParquetSchema sets each field's path and levels as it is built, so fields shared
+        // between writers running at once (two shards on two threads) could be written under each other's columns.
+        readonly DataField<string> Id = new("id");
+        readonly DataField<string> Text = new("text");
+        readonly DataField<string> Prompt = new("prompt");
+        readonly DataField<string> Response = new("response");
+        readonly DataField<string> Source = new("source");
+        readonly DataField<string> Meta = new("meta");
         readonly List<string> ids = [], texts = [], sources = [], prompts = [], responses = [], metas = [];
 
         public void Add(ReadOnlySpan<byte> line)

@@ -140,4 +140,18 @@ public class GopherRepetitionFilterTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => new GopherRepetitionFilter(bad));
         Assert.Contains(nameof(GopherRepetitionOptions.MaxTopNGramCharFraction), e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\u2028")]
+    [InlineData("\f")]
+    public async Task Evaluate_ManyLinesWithoutLineFeeds_Finishes(string lineBreak)
+    {
+        // More distinct lines than a table sized by line feeds alone holds: its probe for a free slot once never ended.
+        string text = string.Join(lineBreak, Enumerable.Range(0, 200).Select(i => $"alpha{i} beta{i} gamma{i}."));
+
+        FilterDecision decision = await Task.Run(() => Evaluate(text)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(decision.Kept);
+    }
 }
