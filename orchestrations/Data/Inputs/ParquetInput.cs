@@ -18,11 +18,11 @@ internal static class ParquetInput
     public static async IAsyncEnumerable<SourceItem> ReadAsync(
         string file, Stream stream, InputOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Parquet is read from its footer backwards and by column chunk, so it needs a seekable stream; a remote
-        // stream (a blob) is copied to a local temporary file first: one download instead of many ranged reads,
-        // and a network failure surfaces as itself, not as an unreadable Parquet file.
+        // Parquet is read from its footer backwards and by column chunk, so it needs a seekable stream. A local file is
+        // read in place; a remote stream (a blob) is copied to a local temporary file first: one download instead of
+        // many ranged reads, and a network failure surfaces as itself, not as an unreadable Parquet file.
         FileStream? local = null;
-        if (stream is not (FileStream or MemoryStream) || !stream.CanSeek)
+        if (stream is not (FileStream or MemoryStream or LocalReadStream) || !stream.CanSeek)
         {
             local = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             await stream.CopyToAsync(local, cancellationToken);
