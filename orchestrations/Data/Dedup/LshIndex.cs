@@ -338,6 +338,7 @@ public sealed class LshIndex
     /// <summary>Writes the index (options, hasher seed, ids and signatures) to <paramref name="stream"/>; with
     /// <paramref name="keptOf"/>, as if the kept records of that drop's last clustering had been committed — what the
     /// fan-in saves, without copying the drop's signatures into the index first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per drop, a loop over every record
     public void Save(Stream stream, PreparedDrop? keptOf = null)
     {
         ArgumentNullException.ThrowIfNull(stream);

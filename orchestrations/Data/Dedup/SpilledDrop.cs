@@ -251,6 +251,7 @@ public sealed class SpilledDrop : PreparedDrop, IDisposable
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a few calls per drop, each a loop over every record
     void ReadIds(Action<int, string> each)
     {
         using var reader = new BinaryReader(new FileStream(SpilledDropBuilder.IdFile(folder), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan), Encoding.UTF8);

@@ -228,22 +228,30 @@ sealed class CandidateMap
             await using (stream)
             {
                 using var reader = new BinaryReader(new BufferedStream(stream, 64 * 1024), Encoding.UTF8);
-                for (long ordinal = 0; ordinal < counts.GetValueOrDefault(shard.Index); ordinal++)
-                {
-                    long order = reader.ReadInt64();
-                    string id = reader.ReadString();
-                    string key = reader.ReadString();
-                    UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
-                    int shingles = reader.ReadInt32();
-                    if (shingles > 0)
-                    {
-                        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
-                    }
-
-                    each(candidate++, order, id, key, hash, shingles);
-                }
+                candidate = ReadShard(reader, counts.GetValueOrDefault(shard.Index), candidate, signature, each);
             }
         }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a few calls per drop, each a loop over a shard
+    static long ReadShard(BinaryReader reader, long count, long candidate, uint[] signature, SignatureRecord each)
+    {
+        for (long ordinal = 0; ordinal < count; ordinal++)
+        {
+            long order = reader.ReadInt64();
+            string id = reader.ReadString();
+            string key = reader.ReadString();
+            UInt128 hash = new(reader.ReadUInt64(), reader.ReadUInt64());
+            int shingles = reader.ReadInt32();
+            if (shingles > 0)
+            {
+                reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
+            }
+
+            each(candidate++, order, id, key, hash, shingles);
+        }
+
+        return candidate;
     }
 
     /// <summary>The user ids of the <paramref name="wanted"/> candidates (one more pass over the signature files).</summary>
