@@ -72,7 +72,8 @@ public sealed class WriteDataManifest(PipelineStorage storage, Microsoft.Extensi
         DataManifestWriter.RunAsync(new BlobDataStore(storage), input, logger, CancellationToken.None);
 }
 
-/// <summary>Deletes the run's working files once the manifest is written.</summary>
+/// <summary>Deletes the run's working files once the manifest is written, and any fan-in scratch files an interrupted
+/// attempt left on this machine.</summary>
 [DurableTask(nameof(CleanDataWork))]
 public sealed class CleanDataWork(PipelineStorage storage) : TaskActivity<DataPrepInput, bool>
 {
@@ -80,6 +81,7 @@ public sealed class CleanDataWork(PipelineStorage storage) : TaskActivity<DataPr
     {
         ArgumentNullException.ThrowIfNull(input);
         await new BlobDataStore(storage).DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), CancellationToken.None);
+        DropDeduplicator.DeleteScratch(input);
         return true;
     }
 }

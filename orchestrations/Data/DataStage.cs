@@ -43,6 +43,7 @@ public static class DataStage
 
         DataPrepResult result = await DataManifestWriter.RunAsync(store, new DataManifestTask(input, plan, results, dedup, written), logger, cancellationToken);
         await store.DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), cancellationToken);
+        DropDeduplicator.DeleteScratch(input);
         return result;
     }
 }

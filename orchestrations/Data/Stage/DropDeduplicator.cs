@@ -37,7 +37,7 @@ public static class DropDeduplicator
         var firstOfText = new Dictionary<UInt128, long>();
         var exactDuplicates = new List<(long Candidate, string Id, string Key, long First)>();
         var candidateOf = new List<long>(); // record number → candidate number
-        using SpilledDropBuilder builder = index.BeginSpilledDrop(Path.Combine(Path.GetTempPath(), "genai-fanin", $"{input.RunId}-{Guid.NewGuid():N}"));
+        using SpilledDropBuilder builder = index.BeginSpilledDrop(Path.Combine(ScratchRoot(input), Guid.NewGuid().ToString("N")));
         var signature = new uint[MinHasher.SignatureLength];
         await shards.ReadSignaturesAsync(store, input, signature, (candidate, order, id, key, hash, shingles) =>
         {
@@ -119,6 +119,26 @@ public static class DropDeduplicator
         }
 
         return new DataDedupResult(exactDuplicates.Count, nearDuplicates.Count, clustering.CandidatePairs, clustering.VerifiedPairs, findings.ExactChecks, index.Count + drop.KeptCount);
+    }
+
+    /// <summary>The local folder under which a run's fan-in attempts keep their scratch files, each in a folder of its
+    /// own (an attempt redelivered while another still runs must not share files with it).</summary>
+    public static string ScratchRoot(DataPrepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string run = string.Concat(input.RunId.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
+        return Path.Combine(Path.GetTempPath(), "genai-fanin", run);
+    }
+
+    /// <summary>Removes what fan-in attempts of the run left behind: an attempt deletes its own files, but one killed
+    /// mid-way (a crash, a redelivery) cannot, and its files would stay until the machine is recycled.</summary>
+    public static void DeleteScratch(DataPrepInput input)
+    {
+        string root = ScratchRoot(input);
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'

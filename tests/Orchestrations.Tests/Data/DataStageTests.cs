@@ -76,6 +76,20 @@ public sealed class DataStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_AfterAnInterruptedFanIn_RemovesTheScratchFilesItLeft()
+    {
+        DropBlob drop = Drop("s.jsonl", string.Join('\n', Enumerable.Range(0, 50).Select(i => $$"""{"id":"s{{i}}","text":"{{Long}} number {{i}}"}""")) + "\n");
+        DataPrepInput input = Input($"run-scratch-{Guid.NewGuid():N}", drop);
+        string crashed = Path.Combine(DropDeduplicator.ScratchRoot(input), "attempt-killed-mid-way");
+        Directory.CreateDirectory(crashed);
+        File.WriteAllText(Path.Combine(crashed, "signatures.bin"), "left behind");
+
+        await DataStage.RunAsync(new FolderDataStore(In, Out("s")), input, NullLogger.Instance, CancellationToken.None);
+
+        Assert.False(Directory.Exists(DropDeduplicator.ScratchRoot(input)));
+    }
+
+    [Fact]
     public async Task RunAsync_SameInputTwice_ByteIdenticalShardsAndManifest()
     {
         DropBlob drop = Drop("d.jsonl", string.Join('\n', Enumerable.Range(0, 200).Select(i => $$"""{"id":"r{{i}}","text":"record {{i}} says {{i * 7919 % 1000}} things about {{i * 104729 % 997}} models"}""")) + "\n");
