@@ -347,6 +347,8 @@ public sealed class LshIndex
             throw new InvalidOperationException("the drop was not clustered against this index as it is now");
         }
 
+        var total = (long)Count + (keptOf?.KeptCount ?? 0);
+        CheckLimit(total); // before a byte is written: no partial index is left behind
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(FormatVersion);
@@ -354,12 +356,6 @@ public sealed class LshIndex
         writer.Write(Options.Bands);
         writer.Write(Options.Rows);
         writer.Write(Options.VerifyThreshold);
-        var total = (long)Count + (keptOf?.KeptCount ?? 0);
-        if (total > MaxEntries)
-        {
-            Reserve(total); // throws, naming the limit
-        }
-
         writer.Write((int)total);
         var idHash = new XxHash64();
         var signatureHash = new XxHash64();
@@ -403,9 +399,9 @@ public sealed class LshIndex
             var options = new LshOptions(reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble());
             var index = new LshIndex(options, seed);
             var count = reader.ReadInt32();
-            if (count < 0)
+            if (count < 0 || count > MaxEntries)
             {
-                throw new InvalidDataException($"LSH index: negative record count {count}");
+                throw new InvalidDataException($"LSH index: record count {count} is out of range (0 to {MaxEntries:N0}: at most {MaxEntries:N0} records fit one index)");
             }
 
             var signature = new uint[Length];
@@ -475,8 +471,8 @@ public sealed class LshIndex
         var entry = ids.Count;
         if ((long)(entry + 1) * Length > signatures.Length)
         {
-            Reserve(entry + 1);
-            Array.Resize(ref signatures, (int)Math.Min(MaxEntries * Length, Math.Max((long)signatures.Length * 2, (long)(entry + 1) * Length)));
+            CheckLimit(entry + 1);
+            Array.Resize(ref signatures, (int)Math.Min((long)MaxEntries * Length, Math.Max((long)signatures.Length * 2, (long)(entry + 1) * Length)));
         }
 
         ids.Add(id);
@@ -486,13 +482,7 @@ public sealed class LshIndex
     /// <summary>Room for <paramref name="entries"/> signatures, grown once rather than by doubling.</summary>
     void Reserve(long entries)
     {
-        if (entries > MaxEntries)
-        {
-            throw new InvalidOperationException(
-                $"the near-duplicate index would hold {entries:N0} records; one index holds at most {MaxEntries:N0} (its signatures are one array): " +
-                "start the model on a new index (move its _index/latest.txt away) or split the model's data across models");
-        }
-
+        CheckLimit(entries);
         if (entries * Length > signatures.Length)
         {
             Array.Resize(ref signatures, (int)(entries * Length));
@@ -501,6 +491,16 @@ public sealed class LshIndex
 
     /// <summary>The most records one index holds: its signatures are one array of at most 2^31 − 1 values.</summary>
     public const int MaxEntries = int.MaxValue / Length;
+
+    static void CheckLimit(long entries)
+    {
+        if (entries > MaxEntries)
+        {
+            throw new InvalidOperationException(
+                $"the near-duplicate index would hold {entries:N0} records; one index holds at most {MaxEntries:N0} (its signatures are one array): " +
+                "start the model on a new index (move its _index/latest.txt away) or split the model's data across models");
+        }
+    }
 
     /// <summary>Puts the band keys of every entry not yet tabled into the band tables.</summary>
     void EnsureBandTables()

@@ -27,6 +27,7 @@ public sealed class SpilledDropBuilder : IDisposable
     long indexComparisons;
     (long Order, string Id)? last;
     bool completed;
+    bool closed;
 
     internal SpilledDropBuilder(LshIndex index, string folder)
     {
@@ -34,13 +35,28 @@ public sealed class SpilledDropBuilder : IDisposable
         this.folder = folder;
         Directory.CreateDirectory(folder);
         bands = new BinaryWriter[index.Options.Bands];
-        for (var b = 0; b < bands.Length; b++)
+        try
         {
-            bands[b] = new BinaryWriter(Create(BandFile(folder, b)));
-        }
+            for (var b = 0; b < bands.Length; b++)
+            {
+                bands[b] = new BinaryWriter(Create(BandFile(folder, b)));
+            }
 
-        signatures = Create(SignatureFile(folder));
-        ids = new BinaryWriter(Create(IdFile(folder)), Encoding.UTF8);
+            signatures = Create(SignatureFile(folder));
+            ids = new BinaryWriter(Create(IdFile(folder)), Encoding.UTF8);
+        }
+        catch
+        {
+            // A file that cannot be created (a full disk, a quota): close what was opened and leave no folder behind.
+            foreach (var band in bands)
+            {
+                band?.Dispose();
+            }
+
+            signatures?.Dispose();
+            SpilledDrop.DeleteFolder(folder);
+            throw;
+        }
     }
 
     /// <summary>Records added so far.</summary>
@@ -93,9 +109,10 @@ public sealed class SpilledDropBuilder : IDisposable
     public SpilledDrop Complete()
     {
         ObjectDisposedException.ThrowIf(completed, this);
+        CloseFiles(); // flushes: a full disk fails here, and Dispose then still deletes the folder
+        var drop = new SpilledDrop(index, folder, [.. indexable], matches, indexComparisons);
         completed = true;
-        CloseFiles();
-        return new SpilledDrop(index, folder, [.. indexable], matches, indexComparisons);
+        return drop;
     }
 
     /// <summary>Deletes the scratch files unless <see cref="Complete"/> handed them to a drop.</summary>
@@ -104,20 +121,39 @@ public sealed class SpilledDropBuilder : IDisposable
         if (!completed)
         {
             completed = true;
-            CloseFiles();
+            try
+            {
+                CloseFiles();
+            }
+            catch (IOException)
+            {
+                // The files are being thrown away: a failed flush does not matter.
+            }
+
             SpilledDrop.DeleteFolder(folder);
         }
     }
 
     void CloseFiles()
     {
-        foreach (var band in bands)
+        if (closed)
         {
-            band.Dispose();
+            return;
         }
 
-        signatures.Dispose();
-        ids.Dispose();
+        closed = true;
+        try
+        {
+            foreach (var band in bands)
+            {
+                band.Dispose();
+            }
+        }
+        finally
+        {
+            signatures.Dispose();
+            ids.Dispose();
+        }
     }
 
     static FileStream Create(string path) => new(path, FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes);
@@ -268,15 +304,17 @@ public sealed class SpilledDrop : PreparedDrop, IDisposable
         DeleteFolder(folder);
     }
 
+    /// <summary>Deletes scratch files, best effort: a failure here must not hide the exception being unwound, and what
+    /// is left is removed with the run's scratch root by the clean-up step.</summary>
     internal static void DeleteFolder(string folder)
     {
         try
         {
             Directory.Delete(folder, recursive: true);
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Already gone: nothing to clean.
+            // Already gone, or held open elsewhere: nothing more to do here.
         }
     }
 }

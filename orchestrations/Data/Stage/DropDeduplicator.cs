@@ -132,14 +132,7 @@ public static class DropDeduplicator
 
     /// <summary>Removes what fan-in attempts of the run left behind: an attempt deletes its own files, but one killed
     /// mid-way (a crash, a redelivery) cannot, and its files would stay until the machine is recycled.</summary>
-    public static void DeleteScratch(DataPrepInput input)
-    {
-        string root = ScratchRoot(input);
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
+    public static void DeleteScratch(DataPrepInput input) => SpilledDrop.DeleteFolder(ScratchRoot(input));
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
     /// working files (only shards that hold one are read).</summary>

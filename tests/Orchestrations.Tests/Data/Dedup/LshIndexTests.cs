@@ -292,9 +292,9 @@ public class LshIndexTests
         }
 
         blob.Position = 0;
-        var error = Assert.Throws<InvalidOperationException>(() => LshIndex.Load(blob));
+        var error = Assert.Throws<InvalidDataException>(() => LshIndex.Load(blob));
 
-        Assert.Contains($"at most {LshIndex.MaxEntries:N0}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"at most {LshIndex.MaxEntries:N0} records fit one index", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -122,6 +122,17 @@ public sealed class SpilledDropTests : IDisposable
     }
 
     [Fact]
+    public void BeginSpilledDrop_AScratchFileThatCannotBeCreated_FailsAndLeavesNoFolder()
+    {
+        var folder = Path.Combine(scratch, "blocked");
+        Directory.CreateDirectory(Path.Combine(folder, "band05.bin")); // a folder where a band file must go
+
+        Assert.ThrowsAny<Exception>(() => new LshIndex().BeginSpilledDrop(folder));
+
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
     public void Dispose_BuilderOrDrop_RemovesTheScratchFiles()
     {
         var records = Records(34);
