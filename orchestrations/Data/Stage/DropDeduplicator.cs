@@ -34,13 +34,18 @@ public static class DropDeduplicator
 
         // 1. Read every shard's signatures in drop order (so the first record seen is the one kept): exact duplicates
         // are decided on the way, the others go into the spilled drop.
-        var firstOfText = new Dictionary<UInt128, long>();
+        var firstOfText = new Dictionary<UInt128, long>((int)Math.Min(shards.Count, 1 << 24));
         var exactDuplicates = new List<(long Candidate, string Id, string Key, long First)>();
         var candidateOf = new List<long>(); // record number → candidate number
-        using SpilledDropBuilder builder = index.BeginSpilledDrop(Path.Combine(ScratchRoot(input), Guid.NewGuid().ToString("N")));
+        string attempt = Path.Combine(ScratchRoot(input), Guid.NewGuid().ToString("N"));
+        using SpilledDropBuilder builder = index.BeginSpilledDrop(attempt);
+
+        // Every candidate's user id, for the few that dropped.jsonl names: read back from here, not from the signatures.
+        using var userIdFile = new BinaryWriter(new FileStream(attempt + ".ids", FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose), Encoding.UTF8);
         var signature = new uint[MinHasher.SignatureLength];
         await shards.ReadSignaturesAsync(store, input, signature, (candidate, order, id, key, hash, shingles) =>
         {
+            userIdFile.Write(id);
             if (firstOfText.TryGetValue(hash, out long first))
             {
                 exactDuplicates.Add((candidate, id, key, first));
@@ -76,7 +81,7 @@ public static class DropDeduplicator
         // records their exact copies kept.
         Dictionary<int, string> keys = drop.IdsOf(named);
         var idsWanted = new HashSet<long>(exactDuplicates.Select(d => d.First).Concat(nearDuplicates.Select(r => candidateOf[r])));
-        Dictionary<long, string> userIds = await shards.ReadIdsAsync(store, input, idsWanted, cancellationToken);
+        Dictionary<long, string> userIds = ReadUserIds(userIdFile, idsWanted);
         var dropped = shards.Good.ToDictionary(s => s.Index, _ => new SortedDictionary<int, string>());
         foreach ((long candidate, string id, string key, long first) in exactDuplicates)
         {
@@ -133,6 +138,27 @@ public static class DropDeduplicator
     /// <summary>Removes what fan-in attempts of the run left behind: an attempt deletes its own files, but one killed
     /// mid-way (a crash, a redelivery) cannot, and its files would stay until the machine is recycled.</summary>
     public static void DeleteScratch(DataPrepInput input) => SpilledDrop.DeleteFolder(ScratchRoot(input));
+
+    /// <summary>The user ids of the <paramref name="wanted"/> candidates, from the file of every candidate's id.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // once per drop, a loop over every candidate
+    static Dictionary<long, string> ReadUserIds(BinaryWriter file, HashSet<long> wanted)
+    {
+        var ids = new Dictionary<long, string>(wanted.Count);
+        file.Flush();
+        long count = file.BaseStream.Position;
+        file.BaseStream.Position = 0;
+        using var reader = new BinaryReader(file.BaseStream, Encoding.UTF8, leaveOpen: true);
+        for (long candidate = 0; file.BaseStream.Position < count && ids.Count < wanted.Count; candidate++)
+        {
+            string id = reader.ReadString();
+            if (wanted.Contains(candidate))
+            {
+                ids[candidate] = id;
+            }
+        }
+
+        return ids;
+    }
 
     /// <summary>The sorted, distinct shingle hashes of the <paramref name="wanted"/> records, read back from the shards'
     /// working files (only shards that hold one are read).</summary>
@@ -214,6 +240,9 @@ sealed class CandidateMap
 
     public List<DataShard> Good { get; }
 
+    /// <summary>Candidates in the good shards.</summary>
+    public long Count => starts[^1];
+
     /// <summary>The shard (its index) and the ordinal within it of a candidate.</summary>
     public (int Shard, int Ordinal) Locate(long candidate)
     {
@@ -265,23 +294,5 @@ sealed class CandidateMap
         }
 
         return candidate;
-    }
-
-    /// <summary>The user ids of the <paramref name="wanted"/> candidates (one more pass over the signature files).</summary>
-    public async Task<Dictionary<long, string>> ReadIdsAsync(IDataStore store, DataPrepInput input, IReadOnlySet<long> wanted, CancellationToken cancellationToken)
-    {
-        var ids = new Dictionary<long, string>(wanted.Count);
-        if (wanted.Count > 0)
-        {
-            await ReadSignaturesAsync(store, input, new uint[MinHasher.SignatureLength], (candidate, _, id, _, _, _) =>
-            {
-                if (wanted.Contains(candidate))
-                {
-                    ids[candidate] = id;
-                }
-            }, cancellationToken);
-        }
-
-        return ids;
     }
 }
