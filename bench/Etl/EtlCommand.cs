@@ -90,9 +90,10 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         // Throughput runs are warm (each child first runs the whole input three times, as a long-running host would have);
         // the memory run is cold (no warm-up, so its peak is one run's).
         var stageRuns = new List<EtlStageReport>();
-        for (var run = 1; run <= 2; run++)
+        // Best of three, as the in-process measurements: on this shared VM the same build swings by ±10 % from run to run.
+        for (var run = 1; run <= 3; run++)
         {
-            BenchOutput.Progress($"etl: whole stage, 1 thread, run {run}/2 (child process, warm)");
+            BenchOutput.Progress($"etl: whole stage, 1 thread, run {run}/3 (child process, warm)");
             stageRuns.Add(Stage(Path.Combine(work, "in"), Path.Combine(work, $"out-{run}"), 1));
         }
 
@@ -358,7 +359,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
                     PeakBeyondIndex(stage.Memory, scale) <= 64),
             }
             : [],
-        new("whole-stage outputs identical: runs 1, 2, fan-out and memory run", "identical", stage.Identical ? 1 : 0, stage.Identical),
+        new("whole-stage outputs identical: runs 1-3, fan-out and memory run", "identical", stage.Identical ? 1 : 0, stage.Identical),
         new("recall at J >= 0.8", ">= 0.96", quality.RecallAt08, quality.RecallAt08 >= 0.96),
         new("recall at J >= 0.9", ">= 0.99", quality.RecallAt09, quality.RecallAt09 >= 0.99),
         new("precision: dropped for a record of its own planted family", ">= 0.999", quality.Precision.SameFamily, quality.Precision.SameFamily >= 0.999),
