@@ -247,6 +247,18 @@ public class LshIndexTests
         Assert.Equal(("a", "b"), (c2.DuplicateOf, c2.MatchedWith));
     }
 
+    /// <summary>A saved index's header as <see cref="LshIndex.Save"/> writes it (default options and seed).</summary>
+    static void WriteHeader(BinaryWriter writer, int version, int count)
+    {
+        writer.Write("GenAiServerless.LshIndex");
+        writer.Write(version);
+        writer.Write(MinHasher.DefaultSeed);
+        writer.Write(20);
+        writer.Write(6);
+        writer.Write(0.75);
+        writer.Write(count);
+    }
+
     [Fact]
     public void Load_IndexSavedInFormat1_StillReads()
     {
@@ -255,13 +267,7 @@ public class LshIndexTests
         using var blob = new MemoryStream();
         using (var writer = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write("GenAiServerless.LshIndex");
-            writer.Write(1);
-            writer.Write(MinHasher.DefaultSeed);
-            writer.Write(20);
-            writer.Write(6);
-            writer.Write(0.75);
-            writer.Write(1);
+            WriteHeader(writer, version: 1, count: 1);
             writer.Write("old@run-1");
             writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signature.AsSpan()));
             var hash = new System.IO.Hashing.XxHash64();
@@ -282,13 +288,7 @@ public class LshIndexTests
         using var blob = new MemoryStream();
         using (var writer = new BinaryWriter(blob, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write("GenAiServerless.LshIndex");
-            writer.Write(2);
-            writer.Write(MinHasher.DefaultSeed);
-            writer.Write(20);
-            writer.Write(6);
-            writer.Write(0.75);
-            writer.Write(LshIndex.MaxEntries + 1);
+            WriteHeader(writer, version: 2, count: LshIndex.MaxEntries + 1);
         }
 
         blob.Position = 0;
