@@ -2,9 +2,12 @@ namespace GenAiServerless.Data;
 
 /// <summary>The common part of the Data stage's wrapping streams (byte range, header + range, verified gunzip): read
 /// forward only, no seeking, no writing. A subclass reads through <see cref="Read(Span{byte})"/> and
-/// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>.</summary>
-internal abstract class ForwardReadStream : Stream
+/// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>; a stream given as <c>owned</c> is disposed with it.</summary>
+internal abstract class ForwardReadStream(Stream? owned = null) : Stream
 {
+    /// <summary>The stream this one reads through and disposes.</summary>
+    protected Stream Inner => owned ?? throw new InvalidOperationException("this stream wraps no other stream");
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -37,4 +40,24 @@ internal abstract class ForwardReadStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            owned?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (owned is not null)
+        {
+            await owned.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
 }

@@ -2,7 +2,7 @@ namespace GenAiServerless.Data;
 
 /// <summary>A read-only window of <c>length</c> bytes over a stream, from where that stream is now; disposing it
 /// disposes the inner stream. A byte-range shard reads its input through one.</summary>
-sealed class RangeStream(Stream inner, long length) : ForwardReadStream
+sealed class RangeStream(Stream inner, long length) : ForwardReadStream(inner)
 {
     readonly long total = length;
     long remaining = length;
@@ -16,7 +16,7 @@ sealed class RangeStream(Stream inner, long length) : ForwardReadStream
             return 0;
         }
 
-        int read = inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
+        int read = Inner.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
         remaining -= read;
         return read;
     }
@@ -28,24 +28,8 @@ sealed class RangeStream(Stream inner, long length) : ForwardReadStream
             return 0;
         }
 
-        int read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken);
+        int read = await Inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, remaining)], cancellationToken);
         remaining -= read;
         return read;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        await base.DisposeAsync();
     }
 }

@@ -147,7 +147,7 @@ public sealed class MinHasher
                 return [];
             }
 
-            SortUniform(hashes, buffer.Slice(capacity, hashes.Length));
+            UniformSort.Sort(hashes, buffer.Slice(capacity, hashes.Length));
             var distinct = 1;
             for (var i = 1; i < hashes.Length; i++)
             {
@@ -165,62 +165,6 @@ public sealed class MinHasher
             {
                 ArrayPool<ulong>.Shared.Return(rented);
             }
-        }
-    }
-
-    /// <summary>Sorts hashes (uniformly spread 64-bit values) ascending; <paramref name="scratch"/> holds as many values.</summary>
-    /// <remarks>A counting pass on the top bits puts each value in one of about as many buckets as values, so the
-    /// insertion sort that follows moves each value past one or two others: linear time, where a comparison sort spends
-    /// log n mispredicted branches per value. Values crowded into a bucket (a shingle repeated many times) fall back to
-    /// the comparison sort.</remarks>
-    static void SortUniform(Span<ulong> keys, Span<ulong> scratch)
-    {
-        const int MaxBucketBits = 12;
-        const int MaxBucketSize = 32;
-        if (keys.Length <= MaxBucketSize)
-        {
-            keys.Sort();
-            return;
-        }
-
-        var bits = Math.Min(MaxBucketBits, BitOperations.Log2((uint)keys.Length) + 1);
-        var shift = 64 - bits;
-        Span<int> ends = stackalloc int[(1 << bits) + 1];
-        foreach (var key in keys)
-        {
-            ends[(int)(key >> shift) + 1]++;
-        }
-
-        var largest = 0;
-        for (var b = 1; b < ends.Length; b++)
-        {
-            largest = Math.Max(largest, ends[b]);
-            ends[b] += ends[b - 1];
-        }
-
-        if (largest > MaxBucketSize)
-        {
-            keys.Sort();
-            return;
-        }
-
-        // ends[b] is now where bucket b starts; placing the values moves it to where the bucket ends.
-        foreach (var key in keys)
-        {
-            scratch[ends[(int)(key >> shift)]++] = key;
-        }
-
-        scratch.CopyTo(keys);
-        for (var i = 1; i < keys.Length; i++)
-        {
-            var key = keys[i];
-            var j = i;
-            for (; j > 0 && keys[j - 1] > key; j--)
-            {
-                keys[j] = keys[j - 1];
-            }
-
-            keys[j] = key;
         }
     }
 

@@ -13,9 +13,11 @@ public static class UniformSort
 {
     const int MaxBucketBits = 16;
     const int InsertionLimit = 24;
+    const int StackBucketBits = 10;
 
     /// <summary>Sorts <paramref name="keys"/> ascending; <paramref name="scratch"/> holds at least as many keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the counts are cleared below, only as far as they are used
     public static void Sort(Span<ulong> keys, Span<ulong> scratch)
     {
         if (keys.Length <= InsertionLimit)
@@ -31,7 +33,11 @@ public static class UniformSort
 
         var bits = Math.Min(MaxBucketBits, BitOperations.Log2((uint)keys.Length) + 1);
         var shift = 64 - bits;
-        var starts = new int[(1 << bits) + 1];
+
+        // A text's shingles (hundreds) count on the stack; a drop's band keys (up to 2^16 buckets) on the heap.
+        Span<int> starts = bits <= StackBucketBits ? stackalloc int[(1 << StackBucketBits) + 1] : new int[(1 << bits) + 1];
+        starts = starts[..((1 << bits) + 1)];
+        starts.Clear();
         foreach (var key in keys)
         {
             starts[(int)(key >> shift) + 1]++;

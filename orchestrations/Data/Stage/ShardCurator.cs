@@ -198,7 +198,7 @@ public static class ShardCurator
 }
 
 /// <summary>A few bytes (a CSV header) followed by a stream; disposing it disposes the stream.</summary>
-sealed class ConcatStream(byte[] head, Stream tail) : ForwardReadStream
+sealed class ConcatStream(byte[] head, Stream tail) : ForwardReadStream(tail)
 {
     int headRead;
 
@@ -212,25 +212,9 @@ sealed class ConcatStream(byte[] head, Stream tail) : ForwardReadStream
             return n;
         }
 
-        return tail.Read(buffer);
+        return Inner.Read(buffer);
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        headRead < head.Length ? ValueTask.FromResult(Read(buffer.Span)) : tail.ReadAsync(buffer, cancellationToken);
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            tail.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await tail.DisposeAsync();
-        await base.DisposeAsync();
-    }
+        headRead < head.Length ? ValueTask.FromResult(Read(buffer.Span)) : Inner.ReadAsync(buffer, cancellationToken);
 }
