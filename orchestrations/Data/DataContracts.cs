@@ -35,7 +35,9 @@ public enum DataSplit
 }
 
 /// <summary>A record that failed validation: where it came from, why, and its original text.</summary>
-public sealed record RejectedRecord(string File, long Line, string Reason, string Detail, string Raw);
+/// <param name="RawBase64">The record's exact bytes when they are not UTF-8 text (<see cref="Raw"/> then shows them with
+/// U+FFFD); null otherwise.</param>
+public sealed record RejectedRecord(string File, long Line, string Reason, string Detail, string Raw, string? RawBase64 = null);
 
 /// <summary>A whole file that could not be read as JSONL, with the reason.</summary>
 public sealed record RejectedFile(string File, string Reason);

@@ -9,9 +9,11 @@ namespace GenAiServerless.Data.Inputs;
 
 /// <summary>Reads a CSV file with a header row (CsvHelper) into records <c>{"id":…,"text":…,…metadata}</c> or
 /// <c>{"id":…,"prompt":…,"response":…,…}</c>.</summary>
-/// <remarks>A row with the wrong number of fields or broken quoting is an <c>invalid_csv</c> record and the rows on either
-/// side are still read; a file without a header, without the text columns, not UTF-8, or with a record larger than
-/// <see cref="InputOptions.MaxRecordBytes"/> (an unclosed quote swallowing the rest of the file) is unreadable.</remarks>
+/// <remarks>A row with the wrong number of fields or broken quoting is an <c>invalid_csv</c> record, a row whose bytes are
+/// not UTF-8 an <c>invalid_utf8</c> record, and the rows on either side are still read (quotes, separators and line
+/// breaks are ASCII bytes, so a bad byte never moves a record boundary). A file without a header or without the text
+/// columns, or with a record larger than <see cref="InputOptions.MaxRecordBytes"/> (an unclosed quote swallowing the
+/// rest of the file), is unreadable.</remarks>
 internal static class CsvInput
 {
     /// <summary>The field names the curator reads: a column with one of these names is not passed on as metadata.</summary>
@@ -23,9 +25,6 @@ internal static class CsvInput
         Stream? gunzipped = gzip ? new VerifiedGzipStream(stream) : null;
         await using Stream? _ = gunzipped;
 
-        // Decoded here rather than by CsvHelper, which would replace invalid bytes silently: strict UTF-8 makes a
-        // file with them unreadable, as for JSONL.
-        using var text = new StreamReader(gunzipped ?? stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: true);
         var malformed = new Queue<CsvMalformedRecord>();
         var csvOptions = new CsvReaderOptions
         {
@@ -36,8 +35,11 @@ internal static class CsvInput
             FieldCountMismatch = CsvFieldCountHandling.Skip,
             OnMalformedRecord = malformed.Enqueue,
             MaxRecordSize = options.MaxRecordBytes,
+
+            // Read as bytes, never transcoded: a record that is not UTF-8 is found by its own bytes below and costs only itself.
+            Encoding = Encoding.UTF8,
         };
-        await using CsvReader csv = CsvReader.Create(text, csvOptions, leaveOpen: true);
+        await using CsvReader csv = CsvReader.Create(gunzipped ?? stream, csvOptions, leaveOpen: true);
         long offset = options.LineOffset;
         await Guard(file, gzip, () => csv.ReadHeaderAsync(cancellationToken).AsTask(), 0, 0);
         Columns columns = Columns.Resolve(file, csv.Headers, options.TextColumns);
@@ -55,7 +57,14 @@ internal static class CsvInput
                 yield break;
             }
 
-            yield return new SourceRecord(file, csv.LineNumber + offset, json.Write(csv, columns), Encoding.UTF8.GetString(csv.RawRecord));
+            long line = csv.LineNumber + offset;
+            if (InvalidUtf8.Check(file, line, $"CSV row at line {line}", csv.RawRecord) is { } invalid)
+            {
+                yield return invalid;
+                continue;
+            }
+
+            yield return new SourceRecord(file, line, json.Write(csv, columns), Encoding.UTF8.GetString(csv.RawRecord));
         }
     }
 
@@ -66,10 +75,6 @@ internal static class CsvInput
         try
         {
             return await read();
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new UnreadableFileException(file, $"not UTF-8 text: invalid byte sequence after line {line}", e);
         }
         catch (InvalidDataException e) when (gzip)
         {

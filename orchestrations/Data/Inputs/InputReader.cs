@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Unicode;
 
 namespace GenAiServerless.Data.Inputs;
 
@@ -76,27 +75,24 @@ public static class InputReader
                 continue;
             }
 
-            string? line = Decode(file, lineNumber, lines.LineNumber == 1 && options.LineOffset == 0, lines.Line.Span);
-            if (line is not null)
+            ReadOnlySpan<byte> line = lines.Line.Span;
+            if (lines.LineNumber == 1 && options.LineOffset == 0 && line.StartsWith("\uFEFF"u8))
             {
-                yield return new SourceRecord(file, lineNumber, line, line);
+                line = line[3..];
+            }
+
+            if (InvalidUtf8.Check(file, lineNumber, $"line {lineNumber}", line) is { } invalid)
+            {
+                // One bad line costs that line: the line breaks around it are plain bytes, so every other line still reads.
+                yield return invalid;
+                continue;
+            }
+
+            if (!line.Trim(" \t\r\f\v"u8).IsEmpty)
+            {
+                string text = Encoding.UTF8.GetString(line);
+                yield return new SourceRecord(file, lineNumber, text, text);
             }
         }
-    }
-
-    /// <summary>The line as text; null for a blank line; an unreadable file for bytes that are not UTF-8.</summary>
-    static string? Decode(string file, long lineNumber, bool firstOfFile, ReadOnlySpan<byte> line)
-    {
-        if (firstOfFile && line.StartsWith("\uFEFF"u8))
-        {
-            line = line[3..];
-        }
-
-        if (!Utf8.IsValid(line))
-        {
-            throw new UnreadableFileException(file, $"not UTF-8 text: invalid byte sequence on line {lineNumber}");
-        }
-
-        return line.Trim(" \t\r\f\v"u8).IsEmpty ? null : Encoding.UTF8.GetString(line);
     }
 }

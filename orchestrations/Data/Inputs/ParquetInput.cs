@@ -12,7 +12,8 @@ namespace GenAiServerless.Data.Inputs;
 /// <remarks>The text is in a string column <c>text</c>, or string columns <c>prompt</c> and <c>response</c> (see
 /// <see cref="CsvTextColumns"/>); <c>id</c> may be a string or an integer column; other top-level string columns are
 /// passed on as metadata, columns of other types are not. A null text cell leaves the field out, and the curator
-/// rejects the record as <c>missing_text</c>.</remarks>
+/// rejects the record as <c>missing_text</c>. An unreadable footer or schema makes the whole file unreadable; a damaged
+/// row group only its own rows (<see cref="UnreadableRowGroup"/>).</remarks>
 internal static class ParquetInput
 {
     public static async IAsyncEnumerable<SourceItem> ReadAsync(
@@ -37,7 +38,18 @@ internal static class ParquetInput
         for (int group = 0; group < reader.RowGroupCount; group++)
         {
             int g = group;
-            RowGroup data = await Guard(file, $"row group {g}: ", () => RowGroup.ReadAsync(reader, g, columns, cancellationToken));
+            (RowGroup? data, string? error) = await TryReadRowGroupAsync(reader, g, columns, cancellationToken);
+            if (data is null)
+            {
+                // The footer says where each row group is and how many rows it holds, so a damaged row group costs its
+                // own rows only: one entry names them, and the row groups after it are still read.
+                long rows = reader.RowGroups[g].RowCount;
+                string detail = $"rows {row + 1}–{row + rows} (row group {g}) cannot be read: {error}";
+                yield return new UnreadableRecord(file, row + 1, UnreadableRowGroup, detail, string.Empty);
+                row += rows;
+                continue;
+            }
+
             for (int i = 0; i < data.Count; i++)
             {
                 row++;
@@ -47,6 +59,25 @@ internal static class ParquetInput
         }
     }
 
+    /// <summary>The reason code of a row group whose pages cannot be decoded.</summary>
+    public const string UnreadableRowGroup = "unreadable_row_group";
+
+    static async Task<(RowGroup? Data, string? Error)> TryReadRowGroupAsync(ParquetReader reader, int group, Columns columns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await RowGroup.ReadAsync(reader, group, columns, cancellationToken), null);
+        }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>A corrupt file makes the decoder fail in many ways (Thrift, decompression, encoding, index errors); each
+    /// means the same to the user. The file was copied to local disk first, so no network failure can land here.</summary>
+    static bool IsCorruption(Exception e) => e is not (OperationCanceledException or OutOfMemoryException);
+
     /// <summary>Runs a read, turning the failures of a corrupt or foreign file into an <see cref="UnreadableFileException"/>.</summary>
     static async Task<T> Guard<T>(string file, string where, Func<Task<T>> read)
     {
@@ -54,10 +85,8 @@ internal static class ParquetInput
         {
             return await read();
         }
-        catch (Exception e) when (e is IOException or ParquetException or InvalidDataException or NotSupportedException or ArgumentException
-                                      or InvalidOperationException or IndexOutOfRangeException or OverflowException or FormatException or InvalidCastException)
+        catch (Exception e) when (IsCorruption(e))
         {
-            // A corrupt file makes the decoder fail in many ways; each means the same to the user.
             throw new UnreadableFileException(file, $"unreadable Parquet: {where}{e.Message}", e);
         }
     }

@@ -13,17 +13,19 @@ public abstract record SourceItem(string File, long Position, string RawForQuara
 public sealed record SourceRecord(string File, long Position, string Json, string RawForQuarantine)
     : SourceItem(File, Position, RawForQuarantine);
 
-/// <summary>A record the reader could not turn into JSON (a malformed CSV row, an over-long line), with a reason code
-/// (<c>invalid_csv</c>, <c>too_large</c>) and a detail that names where and why.</summary>
-public sealed record UnreadableRecord(string File, long Position, string Reason, string Detail, string RawForQuarantine)
+/// <summary>A record the reader could not turn into JSON (a malformed CSV row, an over-long line, bytes that are not
+/// UTF-8), with a reason code (<c>invalid_csv</c>, <c>too_large</c>, <c>invalid_utf8</c>) and a detail that names where
+/// and why.</summary>
+/// <param name="RawBase64">The record's exact bytes, when its text form cannot hold them (not UTF-8).</param>
+public sealed record UnreadableRecord(string File, long Position, string Reason, string Detail, string RawForQuarantine, string? RawBase64 = null)
     : SourceItem(File, Position, RawForQuarantine)
 {
     /// <summary>The quarantine entry for this record.</summary>
-    public RejectedRecord ToRejectedRecord() => new(File, Position, Reason, Detail, RawForQuarantine);
+    public RejectedRecord ToRejectedRecord() => new(File, Position, Reason, Detail, RawForQuarantine, RawBase64);
 }
 
-/// <summary>Thrown while reading when a whole file must be quarantined: unknown format, not UTF-8, truncated gzip,
-/// unreadable Parquet, a CSV without the text columns.</summary>
+/// <summary>Thrown while reading when a whole file must be quarantined because its records cannot be told apart or read
+/// at all: unknown format, truncated gzip, unreadable Parquet footer, a CSV without its header or text columns.</summary>
 public sealed class UnreadableFileException : Exception
 {
     public UnreadableFileException(string file, string reason, Exception? innerException = null)

@@ -36,6 +36,7 @@ public sealed record DataShardTask(DataPrepInput Input, DataShard Shard)
 /// <param name="Candidates">Records that passed validation and the quality filters: the input of deduplication.</param>
 /// <param name="FileError">Why the whole file cannot be read (truncated gzip, not UTF-8, …), or null.</param>
 /// <param name="FirstError">The first record error, to explain a file none of whose lines is a record.</param>
+/// <param name="InvalidUtf8">Records whose bytes were not UTF-8 (each quarantined on its own).</param>
 public sealed record DataShardResult(
     int Index,
     int FileIndex,
@@ -46,7 +47,8 @@ public sealed record DataShardResult(
     string? FirstError,
     PiiCounts Pii,
     IReadOnlyDictionary<string, long> Rejected,
-    IReadOnlyDictionary<string, long> Filtered);
+    IReadOnlyDictionary<string, long> Filtered,
+    long InvalidUtf8 = 0);
 
 /// <summary>Input of the fan-in: the plan and every shard's result.</summary>
 public sealed record DataDedupTask(DataPrepInput Input, DataShardPlan Plan, IReadOnlyList<DataShardResult> Shards);
@@ -65,7 +67,8 @@ public sealed record DataManifestTask(DataPrepInput Input, DataShardPlan Plan, I
 public static class DataShardOutcomes
 {
     /// <summary>The files to quarantine whole, by file index, with the reason: a shard could not read it, it holds no
-    /// record, or none of its lines is JSON. A bad file contributes nothing else to the run.</summary>
+    /// record, none of its records is UTF-8 text, or none of its lines is JSON. A bad file contributes nothing else to
+    /// the run. A file with some bad records and some good ones is not bad: each bad record is quarantined alone.</summary>
     public static SortedDictionary<int, string> BadFiles(DataShardPlan plan, IReadOnlyList<DataShardResult> results)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -80,7 +83,12 @@ public static class DataShardOutcomes
             {
                 error = "no records: the file is empty or holds only blank lines";
             }
-            else if (error is null && file.Sum(r => r.InvalidJson) == records)
+            else if (error is null && file.Sum(r => r.InvalidUtf8) == records)
+            {
+                // Not one record is UTF-8: a file in another encoding (Latin-1, UTF-16) or a binary, not a few damaged records.
+                error = $"not UTF-8 text: no record is valid UTF-8 ({file.Select(r => r.FirstError).First(e => e is not null)})";
+            }
+            else if (error is null && file.Sum(r => r.InvalidJson + r.InvalidUtf8) == records)
             {
                 // Every line failed to parse: the file is not JSONL at all (a CSV, a binary, a pretty-printed document);
                 // quarantine it whole rather than as thousands of identical record errors.

@@ -83,6 +83,7 @@ public static class ShardCurator
                     counts.Records++;
                     if (item is UnreadableRecord unreadable)
                     {
+                        counts.InvalidUtf8 += unreadable.Reason == InvalidUtf8.Reason ? 1 : 0;
                         counts.Reject(unreadable.Reason, $"line {unreadable.Position}: {unreadable.Detail}");
                         Write(rejectStream, unreadable.ToRejectedRecord());
                         continue;
@@ -180,6 +181,7 @@ public static class ShardCurator
     {
         public long Records;
         public long InvalidJson;
+        public long InvalidUtf8;
         public long Candidates;
         public PiiCounts Pii;
         public string? FirstError;
@@ -193,7 +195,7 @@ public static class ShardCurator
         }
 
         public DataShardResult Result(DataShard shard, string? fileError) =>
-            new(shard.Index, shard.FileIndex, Records, InvalidJson, Candidates, fileError, FirstError, Pii, Rejected, Filtered);
+            new(shard.Index, shard.FileIndex, Records, InvalidJson, Candidates, fileError, FirstError, Pii, Rejected, Filtered, InvalidUtf8);
     }
 }
 

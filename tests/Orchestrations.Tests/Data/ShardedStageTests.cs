@@ -173,20 +173,63 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_InvalidUtf8InALaterShard_QuarantinesTheWholeFileAndKeepsOtherFiles()
+    public async Task RunAsync_InvalidUtf8OnSomeLinesAcrossShards_QuarantinesThoseLinesAndKeepsEveryValidLine()
     {
-        byte[] good = Encoding.UTF8.GetBytes(MixedJsonl());
-        byte[] bad = [.. good, .. "{\"id\":\"x\",\"text\":\"caf"u8, 0xC3, 0x28, .. "\"}\n"u8];
-        DropBlob broken = Drop("broken.jsonl", bad);
+        string[] lines = MixedJsonl().Split('\n');
+        byte[][] bad =
+        [
+            [.. "{\"id\":\"bad-first\",\"text\":\"caf"u8, 0xC3, 0x28, .. "\"}"u8],
+            [.. "{\"id\":\"bad-mid\",\"text\":\"latin "u8, 0xE9, .. "t\u00E9\"}"u8],
+            [.. "{\"id\":\"bad-last\",\"text\":\"cut "u8, 0xF0, 0x9F, 0x98, .. "\"}"u8],
+        ];
+        int[] at = [0, 200, 398];
+        var withBad = new List<byte>();
+        var badLines = new List<long>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int k = Array.IndexOf(at, i);
+            if (k >= 0)
+            {
+                withBad.AddRange(bad[k]);
+                withBad.Add((byte)'\n');
+                badLines.Add(badLines.Count + i + 1);
+            }
+
+            withBad.AddRange(Encoding.UTF8.GetBytes(lines[i]));
+            if (i < lines.Length - 1)
+            {
+                withBad.Add((byte)'\n');
+            }
+        }
+
+        DataPrepResult clean = await DataStage.RunAsync(new FolderDataStore(In, Out("uc")), Input("run-u", 3000, Drop("clean.jsonl", MixedJsonl())), NullLogger.Instance, CancellationToken.None, threads: 2);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("u")), Input("run-u", 3000, Drop("broken.jsonl", [.. withBad])), NullLogger.Instance, CancellationToken.None, threads: 2);
+
+        Assert.Empty(result.QuarantinedFiles);
+        Assert.Equal(clean.RecordsCurated, result.RecordsCurated);
+        Assert.Equal(clean.RecordsQuarantined + 3, result.RecordsQuarantined);
+        Assert.Equal(3, result.RejectReasons["invalid_utf8"]);
+        static string Id(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(CuratedLines(Out("uc"), "run-u").Select(Id).Order(), CuratedLines(Out("u"), "run-u").Select(Id).Order());
+        List<System.Text.Json.JsonElement> invalid = [.. File.ReadAllLines(Path.Combine(Out("u"), "quarantine", "shop", "run-u", "records.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("reason").GetString() == "invalid_utf8")
+            .OrderBy(e => e.GetProperty("line").GetInt64())];
+        Assert.Equal(badLines, invalid.Select(e => e.GetProperty("line").GetInt64()));
+        Assert.Equal(bad, invalid.Select(e => Convert.FromBase64String(e.GetProperty("rawBase64").GetString()!)));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoLineIsUtf8_QuarantinesTheWholeFile()
+    {
+        byte[] latin1 = Encoding.Latin1.GetBytes("{\"id\":\"a\",\"text\":\"caf\u00E9\"}\n{\"id\":\"b\",\"text\":\"na\u00EFve\"}\n");
         DropBlob fine = Drop("fine.jsonl", $$"""{"id":"f1","text":"{{Sentence(77)}}"}""" + "\n");
 
-        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("u")), Input("run-u", 3000, broken, fine), NullLogger.Instance, CancellationToken.None, threads: 2);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("l1")), Input("run-l1", 3000, Drop("latin1.jsonl", latin1), fine), NullLogger.Instance, CancellationToken.None);
 
         Assert.Equal(1, result.RecordsCurated);
-        Assert.Equal(1, result.RecordsRead);
-        Assert.Single(result.QuarantinedFiles, f => f.Contains("broken.jsonl", StringComparison.Ordinal) && f.Contains("not UTF-8 text: invalid byte sequence on line 402", StringComparison.Ordinal));
-        Assert.Equal(bad, File.ReadAllBytes(Path.Combine(Out("u"), "quarantine", "shop", "run-u", "files", "broken.jsonl")));
-        Assert.DoesNotContain("broken.jsonl", string.Join('\n', CuratedLines(Out("u"), "run-u")), StringComparison.Ordinal);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("latin1.jsonl: not UTF-8 text: no record is valid UTF-8", StringComparison.Ordinal));
+        Assert.Equal(latin1, File.ReadAllBytes(Path.Combine(Out("l1"), "quarantine", "shop", "run-l1", "files", "latin1.jsonl")));
     }
 
     [Fact]
@@ -301,7 +344,7 @@ public sealed class ShardedStageTests : IDisposable
             "broken.parquet: unreadable Parquet",
             "notes.txt: not a supported input format",
             "empty.jsonl: empty file (0 bytes)",
-            "latin1.jsonl: not UTF-8 text: invalid byte sequence on line 1",
+            "latin1.jsonl: not UTF-8 text: no record is valid UTF-8",
         ];
         Assert.Equal(expected.Length, result.QuarantinedFiles.Count);
         foreach (string reason in expected)

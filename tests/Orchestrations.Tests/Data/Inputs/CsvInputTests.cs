@@ -118,11 +118,38 @@ public class CsvInputTests
     }
 
     [Fact]
-    public async Task ReadAsync_InvalidUtf8_FileIsUnreadable()
+    public async Task ReadAsync_InvalidUtf8Row_IsOneInvalidUtf8RecordAndTheOtherRowsAreRead()
     {
-        UnreadableFileException e = await ReadFailsAsync("in/drop.csv", [.. Utf8("text\ncaf"), 0xE9, .. Utf8("\n")]);
+        byte[] bytes = [.. Utf8("id,text\n1,alpha\n2,\"caf"), 0xE9, .. Utf8("\nau lait\"\n3,gamma\n")];
 
-        Assert.StartsWith("not UTF-8 text", e.Reason, StringComparison.Ordinal);
+        List<SourceItem> items = await ReadAllAsync("in/drop.csv", bytes);
+
+        Assert.Equal(3, items.Count);
+        Assert.Equal("alpha", Parse(items[0]).GetProperty("text").GetString());
+        UnreadableRecord invalid = Assert.IsType<UnreadableRecord>(items[1]);
+        Assert.Equal(("invalid_utf8", 3L), (invalid.Reason, invalid.Position));
+        Assert.StartsWith("CSV row at line 3 is not valid UTF-8 text: byte 0xE9", invalid.Detail, StringComparison.Ordinal);
+        Assert.Equal([.. Utf8("2,\"caf"), 0xE9, .. Utf8("\nau lait\"")], Convert.FromBase64String(invalid.RawBase64!));
+        Assert.Equal(("gamma", 5L), (Parse(items[2]).GetProperty("text").GetString(), items[2].Position));
+    }
+
+    [Fact]
+    public async Task ReadAsync_Utf8ByteOrderMark_IsNotPartOfTheFirstColumnName()
+    {
+        List<SourceItem> items = await ReadAllAsync("in/drop.csv", [0xEF, 0xBB, 0xBF, .. Utf8("text,lang\nalpha,en\n")]);
+
+        Assert.Equal("alpha", Parse(Assert.Single(items)).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task ReadAsync_Utf16FileWithByteOrderMark_IsTranscoded()
+    {
+        // Spreadsheets export "Unicode text" as UTF-16 with a byte order mark; the mark says what the bytes are.
+        byte[] bytes = [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes("text\ncaf\u00E9\n")];
+
+        List<SourceItem> items = await ReadAllAsync("in/utf16.csv", bytes);
+
+        Assert.Equal("caf\u00E9", Parse(Assert.Single(items)).GetProperty("text").GetString());
     }
 
     [Fact]

@@ -84,23 +84,42 @@ public class JsonlInputTests
     }
 
     [Fact]
-    public async Task ReadAsync_InvalidUtf8_FileIsUnreadableNamingTheLine()
+    public async Task ReadAsync_InvalidUtf8Line_IsOneInvalidUtf8RecordAndTheOtherLinesAreRead()
     {
-        byte[] bytes = [.. Utf8("{\"text\":\"ok\"}\n{\"text\":\"caf"), 0xE9, .. Utf8("\"}\n")];
+        byte[] bad = [.. Utf8("{\"text\":\"caf"), 0xE9, .. Utf8("\"}")];
+        byte[] bytes = [.. Utf8("{\"text\":\"ok\"}\n"), .. bad, .. Utf8("\n{\"text\":\"after\"}\n")];
 
-        UnreadableFileException e = await ReadFailsAsync("in/latin1.jsonl", bytes);
+        List<SourceItem> items = await ReadAllAsync("in/latin1.jsonl", bytes);
 
-        Assert.Equal("not UTF-8 text: invalid byte sequence on line 2", e.Reason);
+        Assert.Equal([1L, 2L, 3L], items.Select(i => i.Position));
+        Assert.IsType<SourceRecord>(items[0]);
+        UnreadableRecord invalid = Assert.IsType<UnreadableRecord>(items[1]);
+        Assert.Equal("invalid_utf8", invalid.Reason);
+        Assert.Equal("line 2 is not valid UTF-8 text: byte 0xE9 at byte 13 of the record starts no valid character", invalid.Detail);
+        Assert.Equal(bad, Convert.FromBase64String(invalid.RawBase64!));
+        Assert.Equal("{\"text\":\"caf\uFFFD\"}", invalid.RawForQuarantine);
+        Assert.Equal("{\"text\":\"after\"}", Assert.IsType<SourceRecord>(items[2]).Json);
     }
 
     [Fact]
-    public async Task ReadAsync_Utf16File_FileIsUnreadable()
+    public async Task ReadAsync_TruncatedMultiByteCharacterAtTheEndOfALine_IsInvalidUtf8()
+    {
+        byte[] bytes = [.. Utf8("{\"text\":\"x\"} "), 0xE2, 0x82, .. Utf8("\n{\"text\":\"y\"}\n")];
+
+        List<SourceItem> items = await ReadAllAsync("in/cut.jsonl", bytes);
+
+        Assert.Equal("invalid_utf8", Assert.IsType<UnreadableRecord>(items[0]).Reason);
+        Assert.IsType<SourceRecord>(items[1]);
+    }
+
+    [Fact]
+    public async Task ReadAsync_Utf16File_FirstLineIsInvalidUtf8()
     {
         byte[] bytes = [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes("{\"text\":\"x\"}\n")];
 
-        UnreadableFileException e = await ReadFailsAsync("in/utf16.jsonl", bytes);
+        List<SourceItem> items = await ReadAllAsync("in/utf16.jsonl", bytes);
 
-        Assert.StartsWith("not UTF-8 text", e.Reason, StringComparison.Ordinal);
+        Assert.Equal("invalid_utf8", Assert.IsType<UnreadableRecord>(items[0]).Reason);
     }
 
     [Fact]

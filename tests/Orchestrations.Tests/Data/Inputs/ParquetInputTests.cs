@@ -24,6 +24,41 @@ public class ParquetInputTests
         return output.ToArray();
     }
 
+    [Fact]
+    public async Task ReadAsync_DamagedRowGroup_CostsOnlyItsRowsAndTheNextRowGroupsAreRead()
+    {
+        var text = new DataField<string>("text");
+        string[] Rows(int g) => [.. Enumerable.Range(0, 50).Select(i => $"group {g} row {i} " + new string((char)('a' + g), 40))];
+        byte[] file = await WriteParquetAsync(
+            new ParquetSchema(text),
+            g => g.WriteAsync(text, Rows(0)),
+            g => g.WriteAsync(text, Rows(1)),
+            g => g.WriteAsync(text, Rows(2)));
+        long offset, size;
+        using (var probe = new MemoryStream(file))
+        await using (ParquetReader reader = await ParquetReader.CreateAsync(probe))
+        {
+            Parquet.Meta.ColumnMetaData middle = reader.Metadata!.RowGroups[1].Columns[0].MetaData!;
+            (offset, size) = (middle.DataPageOffset, middle.TotalCompressedSize);
+        }
+
+        // Overwrite the middle of the second row group's column chunk (page header and data) with garbage.
+        for (long b = offset; b < offset + size; b++)
+        {
+            file[b] = (byte)(0xA5 ^ b);
+        }
+
+        List<SourceItem> items = await ReadAllAsync("in/damaged.parquet", file);
+
+        Assert.Equal(101, items.Count);
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), items.Take(50).Select(i => i.Position));
+        UnreadableRecord damaged = Assert.IsType<UnreadableRecord>(items[50]);
+        Assert.Equal(("unreadable_row_group", 51L), (damaged.Reason, damaged.Position));
+        Assert.StartsWith("rows 51–100 (row group 1) cannot be read: ", damaged.Detail, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(101, 50).Select(i => (long)i), items.Skip(51).Select(i => i.Position));
+        Assert.Equal("group 2 row 0 " + new string('c', 40), JsonDocument.Parse(((SourceRecord)items[51]).Json).RootElement.GetProperty("text").GetString());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
