@@ -4,13 +4,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using GenAiServerless.Data;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Data.Inputs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace GenAiServerless.Bench.Curate;
 
-/// <summary><c>curate</c>: how fast the Data stage's core curates JSONL, next to parsing the same lines and nothing else.</summary>
+/// <summary><c>curate</c>: how fast the Data stage's per-shard step (<see cref="ShardCurator"/>, what every
+/// <c>CurateDataShard</c> activity runs) curates JSONL, next to reading and parsing the same lines and nothing else.</summary>
 public sealed class CurateCommand : Command<CurateCommand.Settings>
 {
     const double Megabyte = BenchMeasure.Megabyte;
@@ -24,11 +25,27 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     {
         BenchOutput.Progress($"curate: generating a {settings.Megabytes} MB corpus (seed {settings.Seed})");
         var corpus = SyntheticCorpus.Generate((long)(settings.Megabytes * Megabyte), settings.Seed);
+        string folder = Path.Combine(Path.GetTempPath(), $"genai-curate-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(Path.Combine(folder, "in"));
+        using (Stream file = File.Create(Path.Combine(folder, "in", CorpusFile)))
+        using (Stream source = corpus.Open())
+        {
+            source.CopyTo(file);
+        }
+
         var startPeak = PeakWorkingSetMegabytes();
 
         // Parse first: the process's peak working set only grows, so the baseline's peak is not inflated by the curator's.
-        var parse = Measure("parse", corpus, ParseOnly);
-        var curate = Measure("curate", corpus, CurateOnly);
+        Measurement parse, curate;
+        try
+        {
+            parse = Measure("parse", corpus, _ => ParseOnly(folder));
+            curate = Measure("curate", corpus, run => CurateOnly(folder, run));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
         var report = new CurateReport(
             "curate",
             new CorpusReport(corpus.Length / Megabyte, corpus.Lines, corpus.ExactDuplicates, corpus.Malformed, corpus.VocabularySize, settings.Seed, startPeak),
@@ -49,15 +66,18 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         return 0;
     }
 
+    const string CorpusFile = "synthetic.jsonl";
+
     /// <summary>A warm-up, then the best (least wall time) of <see cref="Repetitions"/> runs over the whole corpus.</summary>
-    static Measurement Measure(string name, SyntheticCorpus corpus, Func<TextReader, Counts> body)
+    static Measurement Measure(string name, SyntheticCorpus corpus, Func<int, Counts> body)
     {
         BenchOutput.Progress($"curate: {name}: warm-up");
-        _ = Run(corpus, body);
+        _ = BenchMeasure.Time(() => body(0));
         Measurement? best = null;
         for (var i = 1; i <= Repetitions; i++)
         {
-            var (seconds, cpuSeconds, allocated, counts) = Run(corpus, body);
+            int run = i;
+            var (seconds, cpuSeconds, allocated, counts) = BenchMeasure.Time(() => body(run));
             BenchOutput.Progress(string.Create(CultureInfo.InvariantCulture, $"curate: {name}: run {i}/{Repetitions}: {seconds:0.000} s"));
             if (best is null || seconds < best.WallSeconds)
             {
@@ -72,28 +92,18 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
 
     static double PeakWorkingSetMegabytes() => BenchMeasure.PeakWorkingSetMegabytes();
 
-    static (double Seconds, double CpuSeconds, long Allocated, Counts Counts) Run(SyntheticCorpus corpus, Func<TextReader, Counts> body) =>
-        BenchMeasure.Time(() =>
-        {
-            // The reader the Data stage opens on a blob: strict UTF-8 over a stream.
-            using var reader = new StreamReader(corpus.Open(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
-            return body(reader);
-        });
-
-    static Counts ParseOnly(TextReader reader)
+    /// <summary>The baseline: the stage's reader over the file (lines as UTF-8) and <c>JsonDocument.Parse</c> of each, nothing else.</summary>
+    static Counts ParseOnly(string folder)
     {
         long read = 0, invalid = 0;
-        while (reader.ReadLine() is { } line)
+        using Stream stream = File.OpenRead(Path.Combine(folder, "in", CorpusFile));
+        IAsyncEnumerable<SourceItem> items = InputReader.ReadAsync(CorpusFile, stream);
+        foreach (SourceItem item in items.ToBlockingEnumerable())
         {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
             read++;
             try
             {
-                using var document = JsonDocument.Parse(line);
+                using var document = JsonDocument.Parse(((SourceRecord)item).Json);
             }
             catch (JsonException)
             {
@@ -101,21 +111,27 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             }
         }
 
-        return new Counts(read, Curated: 0, invalid, Duplicates: 0);
+        return new Counts(read, Curated: 0, invalid, Filtered: 0);
     }
 
-    static Counts CurateOnly(TextReader reader)
+    /// <summary>The whole corpus as one shard through <see cref="ShardCurator"/>, with the <c>DataOptions</c> defaults
+    /// (the <c>ShortRecords</c> preset); its working files go to a scratch folder. Exact and near duplicates are the
+    /// fan-in's work, measured by <c>etl</c>.</summary>
+    static Counts CurateOnly(string folder, int run)
     {
-        var policy = new DataOptions();
-        var curator = new RecordCurator(policy.ValidationFraction, policy.TestFraction, policy.MaxRecordChars);
-        long curated = 0, rejected = 0, duplicates = 0;
-        var failed = curator.CurateFile("synthetic.jsonl", reader, _ => curated++, _ => rejected++, (_, _) => duplicates++);
-        if (failed is not null)
+        long length = new FileInfo(Path.Combine(folder, "in", CorpusFile)).Length;
+        var drop = new DropBlob(CorpusFile, "bench", length);
+        var input = new DataPrepInput("bench", $"run-{run}", [drop], DataPolicies.For(new DataOptions(), "bench"));
+        var store = new FolderDataStore(Path.Combine(folder, "in"), Path.Combine(folder, "out"));
+        DataShardResult result = ShardCurator.RunAsync(store, new DataShardTask(DataShardTask.InputFor(input), new DataShard(0, 0, drop, 0, length, 1)), CancellationToken.None)
+            .GetAwaiter().GetResult();
+        Directory.Delete(Path.Combine(folder, "out"), recursive: true);
+        if (result.FileError is not null)
         {
-            throw new InvalidOperationException($"curate: the synthetic corpus was quarantined whole: {failed.Reason}");
+            throw new InvalidOperationException($"curate: the synthetic corpus was quarantined whole: {result.FileError}");
         }
 
-        return new Counts(curator.RecordsRead, curated, rejected, duplicates);
+        return new Counts(result.Records, result.Candidates, result.Rejected.Values.Sum(), result.Filtered.Values.Sum());
     }
 
     static void Print(CurateReport report)
@@ -126,7 +142,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             $"curate: corpus {c.Megabytes:0.0} MB, {c.Lines} lines ({c.ExactDuplicates} exact duplicates, {c.Malformed} malformed), vocabulary {c.VocabularySize} words, seed {c.Seed}; peak working set with the corpus loaded {c.PeakWorkingSetMegabytes:0} MB; best of {report.Repetitions} after a warm-up."));
 
         var table = new Table();
-        table.AddColumns("Measurement", "MB/s", "docs/s", "Wall s", "CPU s", "MB per CPU-s", "Allocated MB", "Peak WS MB", "Read", "Curated", "Duplicates", "Rejected");
+        table.AddColumns("Measurement", "MB/s", "docs/s", "Wall s", "CPU s", "MB per CPU-s", "Allocated MB", "Peak WS MB", "Read", "Curated", "Filtered", "Rejected");
         foreach (var column in table.Columns.Skip(1))
         {
             column.RightAligned();
@@ -135,10 +151,10 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         foreach (var m in new[] { report.Parse, report.Curate })
         {
             table.AddRow(
-                m.Name == "parse" ? "parse only (baseline)" : "RecordCurator.CurateFile",
+                m.Name == "parse" ? "read + parse only (baseline)" : "ShardCurator (one shard)",
                 Figure(m.MegabytesPerSecond, "0.0"), Figure(m.DocsPerSecond, "#,0"), Figure(m.WallSeconds, "0.000"), Figure(m.CpuSeconds, "0.000"),
                 Figure(m.MegabytesPerCpuSecond, "0.0"), Figure(m.AllocatedMegabytes, "#,0"), Figure(m.PeakWorkingSetMegabytes, "#,0"),
-                Figure(m.Counts.Read, "#,0"), Figure(m.Counts.Curated, "#,0"), Figure(m.Counts.Duplicates, "#,0"), Figure(m.Counts.Rejected, "#,0"));
+                Figure(m.Counts.Read, "#,0"), Figure(m.Counts.Curated, "#,0"), Figure(m.Counts.Filtered, "#,0"), Figure(m.Counts.Rejected, "#,0"));
         }
 
         console.Write(table);
@@ -150,7 +166,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
 }
 
 /// <summary>Records read, and what became of them (parse only: read and invalid).</summary>
-internal sealed record Counts(long Read, long Curated, long Rejected, long Duplicates);
+internal sealed record Counts(long Read, long Curated, long Rejected, long Filtered);
 
 internal sealed record Measurement(
     string Name, double MegabytesPerSecond, double DocsPerSecond, double WallSeconds, double CpuSeconds, double MegabytesPerCpuSecond,

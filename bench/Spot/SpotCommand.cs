@@ -67,7 +67,8 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
         var (spot, onDemand) = FindOffers(catalog, settings.Sku, settings.Region);
         var requirements = new ComputeRequirements(
             GpuType: spot.GpuType, MinGpuMemoryGb: spot.GpuMemoryGb, GpuCount: spot.GpuCount, AllowedRegions: [spot.Region],
-            ExpectedHours: JobHours, CheckpointIntervalMinutes: CheckpointMinutes, RestartOverheadMinutes: RestartMinutes, DeadlineHours: settings.DeadlineHours,
+            ExpectedDuration: TimeSpan.FromHours(JobHours), CheckpointInterval: TimeSpan.FromMinutes(CheckpointMinutes), RestartOverhead: TimeSpan.FromMinutes(RestartMinutes),
+            Deadline: TimeSpan.FromHours(settings.DeadlineHours),
             BudgetUsd: null, AllowSpot: true);
         var scenario = new SpotScenario(requirements, RestartBudget, (double)spot.PricePerHour, (double)onDemand.PricePerHour);
         var choice = ComputeSelector.Choose(catalog, requirements);
@@ -76,7 +77,7 @@ public sealed class SpotCommand : Command<SpotCommand.Settings>
         var report = new SpotReport(
             "spot",
             new ScenarioReport(spot.Sku, spot.Region, spot.EvictionBand, scenario.SpotPricePerHour, scenario.OnDemandPricePerHour,
-                scenario.WorkHours, requirements.CheckpointIntervalMinutes, requirements.RestartOverheadMinutes, scenario.DeadlineHours,
+                scenario.WorkHours, requirements.CheckpointInterval.TotalMinutes, requirements.RestartOverhead.TotalMinutes, scenario.DeadlineHours,
                 scenario.RestartBudget, settings.Runs, settings.Seed, choice.Reason),
             readings,
             readings.SelectMany(Targets).ToList());

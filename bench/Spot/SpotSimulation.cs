@@ -10,13 +10,13 @@ internal sealed record SpotScenario(
     double SpotPricePerHour,
     double OnDemandPricePerHour)
 {
-    public double WorkHours => Requirements.ExpectedHours;
+    public double WorkHours => Requirements.ExpectedDuration.TotalHours;
 
-    public double CheckpointHours => Requirements.CheckpointIntervalMinutes / 60.0;
+    public double CheckpointHours => Requirements.CheckpointInterval.TotalHours;
 
-    public double RestartHours => Requirements.RestartOverheadMinutes / 60.0;
+    public double RestartHours => Requirements.RestartOverhead.TotalHours;
 
-    public double DeadlineHours => Requirements.DeadlineHours ?? double.PositiveInfinity;
+    public double DeadlineHours => Requirements.Deadline?.TotalHours ?? double.PositiveInfinity;
 }
 
 /// <summary>Why a run left spot for on-demand, if it did.</summary>

@@ -32,6 +32,10 @@ public static class PipelineTasksFunctions
     public static Task<RolloutResult> RolloutOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RolloutOrchestrator().RunAsync(context, Input<RolloutRequest>(context));
 
+    [Function(nameof(DeploymentOrchestrator))]
+    public static Task<RolloutResult> DeploymentOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DeploymentOrchestrator().RunAsync(context, Input<DeploymentRequest>(context));
+
     [Function(nameof(DataPrepOrchestrator))]
     public static Task<DataPrepResult> DataPrepOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new DataPrepOrchestrator().RunAsync(context, Input<DataPrepInput>(context));
@@ -66,7 +70,7 @@ public static class PipelineTasksFunctions
     public static Task<IReadOnlyList<string>> ListCuratedDatasets([ActivityTrigger] string input, FunctionContext context) =>
         Run<ListCuratedDatasets, string, IReadOnlyList<string>>(nameof(ListCuratedDatasets), input, context);
 
-    // Activities: training and evaluation jobs
+    // Activities: the model's slot
 
     [Function(nameof(ClaimModelSlot))]
     public static Task<SlotState> ClaimModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
@@ -75,6 +79,8 @@ public static class PipelineTasksFunctions
     [Function(nameof(ReleaseModelSlot))]
     public static Task<bool> ReleaseModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
         Run<ReleaseModelSlot, SlotClaim, bool>(nameof(ReleaseModelSlot), input, context);
+
+    // Activities: training and evaluation jobs
 
     [Function(nameof(SelectTrainingCompute))]
     public static Task<TrainingCompute> SelectTrainingCompute([ActivityTrigger] ComputeRequirements input, FunctionContext context) =>
@@ -89,8 +95,8 @@ public static class PipelineTasksFunctions
         Run<SubmitJob, JobSubmission, JobStatus>(nameof(SubmitJob), input, context);
 
     [Function(nameof(GetJobStatus))]
-    public static Task<JobStatus> GetJobStatus([ActivityTrigger] JobStatusQuery input, FunctionContext context) =>
-        Run<GetJobStatus, JobStatusQuery, JobStatus>(nameof(GetJobStatus), input, context);
+    public static Task<JobStatus> GetJobStatus([ActivityTrigger] string input, FunctionContext context) =>
+        Run<GetJobStatus, string, JobStatus>(nameof(GetJobStatus), input, context);
 
     [Function(nameof(ReadJobMetrics))]
     public static Task<IReadOnlyDictionary<string, double>> ReadJobMetrics([ActivityTrigger] string input, FunctionContext context) =>

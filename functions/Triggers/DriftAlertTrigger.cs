@@ -1,4 +1,5 @@
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;

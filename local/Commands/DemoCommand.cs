@@ -7,6 +7,7 @@ using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
 using GenAiServerless.Local.Stack;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -75,7 +76,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         {
             ["Training:Hyperparameters:steps"] = "10",
             ["Training:Hyperparameters:step-delay-ms"] = "250",
-            ["Training:InjectEvictionAtProgress"] = settings.NoEviction ? null : "0.4",
+            ["LocalJobs:InjectEvictionAtProgress"] = settings.NoEviction ? null : "0.4",
         };
         var startWatch = Stopwatch.StartNew();
         await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings
@@ -136,7 +137,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
                 summary = result?.Summary ?? view.Failure,
                 model = settings.Model,
                 version = result?.Version?.Version,
-                stages = result?.Stages.Select(s => new { s.Stage, state = s.State.ToString(), s.Seconds, s.Detail }),
+                stages = result?.Stages.Select(s => new { stage = s.Stage.Name(), state = s.State.ToString(), s.Seconds, s.Detail }),
                 data = result?.Data,
                 training = result?.Training is { } t ? new { t.JobId, t.Attempts, t.Evictions, t.Metrics, t.CostUsd, t.OnDemandCostUsd, t.Ledger } : null,
                 gate = result?.Gate,
@@ -150,7 +151,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             var table = new Table().AddColumns("stage", "state", "seconds", "detail");
             foreach (StageReport s in result?.Stages ?? [])
             {
-                table.AddRow(Markup.Escape(s.Stage), Markup.Escape(s.State.ToString()), s.Seconds?.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(s.Detail));
+                table.AddRow(Markup.Escape(s.Stage.Name()), Markup.Escape(s.State.ToString()), s.Seconds?.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(s.Detail));
             }
 
             AnsiConsole.Write(table);

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Stack;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -35,7 +36,7 @@ public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         public string TaskHub { get; init; } = "GenAiLocal";
 
         [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a setting, e.g. --set Training:InjectEvictionAtProgress=0.5 (repeatable).")]
+        [Description("Override a setting, e.g. --set LocalJobs:InjectEvictionAtProgress=0.5 (repeatable).")]
         public string[] Set { get; init; } = [];
     }
 

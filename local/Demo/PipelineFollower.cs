@@ -14,7 +14,7 @@ public sealed class PipelineFollower(PipelineStarter starter)
     public async Task<PipelineStatusView> FollowAsync(string instanceId, Action<string> report, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new Dictionary<PipelineStage, string>();
         string lastJob = string.Empty;
         DateTime deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -29,13 +29,13 @@ public sealed class PipelineFollower(PipelineStarter starter)
                     {
                         seen[stage.Stage] = key;
                         string timing = stage.Seconds is { } s ? $" ({s:F1} s)" : string.Empty;
-                        report($"{stage.Stage,-10} {stage.State,-9}{timing} {stage.Detail}");
+                        report($"{stage.Stage.Name(),-10} {stage.State,-9}{timing} {stage.Detail}");
                     }
                 }
 
-                if (progress.Current is "training" or "evaluation")
+                if (progress.Current is PipelineStage.Training or PipelineStage.Evaluation)
                 {
-                    string suffix = progress.Current == "training" ? "train" : "eval";
+                    string suffix = progress.Current == PipelineStage.Training ? "train" : "eval";
                     PipelineStatusView? job = await starter.GetStatusAsync($"{instanceId}-{suffix}", cancellationToken);
                     if (job?.Progress is { } jp && jp.Deserialize<JobProgress>(Json) is { } p)
                     {

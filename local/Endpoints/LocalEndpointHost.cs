@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Rollout;
 using GenAiServerless.Trainer;
 using Microsoft.Extensions.Hosting;
@@ -50,7 +51,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             if (!record.Deployments.ContainsKey(spec.Deployment))
             {
-                record.Deployments[spec.Deployment] = new DeploymentRecord(spec.Deployment, spec.Version.Version, spec.Version.FilesPrefix, DeploymentProvisioning.Creating, "provisioning");
+                record.Deployments[spec.Deployment] = new DeploymentRecord(spec.Deployment, spec.Model.Version, spec.Model.FilesPrefix, DeploymentProvisioning.Creating, "provisioning");
             }
         }, cancellationToken);
         if (!loaded.ContainsKey(Key(spec.Endpoint, spec.Deployment)))

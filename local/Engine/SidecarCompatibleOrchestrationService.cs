@@ -4,7 +4,7 @@ using DurableTask.Core.History;
 namespace GenAiServerless.Local.Engine;
 
 /// <summary>Sits between the gRPC sidecar and the Azure Storage backend and rewrites the two things the sidecar
-/// produces that the backend cannot store (see shared/reference/local-durable-engine.md):
+/// produces that the backend cannot store (found by running it):
 /// <list type="number">
 /// <item>the sidecar records a sub-orchestration's start as <c>GrpcSubOrchestrationInstanceCreatedEvent</c>, a subclass
 /// without <c>[DataContract]</c>: the backend writes a history row with no properties and the parent can never be

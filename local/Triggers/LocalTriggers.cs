@@ -2,6 +2,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using Cronos;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

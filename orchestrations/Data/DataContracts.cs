@@ -1,6 +1,8 @@
-using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
+
+/// <summary>One dropped file: its blob name inside the <c>incoming</c> container and the ETag seen by the trigger.</summary>
+public sealed record DropBlob(string BlobName, string ETag, long Length);
 
 /// <summary>Input of <see cref="DataPrepOrchestrator"/>: the dropped files of one run and how to curate them.</summary>
 public sealed record DataPrepInput(string Model, string RunId, IReadOnlyList<DropBlob> Drops, DataPolicy Policy);

@@ -1,4 +1,4 @@
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Data;
@@ -10,25 +10,32 @@ namespace GenAiServerless.Data;
 [DurableTask(nameof(DataPrepOrchestrator))]
 public sealed class DataPrepOrchestrator : TaskOrchestrator<DataPrepInput, DataPrepResult>
 {
-    public override async Task<DataPrepResult> RunAsync(TaskOrchestrationContext context, DataPrepInput input)
+    public override Task<DataPrepResult> RunAsync(TaskOrchestrationContext context, DataPrepInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(input);
-        DataShardPlan plan = await context.CallActivityAsync<DataShardPlan>(nameof(PlanDataShards), input, PipelineRetry.Activity);
+        return DataPrepFlow.RunAsync(new ActivitySteps(context), input);
+    }
 
-        // A shard's activity needs its own file only: the drop's file list would make each input, and the history, grow
-        // with the number of files.
-        DataPrepInput shardInput = DataShardTask.InputFor(input);
-        DataShardResult[] results = await Task.WhenAll(plan.Shards.Select(shard =>
-            context.CallActivityAsync<DataShardResult>(nameof(CurateDataShard), new DataShardTask(shardInput, shard), PipelineRetry.Activity)));
-        DataDedupResult dedup = await context.CallActivityAsync<DataDedupResult>(nameof(DeduplicateDataDrop), new DataDedupTask(input, plan, results), PipelineRetry.Activity);
-        SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(plan, results);
-        WrittenShard[] written = await Task.WhenAll(plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).Select(shard =>
-            context.CallActivityAsync<WrittenShard>(nameof(WriteCuratedShard), new DataShardTask(shardInput, shard), PipelineRetry.Activity)));
-        DataPrepResult result = await context.CallActivityAsync<DataPrepResult>(
-            nameof(WriteDataManifest), new DataManifestTask(input, plan, results, dedup, written), PipelineRetry.Activity);
-        await context.CallActivityAsync<bool>(nameof(CleanDataWork), input, PipelineRetry.Activity);
-        return result;
+    /// <summary>Each step as an activity; the shard steps fanned out in parallel.</summary>
+    sealed class ActivitySteps(TaskOrchestrationContext context) : IDataPrepSteps
+    {
+        public Task<DataShardPlan> PlanAsync(DataPrepInput input) =>
+            context.CallActivityAsync<DataShardPlan>(nameof(PlanDataShards), input, PipelineRetry.Activity);
+
+        public async Task<IReadOnlyList<DataShardResult>> CurateAsync(IReadOnlyList<DataShardTask> shards) =>
+            await Task.WhenAll(shards.Select(task => context.CallActivityAsync<DataShardResult>(nameof(CurateDataShard), task, PipelineRetry.Activity)));
+
+        public Task<DataDedupResult> DeduplicateAsync(DataDedupTask task) =>
+            context.CallActivityAsync<DataDedupResult>(nameof(DeduplicateDataDrop), task, PipelineRetry.Activity);
+
+        public async Task<IReadOnlyList<WrittenShard>> WriteAsync(IReadOnlyList<DataShardTask> shards) =>
+            await Task.WhenAll(shards.Select(task => context.CallActivityAsync<WrittenShard>(nameof(WriteCuratedShard), task, PipelineRetry.Activity)));
+
+        public Task<DataPrepResult> WriteManifestAsync(DataManifestTask task) =>
+            context.CallActivityAsync<DataPrepResult>(nameof(WriteDataManifest), task, PipelineRetry.Activity);
+
+        public Task CleanAsync(DataPrepInput input) =>
+            context.CallActivityAsync<bool>(nameof(CleanDataWork), input, PipelineRetry.Activity);
     }
 }
 

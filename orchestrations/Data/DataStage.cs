@@ -1,4 +1,4 @@
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Data;
@@ -13,37 +13,61 @@ public static class DataStage
 {
     public const string ToolVersion = "genai-curate/0.3";
 
-    public static async Task<DataPrepResult> RunAsync(
+    public static Task<DataPrepResult> RunAsync(
         IDataStore store, DataPrepInput input, ILogger logger, CancellationToken cancellationToken, int threads = 1, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+        return DataPrepFlow.RunAsync(new InProcessSteps(store, logger, threads, progress, cancellationToken), input);
+    }
 
-        DataShardPlan plan = await ShardPlanner.PlanAsync(store, input, cancellationToken);
-        progress?.Invoke($"{input.Drops.Count} file(s) in {plan.Shards.Count} shard(s)");
+    /// <summary>Each step called directly; the shard steps on up to <c>threads</c> threads, results kept in shard order.</summary>
+    sealed class InProcessSteps(IDataStore store, ILogger logger, int threads, Action<string>? progress, CancellationToken cancellationToken) : IDataPrepSteps
+    {
+        readonly ParallelOptions parallel = new() { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+        int shardCount;
 
-        var results = new DataShardResult[plan.Shards.Count];
-        int done = 0;
-        await Parallel.ForEachAsync(plan.Shards, parallel, async (shard, ct) =>
+        public async Task<DataShardPlan> PlanAsync(DataPrepInput input)
         {
-            results[shard.Index] = await ShardCurator.RunAsync(store, new DataShardTask(DataShardTask.InputFor(input), shard), ct);
-            progress?.Invoke($"shard {Interlocked.Increment(ref done)}/{plan.Shards.Count} curated ({store.InputName(shard.Drop)}, {results[shard.Index].Records} records)");
-        });
+            DataShardPlan plan = await ShardPlanner.PlanAsync(store, input, cancellationToken);
+            shardCount = plan.Shards.Count;
+            progress?.Invoke($"{input.Drops.Count} file(s) in {plan.Shards.Count} shard(s)");
+            return plan;
+        }
 
-        DataDedupResult dedup = await DropDeduplicator.RunAsync(store, new DataDedupTask(input, plan, results), threads, cancellationToken);
-        progress?.Invoke($"deduplicated: {dedup.ExactDuplicates} exact and {dedup.NearDuplicates} near duplicates ({dedup.CandidatePairs} candidate pairs, {dedup.ExactChecks} exact checks)");
+        public async Task<IReadOnlyList<DataShardResult>> CurateAsync(IReadOnlyList<DataShardTask> shards)
+        {
+            var results = new DataShardResult[shards.Count];
+            int done = 0;
+            await Parallel.ForEachAsync(Enumerable.Range(0, shards.Count), parallel, async (i, ct) =>
+            {
+                results[i] = await ShardCurator.RunAsync(store, shards[i], ct);
+                progress?.Invoke($"shard {Interlocked.Increment(ref done)}/{shardCount} curated ({store.InputName(shards[i].Shard.Drop)}, {results[i].Records} records)");
+            });
+            return results;
+        }
 
-        SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(plan, results);
-        List<DataShard> good = [.. plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex))];
-        var written = new WrittenShard[good.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, good.Count), parallel, async (i, ct) =>
-            written[i] = await CuratedShardWriter.RunAsync(store, new DataShardTask(DataShardTask.InputFor(input), good[i]), ct));
+        public async Task<DataDedupResult> DeduplicateAsync(DataDedupTask task)
+        {
+            DataDedupResult dedup = await DropDeduplicator.RunAsync(store, task, threads, cancellationToken);
+            progress?.Invoke($"deduplicated: {dedup.ExactDuplicates} exact and {dedup.NearDuplicates} near duplicates ({dedup.CandidatePairs} candidate pairs, {dedup.ExactChecks} exact checks)");
+            return dedup;
+        }
 
-        DataPrepResult result = await DataManifestWriter.RunAsync(store, new DataManifestTask(input, plan, results, dedup, written), logger, cancellationToken);
-        await store.DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), cancellationToken);
-        DropDeduplicator.DeleteScratch(input);
-        return result;
+        public async Task<IReadOnlyList<WrittenShard>> WriteAsync(IReadOnlyList<DataShardTask> shards)
+        {
+            var written = new WrittenShard[shards.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, shards.Count), parallel, async (i, ct) =>
+                written[i] = await CuratedShardWriter.RunAsync(store, shards[i], ct));
+            return written;
+        }
+
+        public Task<DataPrepResult> WriteManifestAsync(DataManifestTask task) => DataManifestWriter.RunAsync(store, task, logger, cancellationToken);
+
+        public async Task CleanAsync(DataPrepInput input)
+        {
+            await store.DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), cancellationToken);
+            DropDeduplicator.DeleteScratch(input);
+        }
     }
 }

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Data;
 

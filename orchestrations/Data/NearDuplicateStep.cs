@@ -1,5 +1,5 @@
 using GenAiServerless.Data.Dedup;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Data;
 

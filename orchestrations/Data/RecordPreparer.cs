@@ -16,8 +16,7 @@ public readonly record struct PreparedRecord(CuratedRecord? Record, string? Reas
 
 /// <summary>Turns one record's JSON into a curated record: validates it against the model's <see cref="RecordSchema"/>,
 /// normalises its text, applies PII redaction and the quality filters, and gives it an id and a split. Pure and
-/// thread-safe: the per-record step of the shards (pipeline and <c>genai curate</c>) and of the in-memory
-/// <see cref="RecordCurator"/>.</summary>
+/// thread-safe: the per-record step of every shard (the pipeline, <c>genai curate</c> and the benchmarks).</summary>
 /// <remarks>A record is an object with a non-empty <c>text</c>, or non-empty <c>prompt</c> and <c>response</c>, or a chat
 /// <c>messages</c> list. The optional <c>id</c> (string or number) keeps the split stable across reruns; without one the
 /// id is a hash of the normalised text, which is just as stable.</remarks>

@@ -1,12 +1,15 @@
-using GenAiServerless.Pipeline;
-using GenAiServerless.Registry;
-using GenAiServerless.Training;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Evaluation;
 
-/// <summary>Input of <see cref="DecideGate"/>: the challenger's evaluation, the champion (if any) and the thresholds.</summary>
-public sealed record GateInput(string Model, JobOutcome Evaluation, ModelVersionInfo? Champion, EvaluationPolicy Policy);
+/// <summary>The gate a trained model must pass before it is registered.</summary>
+public sealed record EvaluationPolicy(double MaxTestPerplexity, double MaxPerplexityRegression, bool RequireApproval, TimeSpan ApprovalTimeout);
+
+/// <summary>The model in production that a challenger is compared with: its version and the metrics it was promoted on.</summary>
+public sealed record ChampionMetrics(int Version, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>Input of <see cref="DecideGate"/>: the challenger's evaluation metrics, the champion (if any) and the thresholds.</summary>
+public sealed record GateInput(string Model, IReadOnlyDictionary<string, double> Metrics, ChampionMetrics? Champion, EvaluationPolicy Policy);
 
 /// <summary>Whether a trained model may be registered, and why.</summary>
 public sealed record GateDecision(bool Passed, double TestPerplexity, double? ChampionPerplexity, IReadOnlyList<string> Reasons);
@@ -20,7 +23,7 @@ public static class GateRules
     {
         ArgumentNullException.ThrowIfNull(input);
         var reasons = new List<string>();
-        if (!input.Evaluation.Metrics.TryGetValue(TestPerplexityMetric, out double ppl) || double.IsNaN(ppl))
+        if (!input.Metrics.TryGetValue(TestPerplexityMetric, out double ppl) || double.IsNaN(ppl))
         {
             return new GateDecision(false, double.NaN, null, [$"the evaluation job wrote no '{TestPerplexityMetric}' metric"]);
         }

@@ -1,55 +1,43 @@
+using System.Globalization;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
+using GenAiServerless.Platform;
 using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
+using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Pipeline;
 
-/// <summary>The whole pipeline for one model: Data → Training → Evaluation gate → Registry → Rollout.</summary>
+/// <summary>The whole pipeline for one model: Data → Training → Evaluation gate → Registry → Rollout, one method per
+/// stage.</summary>
 /// <remarks>Deterministic: every side effect is an activity or a sub-orchestration, every id derives from the
-/// instance id, every policy comes from the request. Stage reports are kept in the custom status as it goes.</remarks>
+/// instance id, every policy comes from the request. Stage reports are kept in the custom status as it goes. A stage
+/// method returns the run's result when the run ends there (failed, or nothing to do), null to go on.</remarks>
 [DurableTask(nameof(ModelPipelineOrchestrator))]
 public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest, PipelineResult>
 {
     public const string ApprovalEvent = "Approval";
 
-    public static readonly string[] StageNames = ["data", "training", "evaluation", "registry", "rollout"];
-
-    /// <summary>How long a run queues behind another run of the same model before it gives up (polls back off to
-    /// <see cref="MaxSlotPollSeconds"/>, which bounds the history).</summary>
-    public static readonly TimeSpan MaxQueueWait = TimeSpan.FromHours(48);
-
-    const int MaxSlotPollSeconds = 300;
-
     public override async Task<PipelineResult> RunAsync(TaskOrchestrationContext context, PipelineRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var run = new RunTracker(context, input.Model);
-        var claim = new SlotClaim(input.Model, context.InstanceId);
+        var run = new PipelineRun(context, input);
 
         // One active pipeline per model: queue behind the run that holds the model.
-        DateTime giveUp = context.CurrentUtcDateTime + MaxQueueWait;
-        int wait = 2;
-        SlotState slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
-        while (!slot.Acquired && context.CurrentUtcDateTime < giveUp)
-        {
-            run.Update("data", $"queued behind {slot.Holder ?? "another run"} of {input.Model}");
-            await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(wait), CancellationToken.None);
-            wait = Math.Min(MaxSlotPollSeconds, wait * 2);
-            slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
-        }
-
+        var claim = new SlotClaim(input.Model, context.InstanceId);
+        SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, holder =>
+            run.Stages.Update(PipelineStage.Data, $"queued behind {holder ?? "another run"} of {input.Model}"));
         if (!slot.Acquired)
         {
-            return run.Fail("data", $"{input.Model} stayed busy with {slot.Holder} for {MaxQueueWait.TotalHours:F0} h");
+            return run.Fail(PipelineStage.Data, $"{input.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
         }
 
         try
         {
-            return await RunStagesAsync(context, input, run);
+            return await RunStagesAsync(run);
         }
         finally
         {
@@ -57,236 +45,175 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
         }
     }
 
-    static async Task<PipelineResult> RunStagesAsync(TaskOrchestrationContext context, PipelineRequest input, RunTracker run)
+    static async Task<PipelineResult> RunStagesAsync(PipelineRun run)
     {
-        string runId = context.InstanceId;
-        DataPrepResult? data = null;
-        JobOutcome? training = null;
-        GateDecision? gate = null;
-        ModelVersionInfo? version = null;
-        RolloutResult? rollout = null;
-
         try
         {
-            // Data
-            run.Start("data");
-            IReadOnlyList<string> datasets;
-            if (input.Drops.Count > 0)
-            {
-                data = await context.CallSubOrchestratorAsync<DataPrepResult>(
-                    nameof(DataPrepOrchestrator), new DataPrepInput(input.Model, runId, input.Drops, input.Data), new SubOrchestrationOptions { InstanceId = $"{runId}-data" });
-                if (data.TrainRecords == 0)
-                {
-                    return run.Fail("data", $"no trainable records: {data.RecordsRead} read, {data.RecordsQuarantined} quarantined"
-                        + (data.QuarantinedFiles.Count > 0 ? $", bad files: {string.Join("; ", data.QuarantinedFiles)}" : string.Empty), data);
-                }
-
-                run.Succeed("data", $"{data.RecordsCurated} curated ({data.TrainRecords}/{data.ValidationRecords}/{data.TestRecords} train/val/test), "
-                    + $"{data.RecordsQuarantined} quarantined, {data.RecordsFiltered} filtered, {data.ExactDuplicates} exact + {data.NearDuplicates} near duplicates, {data.QuarantinedFiles.Count} bad files");
-                datasets = [data.DatasetPrefix];
-            }
-            else
-            {
-                datasets = await context.CallActivityAsync<IReadOnlyList<string>>(nameof(ListCuratedDatasets), input.Model, PipelineRetry.Activity);
-                if (datasets.Count == 0)
-                {
-                    run.Skip("data", "no curated data for this model yet");
-                    return run.Finish(true, $"nothing to retrain: {input.Reason}", null, null, null, null, null);
-                }
-
-                run.Skip("data", $"retraining on {datasets.Count} curated dataset(s): {input.Reason}");
-            }
-
-            // Training
-            run.Start("training");
-            TrainingCompute compute = await context.CallActivityAsync<TrainingCompute>(nameof(SelectTrainingCompute), input.Training.Compute, PipelineRetry.Activity);
-            run.Update("training", $"{compute.Offer.Sku} in {compute.Offer.Region} ({(compute.Offer.Spot ? "spot" : "on-demand")}, ${compute.Offer.PricePerHour}/h)");
-            if (compute.Offer.Spot && input.Training.MaxPriceWaitHours > 0)
-            {
-                PriceWindow window = await context.CallActivityAsync<PriceWindow>(
-                    nameof(PlanPriceWindow),
-                    new PriceWindowQuery(compute.Offer.Sku, compute.Offer.Region, compute.Offer.PricePerHour, input.Training.MaxPriceWaitHours, input.Training.MinPriceSaving),
-                    PipelineRetry.Activity);
-                DateTime latest = context.CurrentUtcDateTime.AddHours(input.Training.MaxPriceWaitHours);
-                if (window.StartUtc > context.CurrentUtcDateTime)
-                {
-                    run.Update("training", window.Reason);
-                    await context.CreateTimer(window.StartUtc < latest ? window.StartUtc : latest, CancellationToken.None);
-                }
-            }
-
-            training = await context.CallSubOrchestratorAsync<JobOutcome>(
-                nameof(JobRunOrchestrator),
-                new JobRunRequest(input.Model, JobKind.Train, $"{runId}-train", datasets, null, compute.Offer, compute.OnDemandPricePerHour,
-                    input.Training.Hyperparameters, input.Training.RestartBudget, input.Training.PollSeconds, input.Training.MaxPollSeconds,
-                    input.Training.InjectEvictionAtProgress, input.Training.Compute.ExpectedHours, input.Training.Compute.DeadlineHours,
-                    input.Training.FallbackToDedicated),
-                new SubOrchestrationOptions { InstanceId = $"{runId}-train" });
-            run.Succeed("training", $"{training.JobId}: {training.Attempts} attempt(s), {training.Evictions} eviction(s), "
-                + $"validation perplexity {Metric(training, "validation_perplexity")}, cost ${training.CostUsd:0.######} vs ${training.OnDemandCostUsd:0.######} on demand");
-
-            // Evaluation gate
-            run.Start("evaluation");
-            JobOutcome evaluation = await context.CallSubOrchestratorAsync<JobOutcome>(
-                nameof(JobRunOrchestrator),
-                new JobRunRequest(input.Model, JobKind.Evaluate, $"{runId}-eval", datasets, training.OutputPrefix, compute.Offer, compute.OnDemandPricePerHour,
-                    new Dictionary<string, string>(), input.Training.RestartBudget, input.Training.PollSeconds, input.Training.MaxPollSeconds, null),
-                new SubOrchestrationOptions { InstanceId = $"{runId}-eval" });
-            ModelVersionInfo? champion = await context.CallActivityAsync<ModelVersionInfo?>(
-                nameof(GetModelVersion), new ModelVersionQuery(input.Model, null, "champion"), PipelineRetry.Activity);
-            gate = await context.CallActivityAsync<GateDecision>(nameof(DecideGate), new GateInput(input.Model, evaluation, champion, input.Evaluation), PipelineRetry.Activity);
-            if (!gate.Passed)
-            {
-                return run.Fail("evaluation", "gate failed: " + string.Join("; ", gate.Reasons), data, training, gate);
-            }
-
-            if (input.Evaluation.RequireApproval)
-            {
-                run.Update("evaluation", "waiting for approval (POST /api/pipelines/{id}/approve)");
-                ApprovalDecision approval;
-                try
-                {
-                    approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromMinutes(input.Evaluation.ApprovalTimeoutMinutes));
-                }
-                catch (TaskCanceledException)
-                {
-                    return run.Fail("evaluation", $"no approval within {input.Evaluation.ApprovalTimeoutMinutes} min", data, training, gate);
-                }
-
-                if (!approval.Approved)
-                {
-                    return run.Fail("evaluation", $"rejected by {approval.By}: {approval.Comment}", data, training, gate);
-                }
-            }
-
-            run.Succeed("evaluation", string.Join("; ", gate.Reasons));
-
-            // Registry
-            run.Start("registry");
-            var metrics = new Dictionary<string, double>(training.Metrics, StringComparer.Ordinal);
-            foreach ((string k, double v) in evaluation.Metrics)
-            {
-                metrics[k] = v;
-            }
-
-            version = await context.CallActivityAsync<ModelVersionInfo>(
-                nameof(RegisterModelVersion),
-                new ModelRegistration(input.Model, runId, training.JobId, training.OutputPrefix, data?.ManifestBlob ?? string.Join(",", datasets), data?.ManifestSha256 ?? string.Empty, metrics),
-                PipelineRetry.Activity);
-            await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, "challenger", version.Version), PipelineRetry.Activity);
-            run.Succeed("registry", $"{input.Model} v{version.Version} registered (alias challenger)");
-
-            // Rollout
-            run.Start("rollout");
-            rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
-                nameof(RolloutOrchestrator), new RolloutRequest(input.Model, version, input.Rollout), new SubOrchestrationOptions { InstanceId = $"{runId}-rollout" });
-            if (!rollout.Succeeded)
-            {
-                return run.Fail("rollout", rollout.Detail, data, training, gate, version, rollout);
-            }
-
-            run.Succeed("rollout", $"{rollout.Deployment} takes 100% of {input.Model}; alias champion → v{version.Version}");
-            return run.Finish(true, $"{input.Model} v{version.Version} is live as deployment {rollout.Deployment}", data, training, gate, version, rollout);
+            return await DataAsync(run)
+                ?? await TrainingAsync(run)
+                ?? await EvaluationAsync(run)
+                ?? await RegistryAsync(run)
+                ?? await RolloutAsync(run);
         }
         catch (TaskFailedException e)
         {
-            return run.Fail(run.Current, e.FailureDetails.ErrorMessage, data, training, gate, version, rollout);
+            return run.Fail(run.Stages.Current ?? PipelineStage.Data, e.FailureDetails.ErrorMessage);
         }
+    }
+
+    /// <summary>Curates the dropped files, or (for a scheduled or drift run) finds the model's curated datasets.</summary>
+    static async Task<PipelineResult?> DataAsync(PipelineRun run)
+    {
+        (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
+        run.Stages.Start(PipelineStage.Data);
+        if (input.Drops.Count == 0)
+        {
+            run.Datasets = await context.CallActivityAsync<IReadOnlyList<string>>(nameof(ListCuratedDatasets), input.Model, PipelineRetry.Activity);
+            if (run.Datasets.Count == 0)
+            {
+                run.Stages.Skip(PipelineStage.Data, "no curated data for this model yet");
+                return run.Finish(true, $"nothing to retrain: {input.Reason}");
+            }
+
+            run.Stages.Skip(PipelineStage.Data, $"retraining on {run.Datasets.Count} curated dataset(s): {input.Reason}");
+            return null;
+        }
+
+        DataPrepResult data = await context.CallSubOrchestratorAsync<DataPrepResult>(
+            nameof(DataPrepOrchestrator), new DataPrepInput(input.Model, run.Id, input.Drops, input.Data), new SubOrchestrationOptions { InstanceId = $"{run.Id}-data" });
+        run.Data = data;
+        if (data.TrainRecords == 0)
+        {
+            return run.Fail(PipelineStage.Data, $"no trainable records: {data.RecordsRead} read, {data.RecordsQuarantined} quarantined"
+                + (data.QuarantinedFiles.Count > 0 ? $", bad files: {string.Join("; ", data.QuarantinedFiles)}" : string.Empty));
+        }
+
+        run.Stages.Succeed(PipelineStage.Data, $"{data.RecordsCurated} curated ({data.TrainRecords}/{data.ValidationRecords}/{data.TestRecords} train/val/test), "
+            + $"{data.RecordsQuarantined} quarantined, {data.RecordsFiltered} filtered, {data.ExactDuplicates} exact + {data.NearDuplicates} near duplicates, {data.QuarantinedFiles.Count} bad files");
+        run.Datasets = [data.DatasetPrefix];
+        return null;
+    }
+
+    /// <summary>Chooses compute, optionally waits for a cheaper spot hour, and runs the training job across evictions.</summary>
+    static async Task<PipelineResult?> TrainingAsync(PipelineRun run)
+    {
+        (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
+        run.Stages.Start(PipelineStage.Training);
+        TrainingCompute compute = await context.CallActivityAsync<TrainingCompute>(nameof(SelectTrainingCompute), input.Training.Compute, PipelineRetry.Activity);
+        run.Compute = compute;
+        run.Stages.Update(PipelineStage.Training, $"{compute.Offer.Sku} in {compute.Offer.Region} ({(compute.Offer.Spot ? "spot" : "on-demand")}, ${compute.Offer.PricePerHour}/h)");
+        if (compute.Offer.Spot && input.Training.MaxPriceWait > TimeSpan.Zero)
+        {
+            PriceWindow window = await context.CallActivityAsync<PriceWindow>(
+                nameof(PlanPriceWindow),
+                new PriceWindowQuery(compute.Offer.Sku, compute.Offer.Region, compute.Offer.PricePerHour, input.Training.MaxPriceWait, input.Training.MinPriceSaving),
+                PipelineRetry.Activity);
+            DateTime latest = context.CurrentUtcDateTime + input.Training.MaxPriceWait;
+            if (window.StartUtc > context.CurrentUtcDateTime)
+            {
+                run.Stages.Update(PipelineStage.Training, window.Reason);
+                await context.CreateTimer(window.StartUtc < latest ? window.StartUtc : latest, CancellationToken.None);
+            }
+        }
+
+        JobOutcome training = await context.CallSubOrchestratorAsync<JobOutcome>(
+            nameof(JobRunOrchestrator),
+            new JobRunRequest(input.Model, JobKind.Train, $"{run.Id}-train", run.Datasets, null, compute, input.Training),
+            new SubOrchestrationOptions { InstanceId = $"{run.Id}-train" });
+        run.Training = training;
+        run.Stages.Succeed(PipelineStage.Training, $"{training.JobId}: {training.Attempts} attempt(s), {training.Evictions} eviction(s), "
+            + $"validation perplexity {Metric(training, "validation_perplexity")}, cost ${training.CostUsd:0.######} vs ${training.OnDemandCostUsd:0.######} on demand");
+        return null;
+    }
+
+    /// <summary>Runs the evaluation job, applies the gate against the champion, and waits for a human when asked to.</summary>
+    static async Task<PipelineResult?> EvaluationAsync(PipelineRun run)
+    {
+        (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
+        run.Stages.Start(PipelineStage.Evaluation);
+        JobOutcome evaluation = await context.CallSubOrchestratorAsync<JobOutcome>(
+            nameof(JobRunOrchestrator),
+            new JobRunRequest(input.Model, JobKind.Evaluate, $"{run.Id}-eval", run.Datasets, run.Training!.OutputPrefix, run.Compute!, input.Training),
+            new SubOrchestrationOptions { InstanceId = $"{run.Id}-eval" });
+        run.Evaluation = evaluation;
+        ModelVersionInfo? champion = await context.CallActivityAsync<ModelVersionInfo?>(
+            nameof(GetModelVersion), new ModelVersionQuery(input.Model, null, ModelAliases.Champion), PipelineRetry.Activity);
+        GateDecision gate = await context.CallActivityAsync<GateDecision>(
+            nameof(DecideGate),
+            new GateInput(input.Model, evaluation.Metrics, champion is null ? null : new ChampionMetrics(champion.Version, champion.Metrics), input.Evaluation),
+            PipelineRetry.Activity);
+        run.Gate = gate;
+        if (!gate.Passed)
+        {
+            return run.Fail(PipelineStage.Evaluation, "gate failed: " + string.Join("; ", gate.Reasons));
+        }
+
+        if (input.Evaluation.RequireApproval)
+        {
+            run.Stages.Update(PipelineStage.Evaluation, "waiting for approval (POST /api/pipelines/{id}/approve)");
+            ApprovalDecision approval;
+            try
+            {
+                approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, input.Evaluation.ApprovalTimeout);
+            }
+            catch (TaskCanceledException)
+            {
+                return run.Fail(PipelineStage.Evaluation, $"no approval within {input.Evaluation.ApprovalTimeout}");
+            }
+
+            if (!approval.Approved)
+            {
+                return run.Fail(PipelineStage.Evaluation, $"rejected by {approval.By}: {approval.Comment}");
+            }
+        }
+
+        run.Stages.Succeed(PipelineStage.Evaluation, string.Join("; ", gate.Reasons));
+        return null;
+    }
+
+    /// <summary>Registers the trained model as a new version with its lineage and makes it the challenger.</summary>
+    static async Task<PipelineResult?> RegistryAsync(PipelineRun run)
+    {
+        (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
+        run.Stages.Start(PipelineStage.Registry);
+        JobOutcome training = run.Training!;
+        var metrics = new Dictionary<string, double>(training.Metrics, StringComparer.Ordinal);
+        foreach ((string k, double v) in run.Evaluation!.Metrics)
+        {
+            metrics[k] = v;
+        }
+
+        ModelVersionInfo version = await context.CallActivityAsync<ModelVersionInfo>(
+            nameof(RegisterModelVersion),
+            new ModelRegistration(input.Model, run.Id, training.JobId, training.OutputPrefix, run.Data?.ManifestBlob ?? string.Join(",", run.Datasets), run.Data?.ManifestSha256 ?? string.Empty, metrics),
+            PipelineRetry.Activity);
+        run.Version = version;
+        await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, ModelAliases.Challenger, version.Version), PipelineRetry.Activity);
+        run.Stages.Succeed(PipelineStage.Registry, $"{input.Model} v{version.Version} registered (alias challenger)");
+        return null;
+    }
+
+    /// <summary>Rolls the new version out to the model's endpoint; on success it becomes the champion.</summary>
+    static async Task<PipelineResult> RolloutAsync(PipelineRun run)
+    {
+        (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
+        run.Stages.Start(PipelineStage.Rollout);
+        ModelVersionInfo version = run.Version!;
+        RolloutResult rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
+            nameof(RolloutOrchestrator),
+            new RolloutRequest(new DeployableModel(input.Model, version.Version, version.FilesPrefix), input.Rollout),
+            new SubOrchestrationOptions { InstanceId = $"{run.Id}-rollout" });
+        run.Rollout = rollout;
+        if (!rollout.Succeeded)
+        {
+            return run.Fail(PipelineStage.Rollout, rollout.Detail);
+        }
+
+        await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, ModelAliases.Champion, version.Version), PipelineRetry.Activity);
+        run.Stages.Succeed(PipelineStage.Rollout, $"{rollout.Deployment} takes 100% of {input.Model}; alias champion → v{version.Version}");
+        return run.Finish(true, $"{input.Model} v{version.Version} is live as deployment {rollout.Deployment}");
     }
 
     static string Metric(JobOutcome job, string name) =>
-        job.Metrics.TryGetValue(name, out double v) ? v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
-
-    /// <summary>Keeps the stage reports and publishes them as the custom status after every change.</summary>
-    sealed class RunTracker
-    {
-        readonly TaskOrchestrationContext context;
-        readonly string model;
-        readonly Dictionary<string, StageReport> stages;
-
-        public RunTracker(TaskOrchestrationContext context, string model)
-        {
-            this.context = context;
-            this.model = model;
-            stages = StageNames.ToDictionary(s => s, s => new StageReport(s, StageState.Pending, null, null, string.Empty));
-            Current = StageNames[0];
-            Publish();
-        }
-
-        public string Current { get; private set; }
-
-        IReadOnlyList<StageReport> Reports => StageNames.Select(s => stages[s]).ToList();
-
-        public void Start(string stage)
-        {
-            Current = stage;
-            stages[stage] = stages[stage] with { State = StageState.Running, StartedUtc = context.CurrentUtcDateTime };
-            Publish();
-        }
-
-        public void Update(string stage, string detail)
-        {
-            stages[stage] = stages[stage] with { Detail = detail };
-            Publish();
-        }
-
-        public void Succeed(string stage, string detail) => End(stage, StageState.Succeeded, detail);
-
-        public void Skip(string stage, string detail) => End(stage, StageState.Skipped, detail);
-
-        void End(string stage, StageState state, string detail)
-        {
-            DateTime now = context.CurrentUtcDateTime;
-            stages[stage] = stages[stage] with { State = state, StartedUtc = stages[stage].StartedUtc ?? now, EndedUtc = now, Detail = detail };
-            Publish();
-        }
-
-        public PipelineResult Fail(string stage, string reason, DataPrepResult? data = null, JobOutcome? training = null, GateDecision? gate = null,
-            ModelVersionInfo? version = null, RolloutResult? rollout = null)
-        {
-            End(stage, StageState.Failed, reason);
-            foreach (string s in StageNames.Where(s => stages[s].State == StageState.Pending))
-            {
-                stages[s] = stages[s] with { State = StageState.Skipped, Detail = $"not run: {stage} failed" };
-            }
-
-            return Finish(false, $"{stage} failed: {reason}", data, training, gate, version, rollout);
-        }
-
-        public PipelineResult Finish(bool succeeded, string summary, DataPrepResult? data, JobOutcome? training, GateDecision? gate,
-            ModelVersionInfo? version, RolloutResult? rollout)
-        {
-            foreach (string s in StageNames.Where(s => stages[s].State == StageState.Pending))
-            {
-                stages[s] = stages[s] with { State = StageState.Skipped };
-            }
-
-            Current = "done";
-            Publish();
-            return new PipelineResult(model, succeeded, summary, Reports, data, training, gate, version, rollout);
-        }
-
-        void Publish() => context.SetCustomStatus(new PipelineProgress(model, Reports, Current));
-    }
-}
-
-/// <summary>Lists the curated datasets of a model (for scheduled and drift-triggered retraining).</summary>
-[DurableTask(nameof(ListCuratedDatasets))]
-public sealed class ListCuratedDatasets(PipelineStorage storage) : TaskActivity<string, IReadOnlyList<string>>
-{
-    public override async Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, string input)
-    {
-        var datasets = new List<string>();
-        await foreach (Azure.Storage.Blobs.Models.BlobItem item in storage.Container(PipelineStorage.Curated)
-            .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{input}/" }))
-        {
-            if (item.Name.EndsWith("/manifest.json", StringComparison.Ordinal))
-            {
-                datasets.Add($"{PipelineStorage.Curated}/{item.Name[..^"manifest.json".Length]}");
-            }
-        }
-
-        datasets.Sort(StringComparer.Ordinal);
-        return datasets;
-    }
+        job.Metrics.TryGetValue(name, out double v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Platform;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Pipeline;
@@ -79,5 +80,36 @@ public sealed class ReleaseModelSlot(PipelineStorage storage) : TaskActivity<Slo
         ArgumentNullException.ThrowIfNull(input);
         await ModelSlot.ReleaseAsync(storage, input.Model, input.RunId, CancellationToken.None);
         return true;
+    }
+}
+
+/// <summary>Queues an orchestration behind the run that holds its model's slot, with durable timers in between.</summary>
+public static class ModelSlotClaims
+{
+    /// <summary>How long a run queues behind another run of the same model before it gives up (polls back off to
+    /// <see cref="MaxPoll"/>, which bounds the history).</summary>
+    public static readonly TimeSpan MaxQueueWait = TimeSpan.FromHours(48);
+
+    static readonly TimeSpan FirstPoll = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan MaxPoll = TimeSpan.FromMinutes(5);
+
+    /// <summary>Claims the slot, waiting behind its holder for up to <see cref="MaxQueueWait"/>;
+    /// <paramref name="waiting"/> is told who holds it each time the run goes back to waiting.</summary>
+    public static async Task<SlotState> AcquireAsync(TaskOrchestrationContext context, SlotClaim claim, Action<string?> waiting)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(waiting);
+        DateTime giveUp = context.CurrentUtcDateTime + MaxQueueWait;
+        TimeSpan wait = FirstPoll;
+        SlotState slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
+        while (!slot.Acquired && context.CurrentUtcDateTime < giveUp)
+        {
+            waiting(slot.Holder);
+            await context.CreateTimer(context.CurrentUtcDateTime + wait, CancellationToken.None);
+            wait = wait * 2 < MaxPoll ? wait * 2 : MaxPoll;
+            slot = await context.CallActivityAsync<SlotState>(nameof(ClaimModelSlot), claim, PipelineRetry.Activity);
+        }
+
+        return slot;
     }
 }

@@ -1,3 +1,7 @@
+using GenAiServerless.Data;
+using GenAiServerless.Evaluation;
+using GenAiServerless.Rollout;
+using GenAiServerless.Training;
 using GenAiServerless.Training.Prices;
 using Microsoft.Extensions.Options;
 
@@ -21,20 +25,21 @@ public sealed class PipelineRequestFactory(
     {
         TrainingOptions t = training.Value;
         var compute = new ComputeRequirements(
-            string.IsNullOrWhiteSpace(t.GpuType) ? null : t.GpuType, t.MinGpuMemoryGb, t.GpuCount, t.AllowedRegions, t.ExpectedHours,
-            t.CheckpointIntervalMinutes, t.RestartOverheadMinutes, t.DeadlineHours, t.BudgetUsd, t.AllowSpot);
-        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollSeconds, t.MaxPollSeconds, t.InjectEvictionAtProgress, t.FallbackToDedicated, t.MaxPriceWaitHours, t.MinPriceSaving);
+            string.IsNullOrWhiteSpace(t.GpuType) ? null : t.GpuType, t.MinGpuMemoryGb, t.GpuCount, t.AllowedRegions, t.ExpectedDuration,
+            t.CheckpointInterval, t.RestartOverhead, t.Deadline, t.BudgetUsd, t.AllowSpot);
+        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollInterval, t.MaxPollInterval,
+            t.FallbackToDedicated, t.MaxPriceWait, t.MinPriceSaving);
     }
 
     public EvaluationPolicy Evaluation()
     {
         EvaluationOptions e = evaluation.Value;
-        return new EvaluationPolicy(e.MaxTestPerplexity, e.MaxPerplexityRegression, e.RequireApproval, e.ApprovalTimeoutMinutes);
+        return new EvaluationPolicy(e.MaxTestPerplexity, e.MaxPerplexityRegression, e.RequireApproval, e.ApprovalTimeout);
     }
 
     public RolloutPolicy Rollout()
     {
         RolloutOptions r = rollout.Value;
-        return new RolloutPolicy(r.TrafficSteps, r.BakeSeconds, r.ReadinessTimeoutSeconds, r.ProbePrompt);
+        return new RolloutPolicy([.. r.TrafficSteps], r.BakeTime, r.ReadinessTimeout, r.ProbePrompt);
     }
 }

@@ -30,6 +30,6 @@ public sealed class GetModelVersion(IModelRegistry registry) : TaskActivity<Mode
         ArgumentNullException.ThrowIfNull(input);
         return input.Version is { } v
             ? await registry.GetVersionAsync(input.Model, v, CancellationToken.None)
-            : await registry.GetAliasAsync(input.Model, input.Alias ?? "champion", CancellationToken.None);
+            : await registry.GetAliasAsync(input.Model, input.Alias ?? ModelAliases.Champion, CancellationToken.None);
     }
 }

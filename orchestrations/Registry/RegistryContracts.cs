@@ -22,6 +22,16 @@ public sealed record ModelRegistration(
     string DataManifestSha256,
     IReadOnlyDictionary<string, double> Metrics);
 
+/// <summary>The aliases the pipeline moves.</summary>
+public static class ModelAliases
+{
+    /// <summary>The version serving users.</summary>
+    public const string Champion = "champion";
+
+    /// <summary>The newest version that passed the gate.</summary>
+    public const string Challenger = "challenger";
+}
+
 /// <summary>Input of <see cref="SetModelAlias"/>.</summary>
 public sealed record AliasAssignment(string Model, string Alias, int Version);
 

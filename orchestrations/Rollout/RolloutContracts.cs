@@ -1,10 +1,16 @@
-using GenAiServerless.Pipeline;
-using GenAiServerless.Registry;
-
 namespace GenAiServerless.Rollout;
 
+/// <summary>How a registered version is rolled out to the model's endpoint.</summary>
+/// <param name="TrafficSteps">Percent of traffic on the new deployment at each step; the last is 100.</param>
+/// <param name="BakeTime">How long each step bakes before the new deployment is judged.</param>
+/// <param name="ReadinessTimeout">How long the new deployment may take to become ready.</param>
+public sealed record RolloutPolicy(IReadOnlyList<int> TrafficSteps, TimeSpan BakeTime, TimeSpan ReadinessTimeout, string ProbePrompt);
+
+/// <summary>A model version as the rollout deploys it: its number and where its files are.</summary>
+public sealed record DeployableModel(string Model, int Version, string FilesPrefix);
+
 /// <summary>Input of <see cref="RolloutOrchestrator"/>: which version goes to the model's endpoint, and how.</summary>
-public sealed record RolloutRequest(string Model, ModelVersionInfo Version, RolloutPolicy Policy);
+public sealed record RolloutRequest(DeployableModel Model, RolloutPolicy Policy);
 
 /// <summary>How a rollout ended: the new deployment, the one it replaced, and each step taken.</summary>
 public sealed record RolloutResult(bool Succeeded, string Deployment, string? PreviousDeployment, IReadOnlyList<string> Steps, string? ProbeAnswer, string Detail);
@@ -31,7 +37,7 @@ public sealed record ScoreResult(string Deployment, string Completion);
 public sealed record DeploymentRef(string Endpoint, string Deployment);
 
 /// <summary>Input of <see cref="CreateDeployment"/>.</summary>
-public sealed record DeploymentSpec(string Endpoint, string Deployment, ModelVersionInfo Version);
+public sealed record DeploymentSpec(string Endpoint, string Deployment, DeployableModel Model);
 
 /// <summary>Input of <see cref="ShiftTraffic"/>.</summary>
 public sealed record TrafficSplit(string Endpoint, IReadOnlyDictionary<string, int> Traffic);

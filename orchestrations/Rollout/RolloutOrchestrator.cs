@@ -1,24 +1,27 @@
 using System.Globalization;
-using GenAiServerless.Pipeline;
-using GenAiServerless.Registry;
+using GenAiServerless.Platform;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Rollout;
 
 /// <summary>Rolls a registered version out to the model's endpoint: new deployment → readiness → traffic steps with
-/// bake time and a probe after each → retire the previous deployment and promote the alias <c>champion</c>. Any
-/// failure runs the compensations in reverse: traffic back to the previous deployment, the new one deleted.</summary>
+/// bake time and a probe after each → retire the previous deployment. Any failure runs the compensations in reverse:
+/// traffic back to the previous deployment, the new one deleted. Moving the registry's aliases is the caller's part.</summary>
 [DurableTask(nameof(RolloutOrchestrator))]
 public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, RolloutResult>
 {
     const int ProbeRequests = 5;
 
+    /// <summary>How often a new deployment's provisioning state is read while it becomes ready.</summary>
+    static readonly TimeSpan ReadinessPoll = TimeSpan.FromSeconds(1);
+
     public override async Task<RolloutResult> RunAsync(TaskOrchestrationContext context, RolloutRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        string endpoint = input.Model;
-        string deployment = DeploymentName(input.Version.Version, context.InstanceId);
+        DeployableModel model = input.Model;
+        string endpoint = model.Model;
+        string deployment = DeploymentName(model.Version, context.InstanceId);
         var steps = new List<string>();
         var compensations = new List<Func<Task>>();
 
@@ -27,13 +30,14 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
         try
         {
-            await context.CallActivityAsync<bool>(nameof(CreateDeployment), new DeploymentSpec(endpoint, deployment, input.Version), PipelineRetry.Activity);
+            await context.CallActivityAsync<bool>(nameof(CreateDeployment), new DeploymentSpec(endpoint, deployment, model), PipelineRetry.Activity);
             compensations.Add(() => context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, deployment), PipelineRetry.Activity));
-            steps.Add($"created deployment {deployment} (v{input.Version.Version})");
+            steps.Add($"created deployment {deployment} (v{model.Version})");
 
-            // Readiness is polled once a second, so the timeout in seconds bounds the loop (and the history).
+            // Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).
             bool ready = false;
-            for (int check = 0; check <= input.Policy.ReadinessTimeoutSeconds && !ready; check++)
+            int checks = (int)Math.Ceiling(input.Policy.ReadinessTimeout / ReadinessPoll);
+            for (int check = 0; check <= checks && !ready; check++)
             {
                 EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
                 DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
@@ -45,13 +49,13 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 ready = d.State == DeploymentProvisioning.Succeeded;
                 if (!ready)
                 {
-                    await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(1), CancellationToken.None);
+                    await context.CreateTimer(context.CurrentUtcDateTime + ReadinessPoll, CancellationToken.None);
                 }
             }
 
             if (!ready)
             {
-                throw new RolloutFailedException($"deployment {deployment} was not ready within {input.Policy.ReadinessTimeoutSeconds} s");
+                throw new RolloutFailedException($"deployment {deployment} was not ready within {input.Policy.ReadinessTimeout}");
             }
 
             steps.Add($"{deployment} ready");
@@ -79,9 +83,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
                 await context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, split), PipelineRetry.Activity);
                 steps.Add($"traffic {FormatSplit(split)}");
-                if (input.Policy.BakeSeconds > 0)
+                if (input.Policy.BakeTime > TimeSpan.Zero)
                 {
-                    await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(input.Policy.BakeSeconds), CancellationToken.None);
+                    await context.CreateTimer(context.CurrentUtcDateTime + input.Policy.BakeTime, CancellationToken.None);
                 }
 
                 // The canary is judged on its own answers (pinned), so a fault of the previous deployment never rolls it back.
@@ -99,8 +103,6 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 steps.Add($"retired {previous}");
             }
 
-            await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, "champion", input.Version.Version), PipelineRetry.Activity);
-            steps.Add($"alias champion → v{input.Version.Version}");
             return new RolloutResult(true, deployment, previous, steps, last?.SampleAnswer ?? pinned.SampleAnswer, "rolled out");
         }
         catch (Exception e) when (e is RolloutFailedException or TaskFailedException)

@@ -14,7 +14,7 @@ public sealed partial class SelectTrainingCompute(PriceCatalog catalog, ILogger<
         Log.Chosen(logger, choice.Offer.Sku, choice.Offer.Region, choice.Offer.Spot, choice.ExpectedCostUsd, choice.Reason);
         foreach (RankedOffer alternative in choice.Alternatives)
         {
-            Log.Alternative(logger, alternative.Rank, alternative.Offer.Sku, alternative.Offer.Region, alternative.Offer.Spot, alternative.ExpectedCostUsd, alternative.ExpectedWallHours);
+            Log.Alternative(logger, alternative.Rank, alternative.Offer.Sku, alternative.Offer.Region, alternative.Offer.Spot, alternative.ExpectedCostUsd, alternative.ExpectedWallTime.TotalHours);
         }
 
         GpuOffer chosen = choice.Offer;
@@ -46,9 +46,9 @@ public sealed class SubmitJob(IJobBackend backend) : TaskActivity<JobSubmission,
 
 /// <summary>Reads a job's state once (the orchestrator polls it with durable timers in between).</summary>
 [DurableTask(nameof(GetJobStatus))]
-public sealed class GetJobStatus(IJobBackend backend) : TaskActivity<JobStatusQuery, JobStatus>
+public sealed class GetJobStatus(IJobBackend backend) : TaskActivity<string, JobStatus>
 {
-    public override Task<JobStatus> RunAsync(TaskActivityContext context, JobStatusQuery input) =>
+    public override Task<JobStatus> RunAsync(TaskActivityContext context, string input) =>
         backend.GetStatusAsync(input, CancellationToken.None);
 }
 

@@ -1,4 +1,4 @@
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -14,7 +14,7 @@ namespace GenAiServerless.Training;
 public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest, JobOutcome>
 {
     /// <summary>Polls per attempt before the job is declared stuck (no ContinueAsNew: the local sidecar does not
-    /// support it, so the history is bounded by this instead; at the 30 s cap that is about 33 hours).</summary>
+    /// support it, so the history is bounded by this instead; at a 30 s cap that is about 33 hours).</summary>
     public const int MaxPollsPerAttempt = 4000;
 
     /// <summary>External event that cancels the job (raised when the pipeline is cancelled).</summary>
@@ -28,7 +28,9 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
         Task<bool> cancelled = context.WaitForExternalEvent<bool>(CancelEvent);
         DateTime startedUtc = context.CurrentUtcDateTime;
         var ledger = new List<JobAttempt>();
-        GpuOffer offer = input.Compute;
+        TrainingPolicy policy = input.Policy;
+        GpuOffer offer = input.Compute.Offer;
+        IReadOnlyDictionary<string, string> hyperparameters = input.Kind == JobKind.Train ? policy.Hyperparameters : new Dictionary<string, string>();
         int evictions = 0;
 
         for (int attempt = 1; ; attempt++)
@@ -43,26 +45,24 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 CheckpointKey: input.JobIdPrefix,
                 InstanceType: offer.Sku,
                 Spot: offer.Spot,
-                Hyperparameters: input.Hyperparameters,
-                InjectEvictionAtProgress: attempt == 1 ? input.InjectEvictionAtProgress : null);
+                Hyperparameters: hyperparameters);
             await context.CallActivityAsync<JobStatus>(nameof(SubmitJob), submission, PipelineRetry.Activity);
 
             JobStatus? status = null;
             JobState last = JobState.Queued;
             bool overBudget = false;
-            int delay = input.PollSeconds;
+            TimeSpan delay = policy.PollInterval;
             for (int poll = 0; poll < MaxPollsPerAttempt; poll++)
             {
-                Task timer = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(delay), CancellationToken.None);
+                Task timer = context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
                 if (await Task.WhenAny(timer, cancelled) == cancelled)
                 {
                     await context.CallActivityAsync<bool>(nameof(CancelJob), submission.JobId, PipelineRetry.Activity);
                     throw new JobFailedException($"{input.Kind} job {submission.JobId} was cancelled with the pipeline.");
                 }
 
-                delay = Math.Min(input.MaxPollSeconds, delay * 2);
-                status = await context.CallActivityAsync<JobStatus>(
-                    nameof(GetJobStatus), new JobStatusQuery(submission.JobId, submission.InjectEvictionAtProgress), PipelineRetry.Activity);
+                delay = Min(policy.MaxPollInterval, delay * 2);
+                status = await context.CallActivityAsync<JobStatus>(nameof(GetJobStatus), submission.JobId, PipelineRetry.Activity);
                 decimal soFar = ledger.Sum(a => a.CostUsd) + (decimal)status.BilledSeconds * pricePerSecond;
                 context.SetCustomStatus(new JobProgress(submission.JobId, attempt, status.State, status.Progress, Math.Round(soFar, 6)));
                 if (status.IsTerminal)
@@ -75,7 +75,7 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                     // Preempted and requeued by the service itself: an eviction that costs no resubmission.
                     evictions++;
                     Log.Requeued(log, submission.JobId, evictions);
-                    if (evictions > input.RestartBudget && input.FallbackToDedicated && offer.Spot)
+                    if (evictions > policy.RestartBudget && policy.FallbackToDedicated && offer.Spot)
                     {
                         await context.CallActivityAsync<bool>(nameof(CancelJob), submission.JobId, PipelineRetry.Activity);
                         overBudget = true;
@@ -86,7 +86,7 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 last = status.State;
                 if (status.State == JobState.Running)
                 {
-                    delay = Math.Max(input.PollSeconds, Math.Min(delay, input.MaxPollSeconds));
+                    delay = Max(policy.PollInterval, Min(delay, policy.MaxPollInterval));
                 }
             }
 
@@ -110,24 +110,24 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                     string output = await context.CallActivityAsync<string>(nameof(ResolveJobOutput), submission.JobId, PipelineRetry.Activity);
                     decimal cost = ledger.Sum(a => a.CostUsd);
                     double billed = ledger.Sum(a => a.BilledSeconds);
-                    decimal onDemand = Math.Round((decimal)billed / 3600m * input.OnDemandPricePerHour, 6);
+                    decimal onDemand = Math.Round((decimal)billed / 3600m * input.Compute.OnDemandPricePerHour, 6);
                     return new JobOutcome(submission.JobId, attempt, evictions, output, metrics, ledger, cost, onDemand);
                 case JobState.Evicted:
                     evictions += overBudget ? 0 : 1;
-                    double hoursLeft = input.DeadlineHours is { } d ? d - (context.CurrentUtcDateTime - startedUtc).TotalHours : double.PositiveInfinity;
-                    double workLeft = input.ExpectedHours * (1 - status.Progress);
+                    double hoursLeft = policy.Compute.Deadline is { } d ? (d - (context.CurrentUtcDateTime - startedUtc)).TotalHours : double.PositiveInfinity;
+                    double workLeft = input.Kind == JobKind.Train ? policy.Compute.ExpectedDuration.TotalHours * (1 - status.Progress) : 0;
                     bool deadlineAtRisk = offer.Spot && workLeft * SpotPaceMargin > hoursLeft;
-                    if (evictions > input.RestartBudget || deadlineAtRisk)
+                    if (evictions > policy.RestartBudget || deadlineAtRisk)
                     {
-                        if (!input.FallbackToDedicated || !offer.Spot)
+                        if (!policy.FallbackToDedicated || !offer.Spot)
                         {
                             throw new JobFailedException(
-                                $"{input.Kind} job {input.JobIdPrefix}: evicted {evictions} times, more than the restart budget of {input.RestartBudget}"
+                                $"{input.Kind} job {input.JobIdPrefix}: evicted {evictions} times, more than the restart budget of {policy.RestartBudget}"
                                 + (deadlineAtRisk ? $", and {workLeft:F1} h of work is left with {hoursLeft:F1} h to the deadline" : string.Empty) + ".");
                         }
 
                         // Fall back to dedicated capacity of the same size: no more evictions, at the on-demand price.
-                        offer = offer with { Spot = false, PricePerHour = input.OnDemandPricePerHour, EvictionRatePerHour = 0, EvictionBand = "none" };
+                        offer = offer with { Spot = false, PricePerHour = input.Compute.OnDemandPricePerHour, EvictionRatePerHour = 0, EvictionBand = "none" };
                         Log.FellBack(log, input.JobIdPrefix, evictions, deadlineAtRisk);
                     }
 
@@ -141,6 +141,10 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
 
     /// <summary>Spot runs slower than the work alone (lost work, restarts): keep this margin before a deadline.</summary>
     const double SpotPaceMargin = 1.25;
+
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
 public sealed partial class JobRunOrchestrator

@@ -2,6 +2,19 @@ using GenAiServerless.Training.Prices;
 
 namespace GenAiServerless.Training;
 
+/// <summary>How the Training stage chooses compute and runs its jobs (the evaluation job too).</summary>
+/// <param name="PollInterval">First wait between two polls of a job; doubles up to <paramref name="MaxPollInterval"/>.</param>
+/// <param name="MaxPriceWait">How long a run may wait for a cheaper spot hour; zero = never.</param>
+public sealed record TrainingPolicy(
+    ComputeRequirements Compute,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    int RestartBudget,
+    TimeSpan PollInterval,
+    TimeSpan MaxPollInterval,
+    bool FallbackToDedicated = true,
+    TimeSpan MaxPriceWait = default,
+    double MinPriceSaving = 0.1);
+
 /// <summary>The two kinds of job that run under the job contract.</summary>
 public enum JobKind
 {
@@ -9,23 +22,17 @@ public enum JobKind
     Evaluate,
 }
 
-/// <summary>Input of <see cref="JobRunOrchestrator"/>: one logical job, run to completion across evictions.</summary>
+/// <summary>Input of <see cref="JobRunOrchestrator"/>: one logical job, run to completion across evictions, on the
+/// compute chosen for it and under the run's training policy (restart budget, polling, deadline, fallback).</summary>
+/// <param name="ModelPrefix">The trained model an evaluation job scores; null for training.</param>
 public sealed record JobRunRequest(
     string Model,
     JobKind Kind,
     string JobIdPrefix,
     IReadOnlyList<string> DataPrefixes,
     string? ModelPrefix,
-    GpuOffer Compute,
-    decimal OnDemandPricePerHour,
-    IReadOnlyDictionary<string, string> Hyperparameters,
-    int RestartBudget,
-    int PollSeconds,
-    int MaxPollSeconds,
-    double? InjectEvictionAtProgress,
-    double ExpectedHours = 0,
-    double? DeadlineHours = null,
-    bool FallbackToDedicated = false);
+    TrainingCompute Compute,
+    TrainingPolicy Policy);
 
 /// <summary>One attempt's submission. Its <see cref="JobId"/> derives from the orchestration instance and the
 /// attempt number, so a retried activity or a replay never starts a second job.</summary>
@@ -38,8 +45,7 @@ public sealed record JobSubmission(
     string CheckpointKey,
     string InstanceType,
     bool Spot,
-    IReadOnlyDictionary<string, string> Hyperparameters,
-    double? InjectEvictionAtProgress);
+    IReadOnlyDictionary<string, string> Hyperparameters);
 
 /// <summary>Backend-neutral job state. <see cref="Evicted"/> covers spot preemption however the backend signals it.</summary>
 public enum JobState
@@ -78,16 +84,13 @@ public sealed record JobProgress(string JobId, int Attempt, JobState State, doub
 /// <summary>The chosen compute, the on-demand price it is measured against, and the ranked alternatives.</summary>
 public sealed record TrainingCompute(GpuOffer Offer, decimal OnDemandPricePerHour, ComputeChoice Choice);
 
-/// <summary>Input of <see cref="GetJobStatus"/>: the job, plus the eviction to inject (local backend only).</summary>
-public sealed record JobStatusQuery(string JobId, double? InjectEvictionAtProgress);
-
 /// <summary>Runs jobs under the job contract: Azure ML command jobs, or local processes.</summary>
 public interface IJobBackend
 {
     /// <summary>Starts the job unless a job with this id exists already; either way returns its status.</summary>
     Task<JobStatus> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken);
 
-    Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken);
+    Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken);
 
     Task CancelAsync(string jobId, CancellationToken cancellationToken);
 

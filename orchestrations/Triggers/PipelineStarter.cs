@@ -2,7 +2,9 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using DurableTask.Core.Exceptions;
+using GenAiServerless.Data;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
 using Microsoft.DurableTask;
@@ -145,7 +147,7 @@ public sealed partial class PipelineStarter(
         }
 
         string id = InstanceIds.ForDeployment(model, version.Version, command.RequestId);
-        return await ScheduleAsync(nameof(RolloutOrchestrator), id, new RolloutRequest(model, version, requests.Rollout()), cancellationToken);
+        return await ScheduleAsync(nameof(DeploymentOrchestrator), id, new DeploymentRequest(version, requests.Rollout()), cancellationToken);
     }
 
     /// <summary>Release (or reject) a run waiting at the evaluation gate.</summary>

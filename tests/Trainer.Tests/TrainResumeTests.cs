@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace GenAiServerless.Tests.Trainer;
 
 /// <summary>The job contract's promise: a job killed mid-run and resubmitted ends with the same model.</summary>
+[Trait("Category", "Slow")]
 public sealed class TrainResumeTests : IDisposable
 {
     private const string Steps = "6";

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using GenAiServerless.Data.Inputs;
+using GenAiServerless.Platform;
 using Parquet;
 using Parquet.Schema;
-using GenAiServerless.Data.Inputs;
-using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 

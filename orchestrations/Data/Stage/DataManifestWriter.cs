@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GenAiServerless.Data.Quality;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Data;

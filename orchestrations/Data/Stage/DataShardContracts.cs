@@ -1,5 +1,4 @@
 using GenAiServerless.Data.Quality;
-using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 

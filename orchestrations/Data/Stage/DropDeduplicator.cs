@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using GenAiServerless.Data.Dedup;
 using GenAiServerless.Data.Inputs;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Data;
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 using GenAiServerless.Data.Dedup;
 using GenAiServerless.Data.Inputs;
 using GenAiServerless.Data.Quality;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Data;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using GenAiServerless.Data.Inputs;
-using GenAiServerless.Pipeline;
 
 namespace GenAiServerless.Data;
 

@@ -9,7 +9,7 @@ namespace GenAiServerless.Training.AzureMl;
 
 /// <summary>Azure ML command jobs over the ARM REST API (<c>PUT …/jobs/{id}</c>), through a thin client on
 /// <see cref="HttpPipeline"/>: <c>Azure.ResourceManager.MachineLearning</c> is not available to us, and
-/// <c>GenericResource</c> cannot call POST actions nor omit <c>location</c> (see shared/reference).</summary>
+/// <c>GenericResource</c> cannot call POST actions nor omit <c>location</c> (it picks the provider's first api-version unless pinned per type).</summary>
 /// <remarks>Idempotent by construction: the job id derives from the orchestration instance and attempt, and a PUT on
 /// an existing id starts nothing new — a GET first makes the retry cheap and keeps a finished job's record intact.</remarks>
 public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions options) : IJobBackend
@@ -41,11 +41,10 @@ public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions opti
         return ToStatus(submission.JobId, job);
     }
 
-    public async Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken)
+    public async Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        JsonElement? job = await GetJobAsync(query.JobId, cancellationToken);
-        return job is { } j ? ToStatus(query.JobId, j) : new JobStatus(query.JobId, JobState.Failed, 0, 0, $"Azure ML has no job '{query.JobId}'");
+        JsonElement? job = await GetJobAsync(jobId, cancellationToken);
+        return job is { } j ? ToStatus(jobId, j) : new JobStatus(jobId, JobState.Failed, 0, 0, $"Azure ML has no job '{jobId}'");
     }
 
     public async Task CancelAsync(string jobId, CancellationToken cancellationToken)

@@ -5,10 +5,10 @@ namespace GenAiServerless.Training.Prices;
 /// <param name="MinGpuMemoryGb">Least memory per GPU, in GB.</param>
 /// <param name="GpuCount">GPUs the job uses on one VM; offers must carry exactly this many.</param>
 /// <param name="AllowedRegions">Regions the data may be processed in (residency); empty accepts any.</param>
-/// <param name="ExpectedHours">Hours of compute the run needs without interruption.</param>
-/// <param name="CheckpointIntervalMinutes">Minutes between checkpoints; an eviction loses on average half of one.</param>
-/// <param name="RestartOverheadMinutes">Minutes from an eviction to training again (allocation, image, data, checkpoint load).</param>
-/// <param name="DeadlineHours">Most wall-clock hours the run may take; null for none.</param>
+/// <param name="ExpectedDuration">Compute time the run needs without interruption.</param>
+/// <param name="CheckpointInterval">Time between checkpoints; an eviction loses on average half of one.</param>
+/// <param name="RestartOverhead">Time from an eviction to training again (allocation, image, data, checkpoint load).</param>
+/// <param name="Deadline">Most wall-clock time the run may take; null for none.</param>
 /// <param name="BudgetUsd">Most the run may be expected to cost; null for none.</param>
 /// <param name="AllowSpot">Whether spot offers may be chosen.</param>
 public sealed record ComputeRequirements(
@@ -16,10 +16,10 @@ public sealed record ComputeRequirements(
     int MinGpuMemoryGb,
     int GpuCount,
     IReadOnlyList<string> AllowedRegions,
-    double ExpectedHours,
-    double CheckpointIntervalMinutes,
-    double RestartOverheadMinutes,
-    double? DeadlineHours,
+    TimeSpan ExpectedDuration,
+    TimeSpan CheckpointInterval,
+    TimeSpan RestartOverhead,
+    TimeSpan? Deadline,
     decimal? BudgetUsd,
     bool AllowSpot)
 {
@@ -28,10 +28,10 @@ public sealed record ComputeRequirements(
     {
         Require(GpuCount >= 1, nameof(GpuCount), $"must be at least 1 (was {GpuCount})");
         Require(MinGpuMemoryGb >= 0, nameof(MinGpuMemoryGb), $"must not be negative (was {MinGpuMemoryGb})");
-        Require(double.IsFinite(ExpectedHours) && ExpectedHours > 0, nameof(ExpectedHours), $"must be a positive number of hours (was {ExpectedHours})");
-        Require(double.IsFinite(CheckpointIntervalMinutes) && CheckpointIntervalMinutes >= 0, nameof(CheckpointIntervalMinutes), $"must not be negative (was {CheckpointIntervalMinutes})");
-        Require(double.IsFinite(RestartOverheadMinutes) && RestartOverheadMinutes >= 0, nameof(RestartOverheadMinutes), $"must not be negative (was {RestartOverheadMinutes})");
-        Require(DeadlineHours is null || (double.IsFinite(DeadlineHours.Value) && DeadlineHours > 0), nameof(DeadlineHours), $"must be positive when set (was {DeadlineHours})");
+        Require(ExpectedDuration > TimeSpan.Zero, nameof(ExpectedDuration), $"must be positive (was {ExpectedDuration})");
+        Require(CheckpointInterval >= TimeSpan.Zero, nameof(CheckpointInterval), $"must not be negative (was {CheckpointInterval})");
+        Require(RestartOverhead >= TimeSpan.Zero, nameof(RestartOverhead), $"must not be negative (was {RestartOverhead})");
+        Require(Deadline is null || Deadline > TimeSpan.Zero, nameof(Deadline), $"must be positive when set (was {Deadline})");
         Require(BudgetUsd is null || BudgetUsd > 0, nameof(BudgetUsd), $"must be positive when set (was {BudgetUsd})");
         Require(AllowedRegions is null || AllowedRegions.All(r => !string.IsNullOrWhiteSpace(r)), nameof(AllowedRegions), "must not contain empty region names");
     }
@@ -46,13 +46,13 @@ public sealed record ComputeRequirements(
 }
 
 /// <summary>An offer with what it is expected to cost and take for one run.</summary>
-public sealed record RankedOffer(int Rank, GpuOffer Offer, decimal ExpectedCostUsd, double ExpectedWallHours, double ExpectedEvictions);
+public sealed record RankedOffer(int Rank, GpuOffer Offer, decimal ExpectedCostUsd, TimeSpan ExpectedWallTime, double ExpectedEvictions);
 
 /// <summary>The chosen offer, its expected cost and wall time, the runners-up and why.</summary>
 public sealed record ComputeChoice(
     GpuOffer Offer,
     decimal ExpectedCostUsd,
-    double ExpectedWallHours,
+    TimeSpan ExpectedWallTime,
     IReadOnlyList<RankedOffer> Alternatives,
     string Reason);
 

@@ -56,7 +56,7 @@ public static class ComputeSelector
 
         var lostHoursPerEviction = LostHoursPerEviction(req);
         var estimated = offers
-            .Select(o => EstimateRun(o, req.ExpectedHours, lostHoursPerEviction))
+            .Select(o => EstimateRun(o, req.ExpectedDuration.TotalHours, lostHoursPerEviction))
             .Where(e => e is not null)
             .Select(e => e!)
             .ToList();
@@ -67,7 +67,7 @@ public static class ComputeSelector
         }
 
         var deadlineNote = string.Empty;
-        if (req.DeadlineHours is { } deadline)
+        if (req.Deadline?.TotalHours is { } deadline)
         {
             var fastest = estimated.MinBy(e => e.WallHours)!;
             var spotBefore = estimated.Count(e => e.Offer.Spot);
@@ -105,12 +105,12 @@ public static class ComputeSelector
         var alternatives = ranked
             .Skip(1)
             .Take(AlternativeCount)
-            .Select((e, i) => new RankedOffer(i + 2, e.Offer, Money(e.CostUsd), e.WallHours, e.Evictions))
+            .Select((e, i) => new RankedOffer(i + 2, e.Offer, Money(e.CostUsd), TimeSpan.FromHours(e.WallHours), e.Evictions))
             .ToList();
 
         var reason = string.Create(CultureInfo.InvariantCulture,
             $"Least expected cost of {ranked.Count} offer(s) that fit: {Name(best.Offer)} at ${best.Offer.PricePerHour}/h for {best.WallHours:0.###} h expected ({EvictionText(best)}) = ${Money(best.CostUsd)}.{deadlineNote}");
-        return new ComputeChoice(best.Offer, Money(best.CostUsd), best.WallHours, alternatives, reason);
+        return new ComputeChoice(best.Offer, Money(best.CostUsd), TimeSpan.FromHours(best.WallHours), alternatives, reason);
     }
 
     /// <summary>
@@ -134,8 +134,8 @@ public static class ComputeSelector
     public static double LostHoursPerEviction(ComputeRequirements req)
     {
         ArgumentNullException.ThrowIfNull(req);
-        var interval = Math.Min(req.CheckpointIntervalMinutes / 60.0, req.ExpectedHours);
-        return (interval / 2.0) + (req.RestartOverheadMinutes / 60.0);
+        var interval = Math.Min(req.CheckpointInterval.TotalHours, req.ExpectedDuration.TotalHours);
+        return (interval / 2.0) + req.RestartOverhead.TotalHours;
     }
 
     private static Estimate? EstimateRun(GpuOffer offer, double expectedHours, double lostHoursPerEviction)

@@ -42,7 +42,7 @@ public sealed class PriceCatalog
     public IReadOnlyList<RejectedPriceItem> Rejected { get; }
 
     /// <summary>
-    /// The snapshot shipped with this assembly (<c>prices/*.json</c>): prices in the Retail Prices API shape, eviction
+    /// The snapshot shipped with this assembly (<c>Training/PriceSnapshot/*.json</c>, embedded as <c>prices/*.json</c>): prices in the Retail Prices API shape, eviction
     /// bands in the Resource Graph shape, GPU specs, and the per-figure provenance that fills <see cref="GpuOffer.Source"/>.
     /// </summary>
     public static PriceCatalog LoadSnapshot()

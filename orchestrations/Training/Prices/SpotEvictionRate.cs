@@ -30,7 +30,7 @@ public sealed record SpotEvictionRate(string SkuName, string Location, string Ev
     /// hazard λ, gives p = 1 − e^(−λ·672 h), so λ = −ln(1 − p) / 672. p is the band's midpoint; an open band "a+" is taken
     /// as a + 10 points (20+ → 30 %), a deliberately pessimistic guess. This is slightly above midpoint ÷ 672 (the
     /// linear reading), and stays finite for any p below 100 %. Some public material reads the band as a chance per
-    /// hour instead; that reading is 672 times more pessimistic and is not used here (see prices/sources.json).
+    /// hour instead; that reading is 672 times more pessimistic and is not used here (see Training/PriceSnapshot/sources.json).
     /// </remarks>
     public static double ToHourlyRate(string band)
     {

@@ -15,8 +15,8 @@ public sealed class PipelineTasksFunctionsTests
     {
         using var services = TestApp.Services();
         var context = new FakeFunctionContext(services, new Dictionary<string, object?> { ["instanceId"] = "tinylm-drop-1" });
-        var evaluation = new JobOutcome("eval-1", 1, 0, "models/tinylm/eval-1", new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = 12.5 }, [], 0m, 0m);
-        var input = new GateInput("tinylm", evaluation, null, new EvaluationPolicy(500, 0.1, false, 60));
+        var metrics = new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = 12.5 };
+        var input = new GateInput("tinylm", metrics, null, new EvaluationPolicy(500, 0.1, false, TimeSpan.FromHours(1)));
 
         GateDecision decision = await PipelineTasksFunctions.DecideGate(input, context);
 

@@ -1,3 +1,4 @@
+using GenAiServerless.Data;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Tests.Functions.TestDoubles;

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 
 namespace GenAiServerless.Tests.Local.Stack;
@@ -12,6 +13,7 @@ namespace GenAiServerless.Tests.Local.Stack;
 /// <summary>Kills the whole stack (<c>genai up</c>, a separate process) with SIGKILL while training runs, starts it
 /// again, and checks the same run completes without a second submission of the attempt that was running.</summary>
 [Collection(StackTestGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class CrashResumeTests(StackFixture fixture)
 {
     const string Model = "crashlm";
@@ -29,9 +31,9 @@ public sealed class CrashResumeTests(StackFixture fixture)
             "--set", $"Pipeline:Models:0={Model}",
             "--set", "Training:Hyperparameters:steps=8",
             "--set", "Training:Hyperparameters:step-delay-ms=1500",
-            "--set", "Training:PollSeconds=1",
-            "--set", "Training:MaxPollSeconds=1",
-            "--set", "Rollout:BakeSeconds=0",
+            "--set", "Training:PollInterval=00:00:01",
+            "--set", "Training:MaxPollInterval=00:00:01",
+            "--set", "Rollout:BakeTime=00:00:00",
         ];
 
         Process first = StartStack(args, home);

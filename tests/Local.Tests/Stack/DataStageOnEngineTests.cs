@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Data;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -11,6 +12,7 @@ namespace GenAiServerless.Tests.Local.Stack;
 /// <summary>The Data stage's fan-out and fan-in on the real engine (Durable Task on Azurite) and blob storage: a file
 /// cut into byte-range shards, each curated by its own activity, with duplicates found across shards.</summary>
 [Collection(StackTestGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class DataStageOnEngineTests(StackFixture fixture)
 {
     [Fact]

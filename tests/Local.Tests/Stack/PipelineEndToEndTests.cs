@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Registry;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,7 @@ namespace GenAiServerless.Tests.Local.Stack;
 /// <summary>The whole chain on Azurite and the real durable engine: data drop → curation → spot training with an
 /// injected eviction → evaluation gate → registry → rollout → a live endpoint answering.</summary>
 [Collection(StackTestGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class PipelineEndToEndTests(StackFixture fixture)
 {
     async Task<(string BlobName, BlobContentInfo Info, long Length)> DropAsync(string name, string content)
@@ -143,7 +145,7 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         PipelineResult result = StackFixture.ResultOf(await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(1)));
 
         Assert.False(result.Succeeded);
-        Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == "data").State);
+        Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == PipelineStage.Data).State);
         Assert.Contains("not JSONL", result.Summary, StringComparison.Ordinal);
         Assert.Contains($"incoming/{blobName}", result.Summary, StringComparison.Ordinal);
         BlobContainerClient quarantine = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Quarantine);

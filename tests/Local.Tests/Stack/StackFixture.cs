@@ -37,13 +37,12 @@ public sealed class StackFixture : IAsyncLifetime
                 ["Pipeline:Models:0"] = Model,
                 ["Training:Hyperparameters:steps"] = "6",
                 ["Training:Hyperparameters:step-delay-ms"] = "400",
-                ["Training:InjectEvictionAtProgress"] = "0.3",
-                ["Training:PollSeconds"] = "1",
-                ["Training:MaxPollSeconds"] = "1",
+                ["LocalJobs:InjectEvictionAtProgress"] = "0.3",
+                ["Training:PollInterval"] = "00:00:00.500",
+                ["Training:MaxPollInterval"] = "00:00:00.500",
                 ["Rollout:TrafficSteps:0"] = "50",
                 ["Rollout:TrafficSteps:1"] = "100",
-                ["Rollout:TrafficSteps:2"] = "100", // arrays merge by index: [50, 100, 100]
-                ["Rollout:BakeSeconds"] = "0",
+                ["Rollout:BakeTime"] = "00:00:00",
             },
         });
     }

@@ -4,10 +4,11 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using GenAiServerless.Local.Training;
 using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
 using GenAiServerless.Tests.Local.Stack;
 using GenAiServerless.Training;
-using GenAiServerless.Training.Local;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GenAiServerless.Tests.Local.Training;
@@ -15,6 +16,7 @@ namespace GenAiServerless.Tests.Local.Training;
 /// <summary>The local job backend against Azurite and the real trainer: one process per job id, outputs uploaded,
 /// evictions (at a progress, or by a spot hazard rate) that really kill the trainer, and resume from checkpoints.</summary>
 [Collection(StackTestGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLifetime
 {
     const string Model = "backendlm";
@@ -71,7 +73,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         JobSubmission submission = Submission("complete");
 
         await SubmitAsync(backend, submission);
-        (JobStatus status, _) = await WaitForEndAsync(backend, new JobStatusQuery(submission.JobId, null));
+        (JobStatus status, _) = await WaitForEndAsync(backend, submission.JobId);
 
         Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Detail}");
         Assert.Equal(1, status.Progress);
@@ -86,11 +88,11 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
     [Fact]
     public async Task GetStatusAsync_EvictionInjectedAtProgress_KillsTrainerAndNextAttemptResumes()
     {
-        LocalProcessJobBackend backend = Backend();
+        LocalProcessJobBackend backend = Backend(injectEvictionAtProgress: 0.3);
         JobSubmission first = Submission("inject-a1", steps: 6, stepDelayMs: 400, checkpointKey: "inject");
 
         await SubmitAsync(backend, first);
-        (JobStatus evicted, IReadOnlySet<int> trainers) = await WaitForEndAsync(backend, new JobStatusQuery(first.JobId, 0.3));
+        (JobStatus evicted, IReadOnlySet<int> trainers) = await WaitForEndAsync(backend, first.JobId);
 
         Assert.Equal(JobState.Evicted, evicted.State);
         Assert.StartsWith("eviction injected at", evicted.Detail, StringComparison.Ordinal);
@@ -100,7 +102,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
 
         JobSubmission second = Submission("inject-a2", steps: 6, stepDelayMs: 400, checkpointKey: "inject") with { Attempt = 2 };
         await SubmitAsync(backend, second);
-        (JobStatus completed, _) = await WaitForEndAsync(backend, new JobStatusQuery(second.JobId, null));
+        (JobStatus completed, _) = await WaitForEndAsync(backend, second.JobId);
 
         Assert.Equal(JobState.Completed, completed.State);
         IReadOnlyDictionary<string, double> metrics = await backend.GetMetricsAsync(second.JobId, CancellationToken.None);
@@ -114,7 +116,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         JobSubmission submission = Submission("rate-spot", steps: 6, stepDelayMs: 400);
 
         await SubmitAsync(backend, submission);
-        (JobStatus status, IReadOnlySet<int> trainers, int polls) = await WaitForEndWithPollsAsync(backend, new JobStatusQuery(submission.JobId, null));
+        (JobStatus status, IReadOnlySet<int> trainers, int polls) = await WaitForEndWithPollsAsync(backend, submission.JobId);
 
         Assert.Equal(JobState.Evicted, status.State);
         Assert.InRange(polls, 1, 3);
@@ -130,7 +132,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         JobSubmission submission = Submission("rate-dedicated", steps: 3, stepDelayMs: 300) with { Spot = false };
 
         await SubmitAsync(backend, submission);
-        (JobStatus status, _, int polls) = await WaitForEndWithPollsAsync(backend, new JobStatusQuery(submission.JobId, null));
+        (JobStatus status, _, int polls) = await WaitForEndWithPollsAsync(backend, submission.JobId);
 
         Assert.Equal(JobState.Completed, status.State);
         Assert.True(polls > 3, $"the job ended after {polls} polls, too soon to show the rate was ignored");
@@ -156,14 +158,14 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         JobSubmission submission = Submission("fails") with { DataPrefixes = [$"{PipelineStorage.Curated}/{Model}/{run}-empty/"] };
 
         await SubmitAsync(backend, submission);
-        (JobStatus status, _) = await WaitForEndAsync(backend, new JobStatusQuery(submission.JobId, null));
+        (JobStatus status, _) = await WaitForEndAsync(backend, submission.JobId);
 
         Assert.Equal(JobState.Failed, status.State);
         Assert.StartsWith("exit 1: ", status.Detail, StringComparison.Ordinal);
         Assert.Contains("no training records", status.Detail, StringComparison.Ordinal);
     }
 
-    LocalProcessJobBackend Backend(double? evictionRatePerHour = null, double simulatedHourSeconds = 10) =>
+    LocalProcessJobBackend Backend(double? evictionRatePerHour = null, double simulatedHourSeconds = 10, double? injectEvictionAtProgress = null) =>
         new(
             storage,
             new LocalJobOptions
@@ -171,7 +173,8 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
                 JobsRoot = JobsRoot,
                 TrainerAssembly = Path.Combine(AppContext.BaseDirectory, "genai-trainer.dll"),
                 EvictionRatePerHour = evictionRatePerHour,
-                SimulatedHourSeconds = simulatedHourSeconds,
+                SimulatedHour = TimeSpan.FromSeconds(simulatedHourSeconds),
+                InjectEvictionAtProgress = injectEvictionAtProgress,
             },
             NullLogger<LocalProcessJobBackend>.Instance);
 
@@ -189,8 +192,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
             {
                 ["steps"] = steps.ToString(CultureInfo.InvariantCulture),
                 ["step-delay-ms"] = stepDelayMs.ToString(CultureInfo.InvariantCulture),
-            },
-            InjectEvictionAtProgress: null);
+            });
 
     async Task<JobStatus> SubmitAsync(LocalProcessJobBackend backend, JobSubmission submission)
     {
@@ -200,21 +202,21 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
 
     string JobDir(string jobId) => Path.Combine(JobsRoot, "jobs", jobId);
 
-    async Task<(JobStatus Status, IReadOnlySet<int> Trainers)> WaitForEndAsync(LocalProcessJobBackend backend, JobStatusQuery query)
+    async Task<(JobStatus Status, IReadOnlySet<int> Trainers)> WaitForEndAsync(LocalProcessJobBackend backend, string jobId)
     {
-        (JobStatus status, IReadOnlySet<int> trainers, _) = await WaitForEndWithPollsAsync(backend, query);
+        (JobStatus status, IReadOnlySet<int> trainers, _) = await WaitForEndWithPollsAsync(backend, jobId);
         return (status, trainers);
     }
 
     /// <summary>Polls as the orchestrator does (but every 100 ms), noting the job's trainer processes while it runs.</summary>
-    async Task<(JobStatus Status, IReadOnlySet<int> Trainers, int Polls)> WaitForEndWithPollsAsync(LocalProcessJobBackend backend, JobStatusQuery query)
+    async Task<(JobStatus Status, IReadOnlySet<int> Trainers, int Polls)> WaitForEndWithPollsAsync(LocalProcessJobBackend backend, string jobId)
     {
         var trainers = new HashSet<int>();
-        int group = int.Parse(await File.ReadAllTextAsync(Path.Combine(JobDir(query.JobId), "pid")), CultureInfo.InvariantCulture);
+        int group = int.Parse(await File.ReadAllTextAsync(Path.Combine(JobDir(jobId), "pid")), CultureInfo.InvariantCulture);
         var watch = Stopwatch.StartNew();
 
         // The first poll waits for the trainer itself (not just its shell), so an eviction always has one to kill.
-        while (trainers.Count == 0 && !File.Exists(Path.Combine(JobDir(query.JobId), "exit")) && watch.Elapsed < TimeSpan.FromSeconds(10))
+        while (trainers.Count == 0 && !File.Exists(Path.Combine(JobDir(jobId), "exit")) && watch.Elapsed < TimeSpan.FromSeconds(10))
         {
             trainers.UnionWith(TrainerProcesses(group));
             await Task.Delay(20);
@@ -224,13 +226,13 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         {
             await Task.Delay(100);
             trainers.UnionWith(TrainerProcesses(group));
-            JobStatus status = await backend.GetStatusAsync(query, CancellationToken.None);
+            JobStatus status = await backend.GetStatusAsync(jobId, CancellationToken.None);
             if (status.IsTerminal)
             {
                 return (status, trainers, polls);
             }
 
-            Assert.True(watch.Elapsed < JobTimeout, $"{query.JobId} did not end within {JobTimeout} (last: {status.State} at {status.Progress:P0})");
+            Assert.True(watch.Elapsed < JobTimeout, $"{jobId} did not end within {JobTimeout} (last: {status.State} at {status.Progress:P0})");
         }
     }
 

@@ -1,20 +1,16 @@
 using GenAiServerless.Evaluation;
-using GenAiServerless.Pipeline;
-using GenAiServerless.Registry;
-using GenAiServerless.Training;
 
 namespace GenAiServerless.Tests.Orchestrations.Evaluation;
 
 public class GateRulesTests
 {
-    private static readonly EvaluationPolicy Policy = new(MaxTestPerplexity: 100, MaxPerplexityRegression: 0.10, RequireApproval: false, ApprovalTimeoutMinutes: 60);
+    private static readonly EvaluationPolicy Policy = new(MaxTestPerplexity: 100, MaxPerplexityRegression: 0.10, RequireApproval: false, ApprovalTimeout: TimeSpan.FromHours(1));
 
-    private static JobOutcome Evaluation(params (string Name, double Value)[] metrics) =>
-        new("shop-eval-a1", 1, 0, "models/shop/eval/", metrics.ToDictionary(m => m.Name, m => m.Value), [], 0m, 0m);
+    private static Dictionary<string, double> Evaluation(params (string Name, double Value)[] metrics) =>
+        metrics.ToDictionary(m => m.Name, m => m.Value);
 
-    private static ModelVersionInfo Champion(double perplexity) =>
-        new("shop", 3, "models/shop/v3/", "run-3", "shop-train-a1", "curated/shop/run-3/manifest.json", "abc",
-            new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = perplexity }, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+    private static ChampionMetrics Champion(double perplexity) =>
+        new(3, new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = perplexity });
 
     [Fact]
     public void Decide_UnderThresholdNoChampion_Passes()

@@ -1,3 +1,4 @@
+using GenAiServerless.Data;
 using GenAiServerless.Data.Inputs;
 using GenAiServerless.Pipeline;
 

@@ -26,9 +26,11 @@ public sealed class ModelPipelineOrchestratorTests
         PipelineTrigger.DataDrop,
         [new DropBlob("shop/a.jsonl", "\"0x1\"", 100)],
         new DataPolicy(0.1, 0.1, 1000, 100),
-        new TrainingPolicy(new ComputeRequirements("T4", 16, 1, [], 1, 15, 5, null, 10m, true), new Dictionary<string, string>(), 2, 1, 1, null),
-        new EvaluationPolicy(maxPerplexity, 0.1, approval, 5),
-        new RolloutPolicy([100], 0, 30, "hi"),
+        new TrainingPolicy(
+            new ComputeRequirements("T4", 16, 1, [], TimeSpan.FromHours(1), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), null, 10m, true),
+            new Dictionary<string, string>(), 2, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)),
+        new EvaluationPolicy(maxPerplexity, 0.1, approval, TimeSpan.FromMinutes(5)),
+        new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(30), "hi"),
         "test");
 
     sealed class Calls
@@ -63,7 +65,7 @@ public sealed class ModelPipelineOrchestratorTests
                 return new DataPrepResult($"curated/{input.Model}/{input.RunId}/", "curated/m.json", "abc", 100, calls.TrainRecords, 3, 2, calls.TrainRecords, 10, 10, [], new Dictionary<string, long>());
             })
             .AddActivityFunc<ComputeRequirements, TrainingCompute>(nameof(SelectTrainingCompute), (_, _) =>
-                new TrainingCompute(Offer, 0.50m, new ComputeChoice(Offer, 0.1m, 1, [], "cheapest")))
+                new TrainingCompute(Offer, 0.50m, new ComputeChoice(Offer, 0.1m, TimeSpan.FromHours(1), [], "cheapest")))
             .AddOrchestratorFunc<JobRunRequest, JobOutcome>(nameof(JobRunOrchestrator), (_, input) =>
             {
                 calls.Names.Enqueue($"{nameof(JobRunOrchestrator)}:{input.Kind}");
@@ -119,7 +121,7 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
                 [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
-                    "SetModelAlias:challenger", nameof(RolloutOrchestrator), nameof(ReleaseModelSlot)],
+                    "SetModelAlias:challenger", nameof(RolloutOrchestrator), "SetModelAlias:champion", nameof(ReleaseModelSlot)],
                 calls.Names);
             Assert.Equal(20, result.Version!.Metrics[GateRules.TestPerplexityMetric]);
             Assert.Equal(18, result.Version.Metrics["validation_perplexity"]);
@@ -136,9 +138,9 @@ public sealed class ModelPipelineOrchestratorTests
             PipelineResult result = await EndAsync(host, id);
 
             Assert.False(result.Succeeded);
-            Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == "evaluation").State);
+            Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == PipelineStage.Evaluation).State);
             Assert.Contains("test perplexity 500.00 is above the threshold 100.00", result.Summary, StringComparison.Ordinal);
-            Assert.Equal([StageState.Skipped, StageState.Skipped], result.Stages.Where(s => s.Stage is "registry" or "rollout").Select(s => s.State));
+            Assert.Equal([StageState.Skipped, StageState.Skipped], result.Stages.Where(s => s.Stage is PipelineStage.Registry or PipelineStage.Rollout).Select(s => s.State));
             Assert.DoesNotContain(nameof(RegisterModelVersion), calls.Names);
         }
     }

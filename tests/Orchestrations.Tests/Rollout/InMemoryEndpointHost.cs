@@ -48,7 +48,7 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
         lock (gate)
         {
             CheckEndpoint(spec.Endpoint);
-            if (deployments.TryAdd(spec.Deployment, new DeploymentInfo(spec.Deployment, spec.Version.Version, DeploymentProvisioning.Creating, "creating")))
+            if (deployments.TryAdd(spec.Deployment, new DeploymentInfo(spec.Deployment, spec.Model.Version, DeploymentProvisioning.Creating, "creating")))
             {
                 creating.Add(spec.Deployment);
             }

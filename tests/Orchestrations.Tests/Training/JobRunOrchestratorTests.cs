@@ -13,22 +13,21 @@ public class JobRunOrchestratorTests
     /// <summary>3.60 an hour is 0.001 a second, so costs read straight off the billed seconds.</summary>
     private static readonly GpuOffer Spot = new("Standard_NC4as_T4_v3", "eastus", "T4", 1, 16, Spot: true, PricePerHour: 3.60m, 0.05, "0-5", "test", "2025-06-01");
 
-    private static JobRunRequest Request(int restartBudget = 2, bool fallback = false, double expectedHours = 0, double? deadlineHours = null) => new(
+    private static JobRunRequest Request(int restartBudget = 2, bool fallback = false, double expectedHours = 1, double? deadlineHours = null) => new(
         Model: "shop",
         Kind: JobKind.Train,
         JobIdPrefix: Prefix,
         DataPrefixes: ["curated/shop/run1/"],
         ModelPrefix: null,
-        Compute: Spot,
-        OnDemandPricePerHour: 7.20m,
-        Hyperparameters: new Dictionary<string, string> { ["order"] = "3", ["steps"] = "10" },
-        RestartBudget: restartBudget,
-        PollSeconds: 1,
-        MaxPollSeconds: 1,
-        InjectEvictionAtProgress: 0.5,
-        ExpectedHours: expectedHours,
-        DeadlineHours: deadlineHours,
-        FallbackToDedicated: fallback);
+        Compute: new TrainingCompute(Spot, 7.20m, new ComputeChoice(Spot, 1m, TimeSpan.FromHours(expectedHours), [], "test")),
+        Policy: new TrainingPolicy(
+            new ComputeRequirements("T4", 16, 1, [], TimeSpan.FromHours(expectedHours), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5),
+                deadlineHours is { } d ? TimeSpan.FromHours(d) : null, null, true),
+            new Dictionary<string, string> { ["order"] = "3", ["steps"] = "10" },
+            RestartBudget: restartBudget,
+            PollInterval: TimeSpan.FromMilliseconds(50),
+            MaxPollInterval: TimeSpan.FromMilliseconds(50),
+            FallbackToDedicated: fallback));
 
     private static Task<OrchestrationMetadata> RunAsync(ScriptedJobBackend backend, JobRunRequest request) =>
         DurableRun.RunAsync(
@@ -63,10 +62,9 @@ public class JobRunOrchestratorTests
         Assert.Equal((1, 2), (first.Attempt, second.Attempt));
         Assert.Equal(Prefix, first.CheckpointKey);
         Assert.Equal(first.CheckpointKey, second.CheckpointKey);
-        Assert.Equal((0.5, (double?)null), (first.InjectEvictionAtProgress, second.InjectEvictionAtProgress));
+        Assert.Equal(new Dictionary<string, string> { ["order"] = "3", ["steps"] = "10" }, first.Hyperparameters);
         Assert.All(backend.Submissions, s => Assert.Equal((JobKind.Train, "Standard_NC4as_T4_v3", true), (s.Kind, s.InstanceType, s.Spot)));
-        Assert.All(backend.Queries.Where(q => q.JobId.EndsWith("-a1", StringComparison.Ordinal)), q => Assert.Equal(0.5, q.InjectEvictionAtProgress));
-        Assert.All(backend.Queries.Where(q => q.JobId.EndsWith("-a2", StringComparison.Ordinal)), q => Assert.Null(q.InjectEvictionAtProgress));
+        Assert.Equal(backend.Queries.Order(StringComparer.Ordinal), backend.Queries.Where(q => q.EndsWith("-a1", StringComparison.Ordinal) || q.EndsWith("-a2", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
         Assert.Equal(
             [

@@ -3,6 +3,7 @@ using Azure.Core.Pipeline;
 using GenAiServerless.Tests.Orchestrations.TestDoubles;
 using GenAiServerless.Training;
 using GenAiServerless.Training.AzureMl;
+using GenAiServerless.Training.Prices;
 
 namespace GenAiServerless.Tests.Orchestrations.Training;
 
@@ -26,7 +27,7 @@ public sealed class PriceWindowTests
     [Fact]
     public void Plan_CheaperHourWithinWait_WaitsForItsStart()
     {
-        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWaitHours: 16, MinSaving: 0.1), Now);
+        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWait: TimeSpan.FromHours(16), MinSaving: 0.1), Now);
 
         Assert.Equal(new DateTime(2026, 12, 1, 2, 0, 0, DateTimeKind.Utc), window.StartUtc);
         Assert.Equal(0.60m, window.ExpectedPricePerHour);
@@ -36,7 +37,7 @@ public sealed class PriceWindowTests
     [Fact]
     public void Plan_CheapHourBeyondMaxWait_SubmitsNow()
     {
-        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWaitHours: 6, MinSaving: 0.1), Now);
+        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWait: TimeSpan.FromHours(6), MinSaving: 0.1), Now);
 
         Assert.Equal(Now, window.StartUtc);
     }
@@ -44,7 +45,7 @@ public sealed class PriceWindowTests
     [Fact]
     public void Plan_SavingBelowMinimum_SubmitsNow()
     {
-        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWaitHours: 16, MinSaving: 0.5), Now);
+        PriceWindow window = PriceWindowPlanner.Plan(CheapNights(), new PriceWindowQuery("sku", "eastus", 1.00m, MaxWait: TimeSpan.FromHours(16), MinSaving: 0.5), Now);
 
         Assert.Equal(Now, window.StartUtc);
         Assert.Contains("submitting now", window.Reason, StringComparison.Ordinal);
@@ -53,7 +54,7 @@ public sealed class PriceWindowTests
     [Fact]
     public void Plan_NoHistory_SubmitsNowSayingWhy()
     {
-        PriceWindow window = PriceWindowPlanner.Plan([], new PriceWindowQuery("sku", "eastus", 1.00m, MaxWaitHours: 16, MinSaving: 0.1), Now);
+        PriceWindow window = PriceWindowPlanner.Plan([], new PriceWindowQuery("sku", "eastus", 1.00m, MaxWait: TimeSpan.FromHours(16), MinSaving: 0.1), Now);
 
         Assert.Equal(Now, window.StartUtc);
         Assert.Equal("no spot price history: submitting now", window.Reason);

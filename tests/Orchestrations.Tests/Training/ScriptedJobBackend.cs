@@ -9,14 +9,14 @@ internal sealed class ScriptedJobBackend : IJobBackend
     private readonly Lock gate = new();
     private readonly Dictionary<string, Queue<JobStatus>> scripts = new(StringComparer.Ordinal);
     private readonly List<JobSubmission> submissions = [];
-    private readonly List<JobStatusQuery> queries = [];
+    private readonly List<string> queries = [];
     private readonly List<string> cancelled = [];
 
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double> { ["train_loss"] = 1.25, ["test_perplexity"] = 42.0 };
 
     public IReadOnlyList<JobSubmission> Submissions { get { lock (gate) { return [.. submissions]; } } }
 
-    public IReadOnlyList<JobStatusQuery> Queries { get { lock (gate) { return [.. queries]; } } }
+    public IReadOnlyList<string> Queries { get { lock (gate) { return [.. queries]; } } }
 
     public IReadOnlyList<string> Cancelled { get { lock (gate) { return [.. cancelled]; } } }
 
@@ -54,13 +54,12 @@ internal sealed class ScriptedJobBackend : IJobBackend
         }
     }
 
-    public Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken)
+    public Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(query);
         lock (gate)
         {
-            queries.Add(query);
-            Queue<JobStatus> script = scripts[query.JobId];
+            queries.Add(jobId);
+            Queue<JobStatus> script = scripts[jobId];
             return Task.FromResult(script.Count > 1 ? script.Dequeue() : script.Peek());
         }
     }

@@ -5,7 +5,7 @@ namespace GenAiServerless.Tests.Orchestrations.Triggers;
 
 public class DriftAlertParserTests
 {
-    /// <summary>An action-group webhook in the common alert schema (shared/reference/azure-rest-contracts.md §6).</summary>
+    /// <summary>An action-group webhook in the common alert schema (Azure Monitor's documented payload).</summary>
     private static JsonObject Payload(string condition = "Fired") => new()
     {
         ["schemaId"] = "azureMonitorCommonAlertSchema",

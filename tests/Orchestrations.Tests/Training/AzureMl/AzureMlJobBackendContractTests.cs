@@ -8,7 +8,7 @@ using GenAiServerless.Training.AzureMl;
 
 namespace GenAiServerless.Tests.Orchestrations.Training.AzureMl;
 
-/// <summary>The Azure ML adapter against the exact shapes of shared/reference/azure-rest-contracts.md §1: method, URI,
+/// <summary>The Azure ML adapter against the exact shapes of the Azure ML REST API (2025-12-01 jobs): method, URI,
 /// api-version and JSON body of every call, and the mapping of the answers.</summary>
 public sealed class AzureMlJobBackendContractTests
 {
@@ -25,7 +25,7 @@ public sealed class AzureMlJobBackendContractTests
 
     static JobSubmission Train(int attempt = 1, bool spot = true) => new(
         $"tinylm-drop-abc-train-a{attempt}", attempt, JobKind.Train, ["curated/tinylm/tinylm-drop-abc/"], null, "tinylm-drop-abc-train",
-        "Standard_NC24ads_A100_v4", spot, new Dictionary<string, string> { ["steps"] = "20", ["order"] = "3" }, null);
+        "Standard_NC24ads_A100_v4", spot, new Dictionary<string, string> { ["steps"] = "20", ["order"] = "3" });
 
     static (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, params (int, string)[] answers)
     {
@@ -178,7 +178,7 @@ public sealed class AzureMlJobBackendContractTests
     {
         (AzureMlJobBackend backend, _) = Create(Options());
         var submission = new JobSubmission("r-eval-a1", 1, JobKind.Evaluate, ["curated/tinylm/r/"], "models/jobs/r-train-a2/", "r-eval",
-            "Standard_NC4as_T4_v3", true, new Dictionary<string, string>(), null);
+            "Standard_NC4as_T4_v3", true, new Dictionary<string, string>());
 
         JsonNode p = backend.JobBody(submission)["properties"]!;
 

@@ -10,7 +10,7 @@ public class ComputeJsonTests
     [Fact]
     public void ComputeRequirements_RoundTripsThroughSystemTextJson()
     {
-        var req = new ComputeRequirements("H100-NVL", 90, 2, ["uksouth", "eastus"], 36.5, 45, 12, 48, 900.50m, true);
+        var req = new ComputeRequirements("H100-NVL", 90, 2, ["uksouth", "eastus"], TimeSpan.FromHours(36.5), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(12), TimeSpan.FromHours(48), 900.50m, true);
 
         var copy = JsonSerializer.Deserialize<ComputeRequirements>(JsonSerializer.Serialize(req, Web), Web)!;
 
@@ -21,12 +21,12 @@ public class ComputeJsonTests
     [Fact]
     public void ComputeRequirements_NullOptionals_RoundTrip()
     {
-        var req = new ComputeRequirements(null, 0, 1, [], 1, 0, 0, null, null, false);
+        var req = new ComputeRequirements(null, 0, 1, [], TimeSpan.FromHours(1), TimeSpan.Zero, TimeSpan.Zero, null, null, false);
 
         var json = JsonSerializer.Serialize(req, Web);
         var copy = JsonSerializer.Deserialize<ComputeRequirements>(json, Web)!;
 
-        Assert.Contains("\"deadlineHours\":null", json, StringComparison.Ordinal);
+        Assert.Contains("\"deadline\":null", json, StringComparison.Ordinal);
         Assert.Equal(req with { AllowedRegions = copy.AllowedRegions }, copy);
         Assert.Empty(copy.AllowedRegions);
     }
@@ -40,7 +40,7 @@ public class ComputeJsonTests
 
         Assert.Equal(choice.Offer, copy.Offer);
         Assert.Equal(choice.ExpectedCostUsd, copy.ExpectedCostUsd);
-        Assert.Equal(choice.ExpectedWallHours, copy.ExpectedWallHours);
+        Assert.Equal(choice.ExpectedWallTime, copy.ExpectedWallTime);
         Assert.Equal(choice.Reason, copy.Reason);
         Assert.Equal(choice.Alternatives, copy.Alternatives);
     }

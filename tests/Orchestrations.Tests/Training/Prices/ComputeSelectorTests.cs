@@ -19,7 +19,7 @@ public class ComputeSelectorTests
         Assert.Equal([2, 3, 4, 5, 6], choice.Alternatives.Select(a => a.Rank));
         Assert.Equal(choice.Alternatives.Select(a => a.ExpectedCostUsd).Order(), choice.Alternatives.Select(a => a.ExpectedCostUsd));
         Assert.True(choice.Alternatives[0].ExpectedCostUsd >= choice.ExpectedCostUsd);
-        Assert.True(choice.ExpectedWallHours > 10.0);
+        Assert.True(choice.ExpectedWallTime.TotalHours > 10.0);
         Assert.Contains("westus3", choice.Reason, StringComparison.Ordinal);
     }
 
@@ -101,7 +101,7 @@ public class ComputeSelectorTests
         var choice = ComputeSelector.Choose(catalog, req);
 
         Assert.False(choice.Offer.Spot);
-        Assert.Equal(100.0, choice.ExpectedWallHours);
+        Assert.Equal(100.0, choice.ExpectedWallTime.TotalHours, 9);
         Assert.Equal(367.3m, choice.ExpectedCostUsd);
         Assert.Empty(choice.Alternatives);
         Assert.Contains("1 spot offer(s) were excluded", choice.Reason, StringComparison.Ordinal);
@@ -165,9 +165,9 @@ public class ComputeSelectorTests
     public void Choose_InvalidRequirements_ThrowsNamingField()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            ComputeSelector.Choose(PriceCatalog.LoadSnapshot(), PriceTestData.A100() with { ExpectedHours = 0 }));
+            ComputeSelector.Choose(PriceCatalog.LoadSnapshot(), PriceTestData.A100() with { ExpectedDuration = TimeSpan.Zero }));
 
-        Assert.Contains("ComputeRequirements.ExpectedHours", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ComputeRequirements.ExpectedDuration", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

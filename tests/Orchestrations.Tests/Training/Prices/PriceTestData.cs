@@ -41,5 +41,6 @@ internal static class PriceTestData
         decimal? budgetUsd = null,
         bool allowSpot = true,
         params string[] regions) =>
-        new("A100", 80, 1, regions, expectedHours, checkpointMinutes, restartMinutes, deadlineHours, budgetUsd, allowSpot);
+        new("A100", 80, 1, regions, TimeSpan.FromHours(expectedHours), TimeSpan.FromMinutes(checkpointMinutes), TimeSpan.FromMinutes(restartMinutes),
+            deadlineHours is { } d ? TimeSpan.FromHours(d) : null, budgetUsd, allowSpot);
 }

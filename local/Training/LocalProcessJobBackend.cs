@@ -7,10 +7,11 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using GenAiServerless.Pipeline;
+using GenAiServerless.Platform;
+using GenAiServerless.Training;
 using Microsoft.Extensions.Logging;
 
-namespace GenAiServerless.Training.Local;
+namespace GenAiServerless.Local.Training;
 
 /// <summary>Where the local backend keeps its jobs and how it starts the job contract's command.</summary>
 public sealed class LocalJobOptions
@@ -28,9 +29,14 @@ public sealed class LocalJobOptions
     [Range(double.Epsilon, double.MaxValue)]
     public double? EvictionRatePerHour { get; set; }
 
-    /// <summary>Real seconds that stand for one simulated hour when <see cref="EvictionRatePerHour"/> is applied.</summary>
-    [Range(double.Epsilon, double.MaxValue)]
-    public double SimulatedHourSeconds { get; set; } = 10;
+    /// <summary>The real time that stands for one simulated hour when <see cref="EvictionRatePerHour"/> is applied.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan SimulatedHour { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Evict the first attempt of every training job when its progress reaches this share (0–1), to exercise
+    /// resume from checkpoints; null injects none. A test and demo switch of this backend, not part of any job.</summary>
+    [Range(0.0, 1.0)]
+    public double? InjectEvictionAtProgress { get; set; }
 }
 
 /// <summary>When a spot job is evicted under a constant hazard: drawn once per job, at submission.</summary>
@@ -63,7 +69,7 @@ public sealed record SpotEvictionDraw(double RatePerSimulatedHour, double Simula
 /// A job's whole state lives in files under its folder, so it survives a crash of the stack: the process runs in
 /// its own session under <c>sh</c>, which records the exit code in <c>exit</c> whether or not we are still alive to
 /// watch it. An eviction is a real SIGKILL of the job's process group, after an <c>evicted</c> marker is written;
-/// it is injected at a given progress (<see cref="JobStatusQuery.InjectEvictionAtProgress"/>) or, for spot jobs, at
+/// it is injected at a given progress of a training job's first attempt (<see cref="LocalJobOptions.InjectEvictionAtProgress"/>) or, for spot jobs, at
 /// a time drawn from <see cref="LocalJobOptions.EvictionRatePerHour"/> (<see cref="SpotEvictionDraw"/>).
 /// Every submission that starts a process appends a line to <c>submissions.log</c>.
 /// </remarks>
@@ -88,7 +94,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         string dir = JobDir(submission.JobId);
         if (File.Exists(Path.Combine(dir, "started")))
         {
-            return await GetStatusAsync(new JobStatusQuery(submission.JobId, null), cancellationToken);
+            return await GetStatusAsync(submission.JobId, cancellationToken);
         }
 
         Directory.CreateDirectory(dir);
@@ -129,7 +135,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             WriteAtomically(Path.Combine(dir, "job.json"), JsonSerializer.Serialize(submission, Json));
             if (submission.Spot && options.EvictionRatePerHour is { } rate)
             {
-                SpotEvictionDraw draw = SpotEvictionDraw.For(submission.JobId, rate, options.SimulatedHourSeconds);
+                SpotEvictionDraw draw = SpotEvictionDraw.For(submission.JobId, rate, options.SimulatedHour.TotalSeconds);
                 WriteAtomically(Path.Combine(dir, SpotEvictionFile), JsonSerializer.Serialize(draw, Json));
             }
 
@@ -153,32 +159,31 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         return ReadStatus(submission.JobId);
     }
 
-    public async Task<JobStatus> GetStatusAsync(JobStatusQuery query, CancellationToken cancellationToken)
+    public async Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        JobStatus status = ReadStatus(query.JobId);
-        if (status.State == JobState.Running && EvictionDue(query, status) is { } reason)
+        JobStatus status = ReadStatus(jobId);
+        if (status.State == JobState.Running && EvictionDue(jobId, status) is { } reason)
         {
             status = Evict(status, reason);
         }
 
         if (status.State == JobState.Completed)
         {
-            await UploadOutputsAsync(query.JobId, cancellationToken);
+            await UploadOutputsAsync(jobId, cancellationToken);
         }
 
         return status;
     }
 
     /// <summary>The reason to evict a running job now, if an injected eviction is due.</summary>
-    string? EvictionDue(JobStatusQuery query, JobStatus status)
+    string? EvictionDue(string jobId, JobStatus status)
     {
-        if (query.InjectEvictionAtProgress is { } at && status.Progress >= at)
+        if (options.InjectEvictionAtProgress is { } at && status.Progress >= at && ReadSubmission(jobId) is { Kind: JobKind.Train, Attempt: 1 })
         {
             return $"eviction injected at {status.Progress:P0} (threshold {at:P0})";
         }
 
-        string drawFile = Path.Combine(JobDir(query.JobId), SpotEvictionFile);
+        string drawFile = Path.Combine(JobDir(jobId), SpotEvictionFile);
         if (!File.Exists(drawFile))
         {
             return null;
@@ -215,7 +220,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             return new JobStatus(jobId, JobState.Failed, 0, 0, $"no job with id {jobId} was started");
         }
 
-        JobSubmission submission = JsonSerializer.Deserialize<JobSubmission>(File.ReadAllText(Path.Combine(dir, "job.json")), Json)!;
+        JobSubmission submission = ReadSubmission(jobId)!;
         double progress = ReadProgress(submission);
         DateTime started = DateTime.Parse(File.ReadAllText(Path.Combine(dir, "started")), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         string exitFile = Path.Combine(dir, "exit");
@@ -255,6 +260,12 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         }
 
         return new JobStatus(jobId, JobState.Running, progress, billed, "running");
+    }
+
+    JobSubmission? ReadSubmission(string jobId)
+    {
+        string file = Path.Combine(JobDir(jobId), "job.json");
+        return File.Exists(file) ? JsonSerializer.Deserialize<JobSubmission>(File.ReadAllText(file), Json) : null;
     }
 
     public Task CancelAsync(string jobId, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using Microsoft.DurableTask;
 
-namespace GenAiServerless.Pipeline;
+namespace GenAiServerless.Platform;
 
 /// <summary>Named retry policies for activity calls.</summary>
 public static class PipelineRetry

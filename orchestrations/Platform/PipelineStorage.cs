@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 
-namespace GenAiServerless.Pipeline;
+namespace GenAiServerless.Platform;
 
 /// <summary>The storage account's containers and queues, named once.</summary>
 public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient queues)

@@ -1,6 +1,6 @@
 using GenAiServerless.Data.Inputs;
 
-namespace GenAiServerless.Pipeline;
+namespace GenAiServerless.Data;
 
 /// <summary>Builds a model's <see cref="DataPolicy"/> from configuration; a setting that cannot work is an error naming
 /// its configuration key.</summary>

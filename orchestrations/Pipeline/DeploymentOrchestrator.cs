@@ -1,0 +1,50 @@
+using GenAiServerless.Platform;
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+using Microsoft.DurableTask;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>Input of <see cref="DeploymentOrchestrator"/>: a registered version to put in front of users, and how.</summary>
+public sealed record DeploymentRequest(ModelVersionInfo Version, RolloutPolicy Policy);
+
+/// <summary>A manual deployment (<c>POST /api/models/{model}/deployments</c>): takes the model's slot like a pipeline
+/// run (so it never interleaves with a run or another deployment of the same model), rolls the version out, and makes
+/// it the champion when the rollout succeeds.</summary>
+[DurableTask(nameof(DeploymentOrchestrator))]
+public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest, RolloutResult>
+{
+    public override async Task<RolloutResult> RunAsync(TaskOrchestrationContext context, DeploymentRequest input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        ModelVersionInfo version = input.Version;
+        var claim = new SlotClaim(version.Model, context.InstanceId);
+        SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, holder =>
+            context.SetCustomStatus($"queued behind {holder ?? "another run"} of {version.Model}"));
+        if (!slot.Acquired)
+        {
+            return new RolloutResult(false, string.Empty, null, [], null, $"{version.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
+        }
+
+        try
+        {
+            context.SetCustomStatus($"rolling out {version.Model} v{version.Version}");
+            RolloutResult rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
+                nameof(RolloutOrchestrator),
+                new RolloutRequest(new DeployableModel(version.Model, version.Version, version.FilesPrefix), input.Policy),
+                new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}-rollout" });
+            if (!rollout.Succeeded)
+            {
+                return rollout;
+            }
+
+            await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(version.Model, ModelAliases.Champion, version.Version), PipelineRetry.Activity);
+            return rollout with { Steps = [.. rollout.Steps, $"alias champion → v{version.Version}"] };
+        }
+        finally
+        {
+            await context.CallActivityAsync<bool>(nameof(ReleaseModelSlot), claim, PipelineRetry.Activity);
+        }
+    }
+}

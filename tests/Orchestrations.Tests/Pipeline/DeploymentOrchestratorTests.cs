@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+using GenAiServerless.Tests.Orchestrations.Registry;
+using GenAiServerless.Tests.Orchestrations.Rollout;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Tests.Orchestrations.Pipeline;
+
+/// <summary>A manual deployment: it takes the model's slot like a pipeline run, rolls out with the real rollout
+/// orchestrator (on an in-memory endpoint) and moves the champion alias only when the rollout succeeds.</summary>
+public sealed class DeploymentOrchestratorTests
+{
+    const string Model = "shop";
+
+    static readonly ModelVersionInfo Version7 = new(Model, 7, "registry/shop/runs/r7/files/", "r7", "r7-train-a1", "curated/shop/r7/manifest.json", "abc",
+        new Dictionary<string, double>(), DateTime.UnixEpoch);
+
+    static readonly RolloutPolicy Policy = new([50, 100], TimeSpan.Zero, TimeSpan.FromSeconds(10), "hi");
+
+    static async Task<(RolloutResult Result, List<string> Calls)> RunAsync(InMemoryEndpointHost endpoints, RecordingModelRegistry registry, int busyClaims)
+    {
+        var calls = new ConcurrentQueue<string>();
+        OrchestrationMetadata run = await DurableRun.RunAsync(
+            r => r.AddOrchestrator<DeploymentOrchestrator>()
+                .AddRolloutTasks()
+                .AddActivity<SetModelAlias>()
+                .AddActivityFunc<SlotClaim, SlotState>(nameof(ClaimModelSlot), (_, claim) =>
+                {
+                    calls.Enqueue(nameof(ClaimModelSlot));
+                    return busyClaims-- > 0 ? new SlotState(false, "shop-drop-running") : new SlotState(true, claim.RunId);
+                })
+                .AddActivityFunc<SlotClaim, bool>(nameof(ReleaseModelSlot), (_, _) =>
+                {
+                    calls.Enqueue(nameof(ReleaseModelSlot));
+                    return true;
+                }),
+            services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IModelRegistry>(registry),
+            nameof(DeploymentOrchestrator),
+            new DeploymentRequest(Version7, Policy),
+            $"{Model}-deploy-v7-{Guid.NewGuid():N}");
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        return (run.ReadOutputAs<RolloutResult>()!, [.. calls]);
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelBusy_WaitsForTheSlotThenRollsOutAndPromotesChampion()
+    {
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment("v6-live", 6);
+        var registry = new RecordingModelRegistry();
+
+        (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 1);
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal([nameof(ClaimModelSlot), nameof(ClaimModelSlot), nameof(ReleaseModelSlot)], calls);
+        Assert.Equal([new AliasAssignment(Model, ModelAliases.Champion, 7)], registry.Aliases);
+        Assert.Equal("alias champion → v7", result.Steps[^1]);
+        Assert.Equal(["v6-live"], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_RolloutFails_KeepsTheChampionAndReleasesTheSlot()
+    {
+        var endpoints = new InMemoryEndpointHost(Model) { ProvisioningFailure = "OutOfQuota" }.WithLiveDeployment("v6-live", 6);
+        var registry = new RecordingModelRegistry();
+
+        (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 0);
+
+        Assert.False(result.Succeeded);
+        Assert.Empty(registry.Aliases);
+        Assert.Equal(nameof(ReleaseModelSlot), calls[^1]);
+    }
+}
