@@ -346,6 +346,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         new("near-dup stage MB/s per core (input MB / CPU s, 1 thread)", ">= 100", single.MegabytesPerCpuSecond, single.MegabytesPerCpuSecond >= 100),
         new("whole stage MB/s per core (input MB / CPU s, 1 thread)", ">= 40", stage.Single.MegabytesPerCpuSecond, stage.Single.MegabytesPerCpuSecond >= 40),
         new(string.Create(CultureInfo.InvariantCulture, $"whole stage peak working set, MB, at {stage.Memory.InputBytes / Megabyte:0} MB input (cold run)"), "<= 256 (at 100 MB)", stage.Memory.PeakWorkingSetMegabytes, stage.Memory.PeakWorkingSetMegabytes <= 256),
+        new("cold whole-process MB per CPU-s / warm MB per CPU-s (1 thread)", ">= 0.8", stage.ColdToWarm, stage.ColdToWarm >= 0.8),
         .. stage.Scale is { } scale
             ? new[]
             {
@@ -418,6 +419,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         var cold = w.Memory;
         stageTable.AddRow("memory run, 1 thread (cold)", F(cold.InputBytes / Megabyte / cold.WallSeconds, "0.0"), F(cold.InputBytes / Megabyte / cold.CpuSeconds, "0.0"), F(cold.Read / cold.WallSeconds, "#,0"), F(cold.WallSeconds, "0.000"), F(cold.CpuSeconds, "0.000"),
             string.Create(CultureInfo.InvariantCulture, $"{cold.PeakWorkingSetMegabytes:#,0} ({cold.ShardPhasePeakMegabytes:#,0} shards)"));
+        stageTable.AddRow("same run, whole process (cold)", F(cold.InputBytes / Megabyte / cold.ProcessWallSeconds, "0.0"), F(w.ColdMbPerCpuSecond, "0.0"), F(cold.Read / cold.ProcessWallSeconds, "#,0"), F(cold.ProcessWallSeconds, "0.000"), F(cold.ProcessCpuSeconds, "0.000"), "");
         if (w.Scale is { } sc)
         {
             stageTable.AddRow(string.Create(CultureInfo.InvariantCulture, $"scale check, {sc.Report.InputBytes / Megabyte:0} MB, 1 thread (cold)"), F(sc.Report.InputBytes / Megabyte / sc.Report.WallSeconds, "0.0"), F(sc.Report.InputBytes / Megabyte / sc.Report.CpuSeconds, "0.0"), F(sc.Report.Read / sc.Report.WallSeconds, "#,0"), F(sc.Report.WallSeconds, "0.000"), F(sc.Report.CpuSeconds, "0.000"),
@@ -425,6 +427,8 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         }
 
         console.Write(stageTable);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cold whole process / warm: {w.ColdToWarm:0.00}x ({w.ColdMbPerCpuSecond:0.0} vs {w.WarmMbPerCpuSecond:0.0} MB per CPU-s); the cold process spent {cold.JitSeconds:0.000} s compiling {cold.JitMethods:#,0} methods and {cold.ProcessCpuSeconds - cold.CpuSeconds:0.000} CPU-s before the run started."));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"whole stage / parse per CPU-s: {w.RatioToParse:0.00}x. Records: {w.Run.Read:#,0} read, {w.Run.Curated:#,0} curated, {w.Run.Quarantined:#,0} quarantined, {w.Run.Filtered:#,0} filtered, {w.Run.ExactDuplicates:#,0} exact and {w.Run.NearDuplicates:#,0} near duplicates dropped (corpus: {c.PiiRecords:#,0} records with planted PII, {c.LowQualityRecords:#,0} planted low-quality). Outputs hash {w.Run.OutputsHash}."));
         var d = report.Determinism;
@@ -454,7 +458,18 @@ internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, i
 /// <param name="Run">The best 1-thread run, as its child process reported it.</param>
 /// <param name="Identical">The outputs of both 1-thread runs, the all-threads run and the memory run hash alike.</param>
 /// <param name="Memory">The cold 1-thread run whose peak working set is reported.</param>
-internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, EtlStageReport Memory, double RatioToParse, bool Identical, ScaleRun? Scale);
+internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, EtlStageReport Memory, double RatioToParse, bool Identical, ScaleRun? Scale)
+{
+    /// <summary>Input MB per CPU-second of the best warm 1-thread run (the stage alone, in a process that ran it before).</summary>
+    public double WarmMbPerCpuSecond => Single.MegabytesPerCpuSecond;
+
+    /// <summary>Input MB per CPU-second of the cold 1-thread run counting its whole process: runtime start-up, argument
+    /// parsing, every JIT compilation and the run, as a one-shot <c>genai curate</c> or a new worker's first activity.</summary>
+    public double ColdMbPerCpuSecond => Memory.InputBytes / BenchMeasure.Megabyte / Memory.ProcessCpuSeconds;
+
+    /// <summary><see cref="ColdMbPerCpuSecond"/> over <see cref="WarmMbPerCpuSecond"/>.</summary>
+    public double ColdToWarm => ColdMbPerCpuSecond / WarmMbPerCpuSecond;
+}
 
 /// <summary>The whole stage on the larger corpus of <c>--scale-mb</c>.</summary>
 internal sealed record ScaleRun(EtlStageReport Report, long Records);

@@ -105,7 +105,11 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             shardPhasePeak,
             (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds,
             GC.CollectionCount(0) - gen0Before,
-            GC.CollectionCount(2) - gen2Before);
+            GC.CollectionCount(2) - gen2Before,
+            process.TotalProcessorTime.TotalSeconds,
+            (DateTime.Now - process.StartTime).TotalSeconds,
+            System.Runtime.JitInfo.GetCompilationTime().TotalSeconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount());
         Console.WriteLine(JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
         return 0;
     }
@@ -138,10 +142,18 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
 /// <summary>One whole-stage run, as the child process reports it.</summary>
 /// <param name="WarmupMegabytes">MB of the input run through the stage first (JIT and tiering warm-up), not measured; −1 = all of it.</param>
 /// <param name="ShardPhasePeakMegabytes">The process's peak working set when the last shard was curated (before the fan-in).</param>
+/// <param name="ProcessCpuSeconds">CPU time of the whole process, from its start (runtime start-up, argument parsing, JIT,
+/// warm-ups and the run): what a one-shot command costs.</param>
+/// <param name="ProcessWallSeconds">Wall time from the process's start to the end of the run.</param>
+/// <param name="JitSeconds">Time the JIT spent compiling, on every thread, over the whole process.</param>
 internal sealed record EtlStageReport(
     long InputBytes, double WallSeconds, double CpuSeconds, double PeakWorkingSetMegabytes, int Threads,
     long Read, long Curated, long Quarantined, long Filtered, long ExactDuplicates, long NearDuplicates, string OutputsHash, int WarmupMegabytes,
     double ShardPhasePeakMegabytes,
     double GcPauseSeconds,
     int Gen0Collections,
-    int Gen2Collections);
+    int Gen2Collections,
+    double ProcessCpuSeconds,
+    double ProcessWallSeconds,
+    double JitSeconds,
+    long JitMethods);
