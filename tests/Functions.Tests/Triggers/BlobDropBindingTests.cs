@@ -4,7 +4,6 @@ using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Tests.Functions.TestDoubles;
-using GenAiServerless.Training;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,12 +85,7 @@ public sealed class BlobDropBindingTests
         IConfiguration configuration = TestApp.Configuration();
         collection.AddSingleton(configuration);
         collection.AddLogging();
-        collection
-            .AddStorageClients(configuration)
-            .AddPipelineServices()
-            .AddAzureMlJobBackend(new Azure.Identity.DefaultAzureCredential())
-            .AddUnconfiguredEndpointHost()
-            .AddPipelineStarterFactory();
+        collection.AddGenAiFunctionsApp(configuration);
         collection.AddSingleton<BlobServiceClient>(blobs);
         return collection.BuildServiceProvider();
     }
