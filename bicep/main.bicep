@@ -1,6 +1,6 @@
-// GenAiServerless on Azure: storage lanes, the Durable Functions app, monitoring, Key Vault signing,
-// Service Bus lifecycle events and Azure ML (workspace + low-priority GPU cluster).
-// Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
+// GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring, Key Vault
+// signing, Service Bus lifecycle events and Azure ML (workspace, identity-based datastores, a low-priority
+// GPU cluster). Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
 
 targetScope = 'resourceGroup'
 
@@ -50,19 +50,45 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'azd-env-name': environmentName })
 
+// The data account's containers and queues (orchestrations/Pipeline/PipelineStorage.cs and the stages).
 var pipelineContainers = [
   'incoming'
   'curated'
   'quarantine'
   'models'
   'registry'
+  'checkpoints'
+  'endpoints'
+  'audit'
+]
+var pipelineQueues = [
+  'drift-alerts'
+  'pipeline-events'
 ]
 var deploymentContainerName = 'app-package'
+// Azure ML datastore name -> data account container (AzureMlOptions' default datastore names).
+var datastores = {
+  curated: 'curated'
+  models: 'models'
+  checkpoints: 'checkpoints'
+}
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
 
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${abbrs.managedIdentityUserAssignedIdentities}func-${resourceToken}'
+  location: location
+  tags: allTags
+}
+
+resource deploymentIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${abbrs.managedIdentityUserAssignedIdentities}deploy-${resourceToken}'
+  location: location
+  tags: allTags
+}
+
+resource gpuIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${abbrs.managedIdentityUserAssignedIdentities}gpu-${resourceToken}'
   location: location
   tags: allTags
 }
@@ -77,17 +103,38 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
-module storage 'modules/storage.bicep' = {
-  name: 'storage'
+// Host account: the Functions host, the Durable task hub and the deployment package. No pipeline data.
+module hostStorage 'modules/storage.bicep' = {
+  name: 'storage-host'
   params: {
-    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    name: '${abbrs.storageStorageAccounts}host${resourceToken}'
     location: location
     tags: allTags
-    containerNames: concat(pipelineContainers, [deploymentContainerName])
-    queueNames: [
-      'drift-alerts'
-      'pipeline-events'
+    containerNames: [
+      deploymentContainerName
     ]
+  }
+}
+
+// Data account: the pipeline's lanes and queues.
+module dataStorage 'modules/storage.bicep' = {
+  name: 'storage-data'
+  params: {
+    name: '${abbrs.storageStorageAccounts}data${resourceToken}'
+    location: location
+    tags: allTags
+    containerNames: pipelineContainers
+    queueNames: pipelineQueues
+  }
+}
+
+// The Azure ML workspace's own default storage (code assets, logs, system datastores).
+module mlStorage 'modules/storage.bicep' = {
+  name: 'storage-ml'
+  params: {
+    name: '${abbrs.storageStorageAccounts}ml${resourceToken}'
+    location: location
+    tags: allTags
   }
 }
 
@@ -118,9 +165,12 @@ module ml 'modules/ml.bicep' = {
     name: '${abbrs.machineLearningServicesWorkspaces}${resourceToken}'
     location: location
     tags: allTags
-    storageAccountId: storage.outputs.id
+    storageAccountId: mlStorage.outputs.id
     keyVaultId: keyVault.outputs.id
     applicationInsightsId: monitoring.outputs.applicationInsightsId
+    dataStorageAccountName: dataStorage.outputs.name
+    datastores: datastores
+    gpuIdentityId: gpuIdentity.id
     gpuClusterName: '${abbrs.machineLearningServicesComputeGPU}spot'
     gpuVmSize: gpuVmSize
     gpuMaxNodeCount: gpuMaxNodeCount
@@ -130,14 +180,24 @@ module ml 'modules/ml.bicep' = {
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
-    storageAccountName: storage.outputs.name
+    hostStorageAccountName: hostStorage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    dataStorageAccountName: dataStorage.outputs.name
+    curatedContainerName: datastores.curated
+    gpuWritableContainerNames: [
+      datastores.models
+      datastores.checkpoints
+    ]
+    mlStorageAccountName: mlStorage.outputs.name
     keyVaultName: keyVault.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
     mlWorkspaceName: ml.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    gpuIdentityName: gpuIdentity.name
     functionAppPrincipalId: appIdentity.properties.principalId
+    deploymentPrincipalId: deploymentIdentity.properties.principalId
     mlWorkspacePrincipalId: ml.outputs.principalId
-    gpuClusterPrincipalId: ml.outputs.gpuClusterPrincipalId
+    gpuClusterPrincipalId: gpuIdentity.properties.principalId
     developerPrincipalId: principalId
     developerPrincipalType: principalType
   }
@@ -155,21 +215,36 @@ module functions 'modules/functions.bicep' = {
     location: location
     tags: allTags
     identityId: appIdentity.id
-    identityClientId: appIdentity.properties.clientId
-    storageAccountName: storage.outputs.name
-    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentIdentityId: deploymentIdentity.id
+    deploymentStorageBlobEndpoint: hostStorage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
-    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     maximumInstanceCount: functionMaximumInstanceCount
+    // Every app setting, in one place. Bicep.Tests builds the worker's container from these and runs its
+    // start-up validation, so a required option without a setting here fails `dotnet test`.
     appSettings: {
+      // Functions host storage (task hub, keys, timers): the host account, identity-based.
+      AzureWebJobsStorage__accountName: hostStorage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: appIdentity.properties.clientId
+      // The `Storage` connection of the triggers, and the worker's BlobServiceClient/QueueServiceClient.
+      Storage__blobServiceUri: dataStorage.outputs.blobEndpoint
+      Storage__queueServiceUri: dataStorage.outputs.queueEndpoint
+      Storage__credential: 'managedidentity'
+      Storage__clientId: appIdentity.properties.clientId
+      // DefaultAzureCredential in the worker picks the user-assigned identity by this.
+      AZURE_CLIENT_ID: appIdentity.properties.clientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentity.properties.clientId};Authorization=AAD'
       Pipeline__Models: join(models, ',')
       Schedule__RetrainCron: retrainCron
-      Storage__BlobServiceUri: storage.outputs.blobEndpoint
-      Storage__QueueServiceUri: storage.outputs.queueEndpoint
       AzureMl__SubscriptionId: subscription().subscriptionId
       AzureMl__ResourceGroup: resourceGroup().name
       AzureMl__WorkspaceName: ml.outputs.name
+      AzureMl__Region: location
       AzureMl__ComputeName: ml.outputs.gpuClusterName
+      AzureMl__CuratedDatastore: datastores.curated
+      AzureMl__ModelsDatastore: datastores.models
+      AzureMl__CheckpointsDatastore: datastores.checkpoints
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
@@ -181,23 +256,29 @@ module functions 'modules/functions.bicep' = {
 @description('Azure region of the deployment.')
 output AZURE_LOCATION string = location
 
+@description('Resource group of the deployment.')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+
 @description('Client ID of the identity the function app runs as.')
 output AZURE_CLIENT_ID string = appIdentity.properties.clientId
 
-@description('Name of the function app.')
+@description('Name of the function app (azd deploys the functions service to it; the hook wires its blob trigger).')
 output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
 
-@description('Base URL of the function app.')
+@description('Base URL of the function app (HTTP API under /api).')
 output AZURE_FUNCTION_APP_URL string = 'https://${functions.outputs.defaultHostName}'
 
-@description('Name of the storage account.')
-output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+@description('Name of the host storage account (task hub, deployment package).')
+output AZURE_STORAGE_HOST_ACCOUNT string = hostStorage.outputs.name
 
-@description('Blob endpoint of the storage account.')
-output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+@description('Name of the data storage account (drop data into its incoming container).')
+output AZURE_STORAGE_DATA_ACCOUNT string = dataStorage.outputs.name
 
-@description('Queue endpoint of the storage account.')
-output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+@description('Blob endpoint of the data storage account.')
+output AZURE_STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
+
+@description('Queue endpoint of the data storage account.')
+output AZURE_STORAGE_QUEUE_ENDPOINT string = dataStorage.outputs.queueEndpoint
 
 @description('URI of the key vault.')
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
