@@ -1,6 +1,8 @@
 // GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring, Key Vault
-// signing, Service Bus lifecycle events and Azure ML (workspace, identity-based datastores, a low-priority
-// GPU cluster). Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
+// signing, Service Bus lifecycle events, Azure ML (workspace, identity-based datastores, a low-priority
+// GPU cluster) and Event Grid for blob drops and drift.
+// Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
+// The blob-created subscription (modules/blob-events.bicep) is deployed by the azd postdeploy hook.
 
 targetScope = 'resourceGroup'
 
@@ -61,10 +63,12 @@ var pipelineContainers = [
   'endpoints'
   'audit'
 ]
+var deadLetterContainerName = 'eventgrid-deadletter'
 var pipelineQueues = [
   'drift-alerts'
   'pipeline-events'
 ]
+var driftQueueName = 'drift-alerts'
 var deploymentContainerName = 'app-package'
 // Azure ML datastore name -> data account container (AzureMlOptions' default datastore names).
 var datastores = {
@@ -123,7 +127,7 @@ module dataStorage 'modules/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}data${resourceToken}'
     location: location
     tags: allTags
-    containerNames: pipelineContainers
+    containerNames: concat(pipelineContainers, [deadLetterContainerName])
     queueNames: pipelineQueues
   }
 }
@@ -177,6 +181,18 @@ module ml 'modules/ml.bicep' = {
   }
 }
 
+module eventTopics 'modules/event-topics.bicep' = {
+  name: 'event-topics'
+  params: {
+    dataTopicName: '${abbrs.eventGridSystemTopics}data-${resourceToken}'
+    mlTopicName: '${abbrs.eventGridSystemTopics}ml-${resourceToken}'
+    location: location
+    tags: allTags
+    dataStorageAccountName: dataStorage.outputs.name
+    mlWorkspaceName: ml.outputs.name
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
@@ -188,6 +204,8 @@ module rbac 'modules/rbac.bicep' = {
       datastores.models
       datastores.checkpoints
     ]
+    deadLetterContainerName: deadLetterContainerName
+    driftQueueName: driftQueueName
     mlStorageAccountName: mlStorage.outputs.name
     keyVaultName: keyVault.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
@@ -198,8 +216,23 @@ module rbac 'modules/rbac.bicep' = {
     deploymentPrincipalId: deploymentIdentity.properties.principalId
     mlWorkspacePrincipalId: ml.outputs.principalId
     gpuClusterPrincipalId: gpuIdentity.properties.principalId
+    dataTopicPrincipalId: eventTopics.outputs.dataTopicPrincipalId
+    mlTopicPrincipalId: eventTopics.outputs.mlTopicPrincipalId
     developerPrincipalId: principalId
     developerPrincipalType: principalType
+  }
+}
+
+// Created once the topic's identity may send to the queue.
+module driftEvents 'modules/drift-events.bicep' = {
+  name: 'drift-events'
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    systemTopicName: eventTopics.outputs.mlTopicName
+    dataStorageAccountName: dataStorage.outputs.name
+    queueName: driftQueueName
   }
 }
 
@@ -256,7 +289,7 @@ module functions 'modules/functions.bicep' = {
 @description('Azure region of the deployment.')
 output AZURE_LOCATION string = location
 
-@description('Resource group of the deployment.')
+@description('Resource group of the deployment (the postdeploy hook deploys blob-events.bicep there).')
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
 
 @description('Client ID of the identity the function app runs as.')
@@ -279,6 +312,9 @@ output AZURE_STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
 
 @description('Queue endpoint of the data storage account.')
 output AZURE_STORAGE_QUEUE_ENDPOINT string = dataStorage.outputs.queueEndpoint
+
+@description('Name of the Event Grid system topic on the data account (the hook subscribes the blob trigger to it).')
+output AZURE_EVENTGRID_DATA_TOPIC string = eventTopics.outputs.dataTopicName
 
 @description('URI of the key vault.')
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri

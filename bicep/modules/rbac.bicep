@@ -22,6 +22,12 @@ param curatedContainerName string
 @description('Required. Containers the GPU cluster writes (model files, checkpoints).')
 param gpuWritableContainerNames string[]
 
+@description('Required. Container that takes dead-lettered blob events.')
+param deadLetterContainerName string
+
+@description('Required. Queue the drift events are delivered to.')
+param driftQueueName string
+
 @description('Required. Name of the Azure ML workspace\'s own default storage account.')
 param mlStorageAccountName string
 
@@ -52,6 +58,12 @@ param mlWorkspacePrincipalId string
 @description('Required. Principal ID of the GPU cluster identity.')
 param gpuClusterPrincipalId string
 
+@description('Required. Principal ID of the data account\'s Event Grid system topic (dead letters).')
+param dataTopicPrincipalId string
+
+@description('Required. Principal ID of the workspace\'s Event Grid system topic (drift deliveries).')
+param mlTopicPrincipalId string
+
 @description('Optional. Principal ID of a developer or pipeline to grant data access to; empty grants nothing.')
 param developerPrincipalId string = ''
 
@@ -77,6 +89,7 @@ var roleDefinitionIds = {
   StorageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   StorageFileDataPrivilegedContributor: '69566ab7-960f-475b-8e7c-b3118f30c6bd'
   StorageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  StorageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   StorageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
 
@@ -118,6 +131,14 @@ var gpuCluster = {
   principalId: gpuClusterPrincipalId
   principalType: 'ServicePrincipal'
 }
+var dataTopic = {
+  principalId: dataTopicPrincipalId
+  principalType: 'ServicePrincipal'
+}
+var mlTopic = {
+  principalId: mlTopicPrincipalId
+  principalType: 'ServicePrincipal'
+}
 var developer = {
   principalId: developerPrincipalId
   principalType: developerPrincipalType
@@ -149,13 +170,22 @@ var dataAccountGrants = concat(
     : []
 )
 
-// Data containers: jobs read curated shards and write model files and checkpoints, nothing else.
+// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; Event
+// Grid dead-letters undeliverable blob events.
 var dataContainerGrants = concat(
   [
     union(gpuCluster, { role: 'StorageBlobDataReader', container: curatedContainerName })
   ],
-  map(gpuWritableContainerNames, name => union(gpuCluster, { role: 'StorageBlobDataContributor', container: name }))
+  map(gpuWritableContainerNames, name => union(gpuCluster, { role: 'StorageBlobDataContributor', container: name })),
+  [
+    union(dataTopic, { role: 'StorageBlobDataContributor', container: deadLetterContainerName })
+  ]
 )
+
+// Data queues: Event Grid puts drift events on the drift queue.
+var dataQueueGrants = [
+  union(mlTopic, { role: 'StorageQueueDataMessageSender', queue: driftQueueName })
+]
 
 // The workspace's own storage: its system datastores (identity-based); jobs read code snapshots from it.
 var mlStorageGrants = [
@@ -218,12 +248,23 @@ resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   resource blobService 'blobServices' existing = {
     name: 'default'
   }
+
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+  }
 }
 
 resource dataContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' existing = [
   for grant in dataContainerGrants: {
     parent: dataStorage::blobService
     name: grant.container
+  }
+]
+
+resource dataQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' existing = [
+  for grant in dataQueueGrants: {
+    parent: dataStorage::queueService
+    name: grant.queue
   }
 ]
 
@@ -293,6 +334,18 @@ resource dataContainerRoleAssignments 'Microsoft.Authorization/roleAssignments@2
   for (grant, i) in dataContainerGrants: {
     name: guid(dataContainers[i].id, grant.principalId, roleDefinitionIds[grant.role])
     scope: dataContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
+resource dataQueueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (grant, i) in dataQueueGrants: {
+    name: guid(dataQueues[i].id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: dataQueues[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
       principalId: grant.principalId
@@ -374,4 +427,4 @@ resource gpuIdentityRoleAssignments 'Microsoft.Authorization/roleAssignments@202
 ]
 
 @description('Number of role assignments this module makes.')
-output assignmentCount int = length(hostAccountGrants) + length(hostContainerGrants) + length(dataAccountGrants) + length(dataContainerGrants) + length(mlStorageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants) + length(gpuIdentityGrants)
+output assignmentCount int = length(hostAccountGrants) + length(hostContainerGrants) + length(dataAccountGrants) + length(dataContainerGrants) + length(dataQueueGrants) + length(mlStorageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants) + length(gpuIdentityGrants)
