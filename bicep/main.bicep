@@ -1,6 +1,6 @@
-// GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring, Key Vault
-// signing, Service Bus lifecycle events, Azure ML (workspace, identity-based datastores, a low-priority
-// GPU cluster) and Event Grid for blob drops and drift.
+// GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring and alerts, Key
+// Vault signing, Service Bus lifecycle events, Azure ML (workspace, identity-based datastores, a
+// low-priority GPU cluster), Event Grid for blob drops and drift, and a budget.
 // Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
 // The blob-created subscription (modules/blob-events.bicep) is deployed by the azd postdeploy hook.
 
@@ -44,6 +44,19 @@ param gpuMaxNodeCount int = 2
 @minValue(40)
 @maxValue(1000)
 param functionMaximumInstanceCount int = 100
+
+@description('Optional. E-mail address for pipeline-failure and rollback alerts; empty for none.')
+param alertEmail string = ''
+
+@description('Optional. Monthly cost budget of the resource group, in the billing currency.')
+@minValue(1)
+param budgetAmount int = 500
+
+@description('Optional. E-mail addresses told at 80 % of actual and 100 % of forecast spend (resource group owners are always told).')
+param budgetContactEmails string[] = []
+
+@description('Optional. First month of the budget (yyyy-MM-01); the current month by default.')
+param budgetStartDate string = utcNow('yyyy-MM-01')
 
 @description('Optional. Extra tags applied to every resource.')
 param tags object = {}
@@ -283,6 +296,52 @@ module functions 'modules/functions.bicep' = {
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBus__TopicName: serviceBus.outputs.topicName
     }
+  }
+}
+
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  params: {
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    storageAccountNames: [
+      hostStorage.outputs.name
+      dataStorage.outputs.name
+      mlStorage.outputs.name
+    ]
+    hostStorageAccountName: hostStorage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    functionAppName: functions.outputs.name
+    mlWorkspaceName: ml.outputs.name
+    systemTopicNames: [
+      eventTopics.outputs.dataTopicName
+      eventTopics.outputs.mlTopicName
+    ]
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    alertNamePrefix: '${abbrs.insightsScheduledQueryRules}${resourceToken}-'
+    location: location
+    tags: allTags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmail: alertEmail
+  }
+}
+
+module budget 'modules/budget.bicep' = {
+  name: 'budget'
+  params: {
+    name: '${abbrs.consumptionBudgets}${resourceToken}'
+    amount: budgetAmount
+    startDate: budgetStartDate
+    contactEmails: budgetContactEmails
+    actionGroupIds: [
+      alerts.outputs.actionGroupId
+    ]
   }
 }
 
