@@ -1,6 +1,6 @@
 // GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring and alerts, Key
 // Vault signing, Service Bus lifecycle events, Azure ML (workspace, identity-based datastores, a
-// low-priority GPU cluster), Event Grid for blob drops and drift, and a budget.
+// low-priority GPU cluster), Event Grid for drift, a budget, and optional private networking.
 // Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
 // The blob-created subscription (modules/blob-events.bicep) is deployed by the azd postdeploy hook.
 
@@ -44,6 +44,12 @@ param gpuMaxNodeCount int = 2
 @minValue(40)
 @maxValue(1000)
 param functionMaximumInstanceCount int = 100
+
+@description('Optional. Private networking: a VNet, VNet integration for the function app, private endpoints for storage, Key Vault, Service Bus (then Premium) and the workspace, public access off.')
+param privateNetworking bool = false
+
+@description('Optional. Address space of the VNet (private networking only); the first two /24 subnets are used.')
+param vnetAddressPrefix string = '10.40.0.0/16'
 
 @description('Optional. E-mail address for pipeline-failure and rollback alerts; empty for none.')
 param alertEmail string = ''
@@ -92,6 +98,8 @@ var datastores = {
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
 
+var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
+
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${abbrs.managedIdentityUserAssignedIdentities}func-${resourceToken}'
   location: location
@@ -130,10 +138,14 @@ module hostStorage 'modules/storage.bicep' = {
     containerNames: [
       deploymentContainerName
     ]
+    publicNetworkAccess: publicNetworkAccess
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
   }
 }
 
-// Data account: the pipeline's lanes and queues.
+// Data account: the pipeline's lanes and queues. With private networking it keeps public access "Enabled"
+// with the firewall denying every network: Event Grid writes drift events and dead letters here as a
+// trusted Azure service with its managed identity, which "Disabled" would block. No IP rules, ever.
 module dataStorage 'modules/storage.bicep' = {
   name: 'storage-data'
   params: {
@@ -142,6 +154,7 @@ module dataStorage 'modules/storage.bicep' = {
     tags: allTags
     containerNames: concat(pipelineContainers, [deadLetterContainerName])
     queueNames: pipelineQueues
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
   }
 }
 
@@ -152,6 +165,8 @@ module mlStorage 'modules/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}ml${resourceToken}'
     location: location
     tags: allTags
+    publicNetworkAccess: publicNetworkAccess
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
   }
 }
 
@@ -163,9 +178,11 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: allTags
     signingKeyName: signingKeyName
     signingKeySize: 3072
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
+// Private endpoints need the Premium tier; Standard is enough (and far cheaper) on public networks.
 module serviceBus 'modules/servicebus.bicep' = {
   name: 'servicebus'
   params: {
@@ -173,6 +190,8 @@ module serviceBus 'modules/servicebus.bicep' = {
     location: location
     tags: allTags
     topicName: lifecycleTopicName
+    sku: privateNetworking ? 'Premium' : 'Standard'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -191,6 +210,7 @@ module ml 'modules/ml.bicep' = {
     gpuClusterName: '${abbrs.machineLearningServicesComputeGPU}spot'
     gpuVmSize: gpuVmSize
     gpuMaxNodeCount: gpuMaxNodeCount
+    privateNetworking: privateNetworking
   }
 }
 
@@ -203,6 +223,56 @@ module eventTopics 'modules/event-topics.bicep' = {
     tags: allTags
     dataStorageAccountName: dataStorage.outputs.name
     mlWorkspaceName: ml.outputs.name
+  }
+}
+
+// Storage private endpoints per account and sub-resource, then Key Vault, Service Bus and the workspace.
+var storageZones = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  file: 'privatelink.file.${environment().suffixes.storage}'
+}
+var keyVaultZone = 'privatelink.vaultcore.azure.net'
+var serviceBusZone = 'privatelink.servicebus.windows.net'
+var mlZones = [
+  'privatelink.api.azureml.ms'
+  'privatelink.notebooks.azure.net'
+]
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: allTags
+    addressPrefix: vnetAddressPrefix
+    functionsSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 0)
+    privateEndpointsSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 1)
+    privateEndpointNamePrefix: abbrs.networkPrivateEndpoints
+    privateDnsZoneNames: concat(
+      [
+        storageZones.blob
+        storageZones.queue
+        storageZones.table
+        storageZones.file
+        keyVaultZone
+        serviceBusZone
+      ],
+      mlZones
+    )
+    privateEndpoints: [
+      { name: 'host-blob', resourceId: hostStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'host-queue', resourceId: hostStorage.outputs.id, groupId: 'queue', zones: [storageZones.queue] }
+      { name: 'host-table', resourceId: hostStorage.outputs.id, groupId: 'table', zones: [storageZones.table] }
+      { name: 'data-blob', resourceId: dataStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'data-queue', resourceId: dataStorage.outputs.id, groupId: 'queue', zones: [storageZones.queue] }
+      { name: 'ml-blob', resourceId: mlStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'ml-file', resourceId: mlStorage.outputs.id, groupId: 'file', zones: [storageZones.file] }
+      { name: 'vault', resourceId: keyVault.outputs.id, groupId: 'vault', zones: [keyVaultZone] }
+      { name: 'servicebus', resourceId: serviceBus.outputs.id, groupId: 'namespace', zones: [serviceBusZone] }
+      { name: 'mlw', resourceId: ml.outputs.id, groupId: 'amlworkspace', zones: mlZones }
+    ]
   }
 }
 
@@ -264,6 +334,7 @@ module functions 'modules/functions.bicep' = {
     deploymentIdentityId: deploymentIdentity.id
     deploymentStorageBlobEndpoint: hostStorage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
+    virtualNetworkSubnetId: network.?outputs.functionsSubnetId ?? ''
     maximumInstanceCount: functionMaximumInstanceCount
     // Every app setting, in one place. Bicep.Tests builds the worker's container from these and runs its
     // start-up validation, so a required option without a setting here fails `dotnet test`.
@@ -392,6 +463,9 @@ output AZURE_ML_WORKSPACE_NAME string = ml.outputs.name
 
 @description('Name of the low-priority GPU cluster.')
 output AZURE_ML_GPU_CLUSTER_NAME string = ml.outputs.gpuClusterName
+
+@description('Whether private networking is on.')
+output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 
 @description('Application Insights connection string (ingestion needs Entra ID: local auth is disabled).')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString

@@ -29,6 +29,9 @@ param deploymentContainerName string
 @description('Required. Every app setting of the app (host and pipeline); main.bicep builds them in one place.')
 param appSettings object
 
+@description('Optional. Resource ID of a subnet delegated to Microsoft.App/environments for VNet integration; empty for none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Optional. Most instances the app may scale out to.')
 @minValue(40)
 @maxValue(1000)
@@ -71,6 +74,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Inbound stays public even with private networking: Event Grid delivers blob events to the
+    // blobs_extension webhook over the internet, and the HTTP API is the pipeline's front door.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

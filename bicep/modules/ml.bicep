@@ -44,6 +44,9 @@ param gpuMaxNodeCount int = 2
 @description('Optional. Idle time before a node is released (ISO 8601 duration).')
 param gpuIdleTimeBeforeScaleDown string = 'PT120S'
 
+@description('Optional. Private networking: public access off, a managed network for compute, a private endpoint rule to the data account.')
+param privateNetworking bool = false
+
 resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: dataStorageAccountName
 }
@@ -66,7 +69,29 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' = {
     applicationInsights: applicationInsightsId
     // The storage accounts have shared keys off, so the default datastores authenticate with identity.
     systemDatastoresAuthMode: 'identity'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // AllowInternetOutbound rather than AllowOnlyApprovedOutbound: jobs pull curated PyTorch images and
+    // packages from public registries, which an approved-only network would need a rule for each; data
+    // exfiltration is bounded instead by identity (the cluster can write only models and checkpoints).
+    // The data account denies public networks, so the managed network reaches it by a private endpoint.
+    managedNetwork: privateNetworking
+      ? {
+          isolationMode: 'AllowInternetOutbound'
+          outboundRules: {
+            'data-blob': {
+              type: 'PrivateEndpoint'
+              category: 'UserDefined'
+              destination: {
+                serviceResourceId: dataStorage.id
+                subresourceTarget: 'blob'
+                sparkEnabled: false
+              }
+            }
+          }
+        }
+      : {
+          isolationMode: 'Disabled'
+        }
     v1LegacyMode: false
   }
 }
@@ -110,7 +135,7 @@ resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-
       vmPriority: 'LowPriority'
       osType: 'Linux'
       remoteLoginPortPublicAccess: 'Disabled'
-      enableNodePublicIp: true
+      enableNodePublicIp: !privateNetworking
       scaleSettings: {
         minNodeCount: 0
         maxNodeCount: gpuMaxNodeCount
