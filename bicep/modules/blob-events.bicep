@@ -65,9 +65,8 @@ resource blobCreatedToTrigger 'Microsoft.EventGrid/systemTopics/eventSubscriptio
       includedEventTypes: [
         'Microsoft.Storage.BlobCreated'
       ]
+      // Every blob under incoming/ (a folder drop's parts and its _SUCCESS marker too): the trigger decides.
       subjectBeginsWith: '/blobServices/default/containers/${incomingContainerName}/'
-      // Folders are not blobs (no hierarchical namespace), so every BlobCreated under the prefix is a file.
-      enableAdvancedFilteringOnArrays: true
     }
     retryPolicy: {
       maxDeliveryAttempts: maxDeliveryAttempts
