@@ -1,6 +1,8 @@
-// GenAiServerless on Azure: storage lanes, the Durable Functions app, monitoring, Key Vault signing,
-// Service Bus lifecycle events and Azure ML (workspace + low-priority GPU cluster).
+// GenAiServerless on Azure: host and data storage, the Durable Functions app, monitoring and alerts, Key
+// Vault signing, Service Bus lifecycle events, Azure ML (workspace, identity-based datastores, a
+// low-priority GPU cluster), Event Grid for drift, a budget, and optional private networking.
 // Every connection is identity-based; every role assignment lives in modules/rbac.bicep.
+// The blob-created subscription (modules/blob-events.bicep) is deployed by the azd postdeploy hook.
 
 targetScope = 'resourceGroup'
 
@@ -43,6 +45,25 @@ param gpuMaxNodeCount int = 2
 @maxValue(1000)
 param functionMaximumInstanceCount int = 100
 
+@description('Optional. Private networking: a VNet, VNet integration for the function app, private endpoints for storage, Key Vault, Service Bus (then Premium) and the workspace, public access off.')
+param privateNetworking bool = false
+
+@description('Optional. Address space of the VNet (private networking only); the first two /24 subnets are used.')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@description('Optional. E-mail address for pipeline-failure and rollback alerts; empty for none.')
+param alertEmail string = ''
+
+@description('Optional. Monthly cost budget of the resource group, in the billing currency.')
+@minValue(1)
+param budgetAmount int = 500
+
+@description('Optional. E-mail addresses told at 80 % of actual and 100 % of forecast spend (resource group owners are always told).')
+param budgetContactEmails string[] = []
+
+@description('Optional. First month of the budget (yyyy-MM-01); the current month by default.')
+param budgetStartDate string = utcNow('yyyy-MM-01')
+
 @description('Optional. Extra tags applied to every resource.')
 param tags object = {}
 
@@ -50,19 +71,49 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'azd-env-name': environmentName })
 
+// The data account's containers and queues (orchestrations/Pipeline/PipelineStorage.cs and the stages).
 var pipelineContainers = [
   'incoming'
   'curated'
   'quarantine'
   'models'
   'registry'
+  'checkpoints'
+  'endpoints'
+  'audit'
 ]
+var deadLetterContainerName = 'eventgrid-deadletter'
+var pipelineQueues = [
+  'drift-alerts'
+  'pipeline-events'
+]
+var driftQueueName = 'drift-alerts'
 var deploymentContainerName = 'app-package'
+// Azure ML datastore name -> data account container (AzureMlOptions' default datastore names).
+var datastores = {
+  curated: 'curated'
+  models: 'models'
+  checkpoints: 'checkpoints'
+}
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
 
+var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
+
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${abbrs.managedIdentityUserAssignedIdentities}func-${resourceToken}'
+  location: location
+  tags: allTags
+}
+
+resource deploymentIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${abbrs.managedIdentityUserAssignedIdentities}deploy-${resourceToken}'
+  location: location
+  tags: allTags
+}
+
+resource gpuIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${abbrs.managedIdentityUserAssignedIdentities}gpu-${resourceToken}'
   location: location
   tags: allTags
 }
@@ -77,17 +128,45 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
-module storage 'modules/storage.bicep' = {
-  name: 'storage'
+// Host account: the Functions host, the Durable task hub and the deployment package. No pipeline data.
+module hostStorage 'modules/storage.bicep' = {
+  name: 'storage-host'
   params: {
-    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    name: '${abbrs.storageStorageAccounts}host${resourceToken}'
     location: location
     tags: allTags
-    containerNames: concat(pipelineContainers, [deploymentContainerName])
-    queueNames: [
-      'drift-alerts'
-      'pipeline-events'
+    containerNames: [
+      deploymentContainerName
     ]
+    publicNetworkAccess: publicNetworkAccess
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
+  }
+}
+
+// Data account: the pipeline's lanes and queues. With private networking it keeps public access "Enabled"
+// with the firewall denying every network: Event Grid writes drift events and dead letters here as a
+// trusted Azure service with its managed identity, which "Disabled" would block. No IP rules, ever.
+module dataStorage 'modules/storage.bicep' = {
+  name: 'storage-data'
+  params: {
+    name: '${abbrs.storageStorageAccounts}data${resourceToken}'
+    location: location
+    tags: allTags
+    containerNames: concat(pipelineContainers, [deadLetterContainerName])
+    queueNames: pipelineQueues
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
+  }
+}
+
+// The Azure ML workspace's own default storage (code assets, logs, system datastores).
+module mlStorage 'modules/storage.bicep' = {
+  name: 'storage-ml'
+  params: {
+    name: '${abbrs.storageStorageAccounts}ml${resourceToken}'
+    location: location
+    tags: allTags
+    publicNetworkAccess: publicNetworkAccess
+    networkDefaultAction: privateNetworking ? 'Deny' : 'Allow'
   }
 }
 
@@ -99,9 +178,11 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: allTags
     signingKeyName: signingKeyName
     signingKeySize: 3072
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
+// Private endpoints need the Premium tier; Standard is enough (and far cheaper) on public networks.
 module serviceBus 'modules/servicebus.bicep' = {
   name: 'servicebus'
   params: {
@@ -109,6 +190,8 @@ module serviceBus 'modules/servicebus.bicep' = {
     location: location
     tags: allTags
     topicName: lifecycleTopicName
+    sku: privateNetworking ? 'Premium' : 'Standard'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -118,28 +201,121 @@ module ml 'modules/ml.bicep' = {
     name: '${abbrs.machineLearningServicesWorkspaces}${resourceToken}'
     location: location
     tags: allTags
-    storageAccountId: storage.outputs.id
+    storageAccountId: mlStorage.outputs.id
     keyVaultId: keyVault.outputs.id
     applicationInsightsId: monitoring.outputs.applicationInsightsId
+    dataStorageAccountName: dataStorage.outputs.name
+    datastores: datastores
+    gpuIdentityId: gpuIdentity.id
     gpuClusterName: '${abbrs.machineLearningServicesComputeGPU}spot'
     gpuVmSize: gpuVmSize
     gpuMaxNodeCount: gpuMaxNodeCount
+    privateNetworking: privateNetworking
+  }
+}
+
+module eventTopics 'modules/event-topics.bicep' = {
+  name: 'event-topics'
+  params: {
+    dataTopicName: '${abbrs.eventGridSystemTopics}data-${resourceToken}'
+    mlTopicName: '${abbrs.eventGridSystemTopics}ml-${resourceToken}'
+    location: location
+    tags: allTags
+    dataStorageAccountName: dataStorage.outputs.name
+    mlWorkspaceName: ml.outputs.name
+  }
+}
+
+// Storage private endpoints per account and sub-resource, then Key Vault, Service Bus and the workspace.
+var storageZones = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  file: 'privatelink.file.${environment().suffixes.storage}'
+}
+var keyVaultZone = 'privatelink.vaultcore.azure.net'
+var serviceBusZone = 'privatelink.servicebus.windows.net'
+var mlZones = [
+  'privatelink.api.azureml.ms'
+  'privatelink.notebooks.azure.net'
+]
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: allTags
+    addressPrefix: vnetAddressPrefix
+    functionsSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 0)
+    privateEndpointsSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 1)
+    privateEndpointNamePrefix: abbrs.networkPrivateEndpoints
+    privateDnsZoneNames: concat(
+      [
+        storageZones.blob
+        storageZones.queue
+        storageZones.table
+        storageZones.file
+        keyVaultZone
+        serviceBusZone
+      ],
+      mlZones
+    )
+    privateEndpoints: [
+      { name: 'host-blob', resourceId: hostStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'host-queue', resourceId: hostStorage.outputs.id, groupId: 'queue', zones: [storageZones.queue] }
+      { name: 'host-table', resourceId: hostStorage.outputs.id, groupId: 'table', zones: [storageZones.table] }
+      { name: 'data-blob', resourceId: dataStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'data-queue', resourceId: dataStorage.outputs.id, groupId: 'queue', zones: [storageZones.queue] }
+      { name: 'ml-blob', resourceId: mlStorage.outputs.id, groupId: 'blob', zones: [storageZones.blob] }
+      { name: 'ml-file', resourceId: mlStorage.outputs.id, groupId: 'file', zones: [storageZones.file] }
+      { name: 'vault', resourceId: keyVault.outputs.id, groupId: 'vault', zones: [keyVaultZone] }
+      { name: 'servicebus', resourceId: serviceBus.outputs.id, groupId: 'namespace', zones: [serviceBusZone] }
+      { name: 'mlw', resourceId: ml.outputs.id, groupId: 'amlworkspace', zones: mlZones }
+    ]
   }
 }
 
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
-    storageAccountName: storage.outputs.name
+    hostStorageAccountName: hostStorage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    dataStorageAccountName: dataStorage.outputs.name
+    curatedContainerName: datastores.curated
+    gpuWritableContainerNames: [
+      datastores.models
+      datastores.checkpoints
+    ]
+    deadLetterContainerName: deadLetterContainerName
+    driftQueueName: driftQueueName
+    mlStorageAccountName: mlStorage.outputs.name
     keyVaultName: keyVault.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
     mlWorkspaceName: ml.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    gpuIdentityName: gpuIdentity.name
     functionAppPrincipalId: appIdentity.properties.principalId
+    deploymentPrincipalId: deploymentIdentity.properties.principalId
     mlWorkspacePrincipalId: ml.outputs.principalId
-    gpuClusterPrincipalId: ml.outputs.gpuClusterPrincipalId
+    gpuClusterPrincipalId: gpuIdentity.properties.principalId
+    dataTopicPrincipalId: eventTopics.outputs.dataTopicPrincipalId
+    mlTopicPrincipalId: eventTopics.outputs.mlTopicPrincipalId
     developerPrincipalId: principalId
     developerPrincipalType: principalType
+  }
+}
+
+// Created once the topic's identity may send to the queue.
+module driftEvents 'modules/drift-events.bicep' = {
+  name: 'drift-events'
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    systemTopicName: eventTopics.outputs.mlTopicName
+    dataStorageAccountName: dataStorage.outputs.name
+    queueName: driftQueueName
   }
 }
 
@@ -155,21 +331,37 @@ module functions 'modules/functions.bicep' = {
     location: location
     tags: allTags
     identityId: appIdentity.id
-    identityClientId: appIdentity.properties.clientId
-    storageAccountName: storage.outputs.name
-    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentIdentityId: deploymentIdentity.id
+    deploymentStorageBlobEndpoint: hostStorage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
-    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    virtualNetworkSubnetId: network.?outputs.functionsSubnetId ?? ''
     maximumInstanceCount: functionMaximumInstanceCount
+    // Every app setting, in one place. Bicep.Tests builds the worker's container from these and runs its
+    // start-up validation, so a required option without a setting here fails `dotnet test`.
     appSettings: {
+      // Functions host storage (task hub, keys, timers): the host account, identity-based.
+      AzureWebJobsStorage__accountName: hostStorage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: appIdentity.properties.clientId
+      // The `Storage` connection of the triggers, and the worker's BlobServiceClient/QueueServiceClient.
+      Storage__blobServiceUri: dataStorage.outputs.blobEndpoint
+      Storage__queueServiceUri: dataStorage.outputs.queueEndpoint
+      Storage__credential: 'managedidentity'
+      Storage__clientId: appIdentity.properties.clientId
+      // DefaultAzureCredential in the worker picks the user-assigned identity by this.
+      AZURE_CLIENT_ID: appIdentity.properties.clientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentity.properties.clientId};Authorization=AAD'
       Pipeline__Models: join(models, ',')
       Schedule__RetrainCron: retrainCron
-      Storage__BlobServiceUri: storage.outputs.blobEndpoint
-      Storage__QueueServiceUri: storage.outputs.queueEndpoint
       AzureMl__SubscriptionId: subscription().subscriptionId
       AzureMl__ResourceGroup: resourceGroup().name
       AzureMl__WorkspaceName: ml.outputs.name
+      AzureMl__Region: location
       AzureMl__ComputeName: ml.outputs.gpuClusterName
+      AzureMl__CuratedDatastore: datastores.curated
+      AzureMl__ModelsDatastore: datastores.models
+      AzureMl__CheckpointsDatastore: datastores.checkpoints
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
@@ -178,26 +370,81 @@ module functions 'modules/functions.bicep' = {
   }
 }
 
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  params: {
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    storageAccountNames: [
+      hostStorage.outputs.name
+      dataStorage.outputs.name
+      mlStorage.outputs.name
+    ]
+    hostStorageAccountName: hostStorage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    functionAppName: functions.outputs.name
+    mlWorkspaceName: ml.outputs.name
+    systemTopicNames: [
+      eventTopics.outputs.dataTopicName
+      eventTopics.outputs.mlTopicName
+    ]
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    alertNamePrefix: '${abbrs.insightsScheduledQueryRules}${resourceToken}-'
+    location: location
+    tags: allTags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmail: alertEmail
+  }
+}
+
+module budget 'modules/budget.bicep' = {
+  name: 'budget'
+  params: {
+    name: '${abbrs.consumptionBudgets}${resourceToken}'
+    amount: budgetAmount
+    startDate: budgetStartDate
+    contactEmails: budgetContactEmails
+    actionGroupIds: [
+      alerts.outputs.actionGroupId
+    ]
+  }
+}
+
 @description('Azure region of the deployment.')
 output AZURE_LOCATION string = location
+
+@description('Resource group of the deployment (the postdeploy hook deploys blob-events.bicep there).')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
 
 @description('Client ID of the identity the function app runs as.')
 output AZURE_CLIENT_ID string = appIdentity.properties.clientId
 
-@description('Name of the function app.')
+@description('Name of the function app (azd deploys the functions service to it; the hook wires its blob trigger).')
 output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
 
-@description('Base URL of the function app.')
+@description('Base URL of the function app (HTTP API under /api).')
 output AZURE_FUNCTION_APP_URL string = 'https://${functions.outputs.defaultHostName}'
 
-@description('Name of the storage account.')
-output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+@description('Name of the host storage account (task hub, deployment package).')
+output AZURE_STORAGE_HOST_ACCOUNT string = hostStorage.outputs.name
 
-@description('Blob endpoint of the storage account.')
-output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+@description('Name of the data storage account (drop data into its incoming container).')
+output AZURE_STORAGE_DATA_ACCOUNT string = dataStorage.outputs.name
 
-@description('Queue endpoint of the storage account.')
-output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+@description('Blob endpoint of the data storage account.')
+output AZURE_STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
+
+@description('Queue endpoint of the data storage account.')
+output AZURE_STORAGE_QUEUE_ENDPOINT string = dataStorage.outputs.queueEndpoint
+
+@description('Name of the Event Grid system topic on the data account (the hook subscribes the blob trigger to it).')
+output AZURE_EVENTGRID_DATA_TOPIC string = eventTopics.outputs.dataTopicName
 
 @description('URI of the key vault.')
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
@@ -216,6 +463,9 @@ output AZURE_ML_WORKSPACE_NAME string = ml.outputs.name
 
 @description('Name of the low-priority GPU cluster.')
 output AZURE_ML_GPU_CLUSTER_NAME string = ml.outputs.gpuClusterName
+
+@description('Whether private networking is on.')
+output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 
 @description('Application Insights connection string (ingestion needs Entra ID: local auth is disabled).')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString

@@ -1,5 +1,6 @@
 // Flex Consumption function app (Linux, .NET 10 isolated worker) that hosts the triggers and the
-// Durable orchestrations. It runs as a user-assigned identity and reaches storage without keys.
+// Durable orchestrations. It runs as a user-assigned identity and reaches storage without keys; a second
+// identity, used by nothing but the platform's deployment, writes and reads the code package.
 
 @description('Required. Name of the function app.')
 param name string
@@ -13,26 +14,23 @@ param location string
 @description('Optional. Tags applied to every resource.')
 param tags object = {}
 
-@description('Required. Resource ID of the user-assigned identity the app runs as.')
+@description('Required. Resource ID of the user-assigned identity the app runs as (its settings name its client ID).')
 param identityId string
 
-@description('Required. Client ID of the user-assigned identity the app runs as.')
-param identityClientId string
+@description('Required. Resource ID of the user-assigned identity that only writes and reads the deployment package.')
+param deploymentIdentityId string
 
-@description('Required. Name of the storage account for the host, the task hub and the deployment package.')
-param storageAccountName string
-
-@description('Required. Blob endpoint of that storage account.')
-param storageBlobEndpoint string
+@description('Required. Blob endpoint of the host storage account that holds the deployment package.')
+param deploymentStorageBlobEndpoint string
 
 @description('Required. Blob container that holds the deployment package.')
 param deploymentContainerName string
 
-@description('Required. Connection string of Application Insights.')
-param applicationInsightsConnectionString string
+@description('Required. Every app setting of the app (host and pipeline); main.bicep builds them in one place.')
+param appSettings object
 
-@description('Optional. Pipeline app settings merged over the host settings.')
-param appSettings object = {}
+@description('Optional. Resource ID of a subnet delegated to Microsoft.App/environments for VNet integration; empty for none.')
+param virtualNetworkSubnetId string = ''
 
 @description('Optional. Most instances the app may scale out to.')
 @minValue(40)
@@ -70,11 +68,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: {
       '${identityId}': {}
+      '${deploymentIdentityId}': {}
     }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Inbound stays public even with private networking: Event Grid delivers blob events to the
+    // blobs_extension webhook over the internet, and the HTTP API is the pipeline's front door.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -84,10 +86,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          value: '${deploymentStorageBlobEndpoint}${deploymentContainerName}'
+          // The platform's one-deploy writes the package with this identity (azd deploy calls it), and the
+          // instances read it with it. The runtime identity cannot write this container (rbac.bicep).
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identityId
+            userAssignedIdentityResourceId: deploymentIdentityId
           }
         }
       }
@@ -104,18 +108,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(
-      {
-        // Identity-based host storage: no connection string, no key.
-        AzureWebJobsStorage__accountName: storageAccountName
-        AzureWebJobsStorage__credential: 'managedidentity'
-        AzureWebJobsStorage__clientId: identityClientId
-        APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
-        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-        AZURE_CLIENT_ID: identityClientId
-      },
-      appSettings
-    )
+    properties: appSettings
   }
 
   resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
@@ -135,6 +128,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
 @description('Name of the function app.')
 output name string = functionApp.name
+
+@description('Resource ID of the function app.')
+output id string = functionApp.id
 
 @description('Default host name of the function app.')
 output defaultHostName string = functionApp.properties.defaultHostName

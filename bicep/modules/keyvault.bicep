@@ -22,6 +22,13 @@ param signingKeyName string = 'manifest-signing'
 ])
 param signingKeySize int = 3072
 
+@description('Optional. Whether the vault is reachable from public networks: Disabled leaves its private endpoint only.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Optional. Days a deleted vault or key can be recovered (7-90).')
 @minValue(7)
 @maxValue(90)
@@ -41,10 +48,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: softDeleteRetentionInDays
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
     }
   }
 }

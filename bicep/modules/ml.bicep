@@ -1,5 +1,6 @@
-// Azure ML workspace (training, evaluation, registry and managed online endpoints) and a
-// low-priority GPU cluster that scales to zero, so idle time costs nothing and training runs on spot capacity.
+// Azure ML workspace (training, evaluation, registry and managed online endpoints), a low-priority GPU
+// cluster that scales to zero and runs as its own user-assigned identity, and identity-based datastores
+// over the data account's containers, so jobs read curated shards and write models and checkpoints there.
 
 @description('Required. Name of the Azure ML workspace.')
 param name string
@@ -10,7 +11,7 @@ param location string
 @description('Optional. Tags applied to every resource.')
 param tags object = {}
 
-@description('Required. Resource ID of the storage account the workspace uses.')
+@description('Required. Resource ID of the workspace\'s own default storage account (code assets, logs).')
 param storageAccountId string
 
 @description('Required. Resource ID of the key vault the workspace uses.')
@@ -18,6 +19,15 @@ param keyVaultId string
 
 @description('Required. Resource ID of the Application Insights component the workspace uses.')
 param applicationInsightsId string
+
+@description('Required. Name of the pipeline\'s data storage account that the datastores point at.')
+param dataStorageAccountName string
+
+@description('Required. Datastores to create: datastore name to container name in the data account.')
+param datastores object
+
+@description('Required. Resource ID of the user-assigned identity the GPU cluster (and so every job on it) runs as.')
+param gpuIdentityId string
 
 @description('Optional. Name of the GPU cluster (2-16 letters, digits or hyphens).')
 @minLength(2)
@@ -33,6 +43,13 @@ param gpuMaxNodeCount int = 2
 
 @description('Optional. Idle time before a node is released (ISO 8601 duration).')
 param gpuIdleTimeBeforeScaleDown string = 'PT120S'
+
+@description('Optional. Private networking: public access off, a managed network for compute, a private endpoint rule to the data account.')
+param privateNetworking bool = false
+
+resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: dataStorageAccountName
+}
 
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' = {
   name: name
@@ -50,12 +67,53 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' = {
     storageAccount: storageAccountId
     keyVault: keyVaultId
     applicationInsights: applicationInsightsId
-    // The storage account has shared keys off, so the default datastores authenticate with identity.
+    // The storage accounts have shared keys off, so the default datastores authenticate with identity.
     systemDatastoresAuthMode: 'identity'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // AllowInternetOutbound rather than AllowOnlyApprovedOutbound: jobs pull curated PyTorch images and
+    // packages from public registries, which an approved-only network would need a rule for each; data
+    // exfiltration is bounded instead by identity (the cluster can write only models and checkpoints).
+    // The data account denies public networks, so the managed network reaches it by a private endpoint.
+    managedNetwork: privateNetworking
+      ? {
+          isolationMode: 'AllowInternetOutbound'
+          outboundRules: {
+            'data-blob': {
+              type: 'PrivateEndpoint'
+              category: 'UserDefined'
+              destination: {
+                serviceResourceId: dataStorage.id
+                subresourceTarget: 'blob'
+                sparkEnabled: false
+              }
+            }
+          }
+        }
+      : {
+          isolationMode: 'Disabled'
+        }
     v1LegacyMode: false
   }
 }
+
+resource datastoreResources 'Microsoft.MachineLearningServices/workspaces/datastores@2025-06-01' = [
+  for datastore in items(datastores): {
+    parent: workspace
+    name: datastore.key
+    properties: {
+      datastoreType: 'AzureBlob'
+      accountName: dataStorage.name
+      containerName: datastore.value
+      endpoint: environment().suffixes.storage
+      protocol: 'https'
+      // Identity-based: a job reads and writes with its compute's identity, so RBAC on the container decides.
+      credentials: {
+        credentialsType: 'None'
+      }
+      description: 'The pipeline\'s ${datastore.value} container in the data account.'
+    }
+  }
+]
 
 resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-06-01' = {
   parent: workspace
@@ -63,7 +121,10 @@ resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-
   location: location
   tags: tags
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${gpuIdentityId}': {}
+    }
   }
   properties: {
     computeType: 'AmlCompute'
@@ -74,7 +135,7 @@ resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-
       vmPriority: 'LowPriority'
       osType: 'Linux'
       remoteLoginPortPublicAccess: 'Disabled'
-      enableNodePublicIp: true
+      enableNodePublicIp: !privateNetworking
       scaleSettings: {
         minNodeCount: 0
         maxNodeCount: gpuMaxNodeCount
@@ -96,5 +157,5 @@ output principalId string = workspace.identity.principalId
 @description('Name of the GPU cluster.')
 output gpuClusterName string = gpuCluster.name
 
-@description('Principal ID of the GPU cluster system-assigned identity.')
-output gpuClusterPrincipalId string = gpuCluster.identity.principalId
+@description('Names of the datastores, in the order given.')
+output datastoreNames string[] = [for (datastore, i) in items(datastores): datastoreResources[i].name]

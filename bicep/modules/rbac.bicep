@@ -1,8 +1,35 @@
-// Every role assignment of the deployment, in one place. Each is scoped to the one resource it
-// needs and named guid(scope, principal, role), so a redeployment finds and keeps the same one.
+// Every role assignment of the deployment, in one place. Each is scoped to the narrowest resource that
+// works (a container or a queue where one is enough) and named guid(scope, principal, role), so a
+// redeployment finds and keeps the same one.
+//
+// Who may write what, in short: the GPU cluster (arbitrary training code) writes only the models and
+// checkpoints containers and reads curated; neither it nor the workspace has anything on the host account;
+// the function app's runtime identity runs the task hub on the host account but cannot write the code
+// package, which only the deployment identity (the platform's one-deploy, called by azd deploy) writes.
 
-@description('Required. Name of the storage account.')
-param storageAccountName string
+@description('Required. Name of the host storage account (task hub, deployment package).')
+param hostStorageAccountName string
+
+@description('Required. Name of the deployment package container in the host account.')
+param deploymentContainerName string
+
+@description('Required. Name of the data storage account (the pipeline\'s containers and queues).')
+param dataStorageAccountName string
+
+@description('Required. Container of curated shards (the GPU cluster reads it).')
+param curatedContainerName string
+
+@description('Required. Containers the GPU cluster writes (model files, checkpoints).')
+param gpuWritableContainerNames string[]
+
+@description('Required. Container that takes dead-lettered blob events.')
+param deadLetterContainerName string
+
+@description('Required. Queue the drift events are delivered to.')
+param driftQueueName string
+
+@description('Required. Name of the Azure ML workspace\'s own default storage account.')
+param mlStorageAccountName string
 
 @description('Required. Name of the key vault.')
 param keyVaultName string
@@ -16,14 +43,26 @@ param mlWorkspaceName string
 @description('Required. Name of the Application Insights component.')
 param applicationInsightsName string
 
-@description('Required. Principal ID of the function app identity.')
+@description('Required. Name of the GPU cluster\'s user-assigned identity.')
+param gpuIdentityName string
+
+@description('Required. Principal ID of the function app\'s runtime identity.')
 param functionAppPrincipalId string
+
+@description('Required. Principal ID of the identity that writes the deployment package.')
+param deploymentPrincipalId string
 
 @description('Required. Principal ID of the Azure ML workspace identity.')
 param mlWorkspacePrincipalId string
 
 @description('Required. Principal ID of the GPU cluster identity.')
 param gpuClusterPrincipalId string
+
+@description('Required. Principal ID of the data account\'s Event Grid system topic (dead letters).')
+param dataTopicPrincipalId string
+
+@description('Required. Principal ID of the workspace\'s Event Grid system topic (drift deliveries).')
+param mlTopicPrincipalId string
 
 @description('Optional. Principal ID of a developer or pipeline to grant data access to; empty grants nothing.')
 param developerPrincipalId string = ''
@@ -43,18 +82,45 @@ var roleDefinitionIds = {
   AzureServiceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   KeyVaultCryptoOfficer: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
   KeyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'
+  ManagedIdentityOperator: 'f1a07417-d97a-45cb-824c-7a7467783830'
   MonitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   StorageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   StorageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  StorageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   StorageFileDataPrivilegedContributor: '69566ab7-960f-475b-8e7c-b3118f30c6bd'
   StorageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  StorageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   StorageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
+
+// ABAC condition on the runtime identity's blob role on the host account: every blob action stays allowed
+// except writing, adding to or deleting blobs in the deployment package container.
+var packageWriteDeniedCondition = replace(
+  '''(
+ (
+  !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'})
+  AND
+  !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'})
+  AND
+  !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'})
+ )
+ OR
+ (
+  @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals '{container}'
+ )
+)''',
+  '{container}',
+  deploymentContainerName
+)
 
 var hasDeveloper = !empty(developerPrincipalId)
 
 var app = {
   principalId: functionAppPrincipalId
+  principalType: 'ServicePrincipal'
+}
+var deployment = {
+  principalId: deploymentPrincipalId
   principalType: 'ServicePrincipal'
 }
 var mlWorkspace = {
@@ -65,22 +131,36 @@ var gpuCluster = {
   principalId: gpuClusterPrincipalId
   principalType: 'ServicePrincipal'
 }
+var dataTopic = {
+  principalId: dataTopicPrincipalId
+  principalType: 'ServicePrincipal'
+}
+var mlTopic = {
+  principalId: mlTopicPrincipalId
+  principalType: 'ServicePrincipal'
+}
 var developer = {
   principalId: developerPrincipalId
   principalType: developerPrincipalType
 }
 
-var storageGrants = concat(
+// Host account: the Functions host and the Durable task hub (blobs, queues, tables). Nothing else.
+var hostAccountGrants = [
+  union(app, { role: 'StorageBlobDataOwner', condition: packageWriteDeniedCondition })
+  union(app, { role: 'StorageQueueDataContributor' })
+  union(app, { role: 'StorageTableDataContributor' })
+]
+
+// The deployment package container: written and read by the deployment identity only.
+var hostContainerGrants = [
+  union(deployment, { role: 'StorageBlobDataContributor', container: deploymentContainerName })
+]
+
+// Data account: the pipeline's lanes and queues (triggers, activities, the drift queue).
+var dataAccountGrants = concat(
   [
-    // Functions host, Durable task hub (blobs, queues, tables) and the pipeline's data lanes.
-    union(app, { role: 'StorageBlobDataOwner' })
+    union(app, { role: 'StorageBlobDataContributor' })
     union(app, { role: 'StorageQueueDataContributor' })
-    union(app, { role: 'StorageTableDataContributor' })
-    // Identity-based default datastores of the workspace.
-    union(mlWorkspace, { role: 'StorageBlobDataContributor' })
-    union(mlWorkspace, { role: 'StorageFileDataPrivilegedContributor' })
-    // Jobs read curated shards and write checkpoints and model files.
-    union(gpuCluster, { role: 'StorageBlobDataContributor' })
   ],
   hasDeveloper
     ? [
@@ -89,6 +169,30 @@ var storageGrants = concat(
       ]
     : []
 )
+
+// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; Event
+// Grid dead-letters undeliverable blob events.
+var dataContainerGrants = concat(
+  [
+    union(gpuCluster, { role: 'StorageBlobDataReader', container: curatedContainerName })
+  ],
+  map(gpuWritableContainerNames, name => union(gpuCluster, { role: 'StorageBlobDataContributor', container: name })),
+  [
+    union(dataTopic, { role: 'StorageBlobDataContributor', container: deadLetterContainerName })
+  ]
+)
+
+// Data queues: Event Grid puts drift events on the drift queue.
+var dataQueueGrants = [
+  union(mlTopic, { role: 'StorageQueueDataMessageSender', queue: driftQueueName })
+]
+
+// The workspace's own storage: its system datastores (identity-based); jobs read code snapshots from it.
+var mlStorageGrants = [
+  union(mlWorkspace, { role: 'StorageBlobDataContributor' })
+  union(mlWorkspace, { role: 'StorageFileDataPrivilegedContributor' })
+  union(gpuCluster, { role: 'StorageBlobDataReader' })
+]
 
 var keyVaultGrants = concat(
   [
@@ -118,8 +222,54 @@ var applicationInsightsGrants = [
   union(app, { role: 'MonitoringMetricsPublisher' })
 ]
 
-resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
-  name: storageAccountName
+// The app may attach the cluster's identity to compute it manages (Managed Identity Operator on it alone).
+var gpuIdentityGrants = [
+  union(app, { role: 'ManagedIdentityOperator' })
+]
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: hostStorageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+  }
+}
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' existing = [
+  for grant in hostContainerGrants: {
+    parent: hostStorage::blobService
+    name: grant.container
+  }
+]
+
+resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: dataStorageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+  }
+
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+  }
+}
+
+resource dataContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' existing = [
+  for grant in dataContainerGrants: {
+    parent: dataStorage::blobService
+    name: grant.container
+  }
+]
+
+resource dataQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' existing = [
+  for grant in dataQueueGrants: {
+    parent: dataStorage::queueService
+    name: grant.queue
+  }
+]
+
+resource mlStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: mlStorageAccountName
 }
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -138,10 +288,76 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for grant in storageGrants: {
-    name: guid(storage.id, grant.principalId, roleDefinitionIds[grant.role])
-    scope: storage
+resource gpuIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: gpuIdentityName
+}
+
+resource hostAccountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in hostAccountGrants: {
+    name: guid(hostStorage.id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: hostStorage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+      condition: grant.?condition
+      conditionVersion: contains(grant, 'condition') ? '2.0' : null
+    }
+  }
+]
+
+resource hostContainerRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (grant, i) in hostContainerGrants: {
+    name: guid(hostContainers[i].id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: hostContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
+resource dataAccountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in dataAccountGrants: {
+    name: guid(dataStorage.id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: dataStorage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
+resource dataContainerRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (grant, i) in dataContainerGrants: {
+    name: guid(dataContainers[i].id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: dataContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
+resource dataQueueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (grant, i) in dataQueueGrants: {
+    name: guid(dataQueues[i].id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: dataQueues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
+resource mlStorageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in mlStorageGrants: {
+    name: guid(mlStorage.id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: mlStorage
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
       principalId: grant.principalId
@@ -198,5 +414,17 @@ resource applicationInsightsRoleAssignments 'Microsoft.Authorization/roleAssignm
   }
 ]
 
+resource gpuIdentityRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for grant in gpuIdentityGrants: {
+    name: guid(gpuIdentity.id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: gpuIdentity
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
+      principalId: grant.principalId
+      principalType: grant.principalType
+    }
+  }
+]
+
 @description('Number of role assignments this module makes.')
-output assignmentCount int = length(storageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants)
+output assignmentCount int = length(hostAccountGrants) + length(hostContainerGrants) + length(dataAccountGrants) + length(dataContainerGrants) + length(dataQueueGrants) + length(mlStorageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants) + length(gpuIdentityGrants)

@@ -15,6 +15,20 @@ param tags object = {}
 @description('Optional. Name of the lifecycle events topic.')
 param topicName string = 'model-lifecycle'
 
+@description('Optional. Pricing tier. Private endpoints need Premium; Standard is enough on public networks.')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param sku string = 'Standard'
+
+@description('Optional. Whether the namespace is reachable from public networks: Disabled leaves its private endpoint only (Premium).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Optional. How long an unconsumed event stays on the topic (ISO 8601 duration).')
 param messageTimeToLive string = 'P14D'
 
@@ -23,13 +37,14 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   location: location
   tags: tags
   sku: {
-    name: 'Standard'
-    tier: 'Standard'
+    name: sku
+    tier: sku
+    capacity: sku == 'Premium' ? 1 : null
   }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 

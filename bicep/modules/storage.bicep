@@ -1,5 +1,6 @@
-// The pipeline's storage account: data lanes as blob containers, events as queues, and the Durable
-// task hub (created at run time). Shared keys are off: every client uses Entra ID.
+// One storage account: the host account (task hub, deployment package), the data account (the pipeline's
+// lanes as containers, events as queues) or the Azure ML workspace's own account use this module.
+// Shared keys are off: every client uses Entra ID.
 
 @description('Required. Name of the storage account (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -13,19 +14,24 @@ param location string
 param tags object = {}
 
 @description('Optional. Blob containers to create.')
-param containerNames string[] = [
-  'incoming'
-  'curated'
-  'quarantine'
-  'models'
-  'registry'
-]
+param containerNames string[] = []
 
 @description('Optional. Queues to create.')
-param queueNames string[] = [
-  'drift-alerts'
-  'pipeline-events'
-]
+param queueNames string[] = []
+
+@description('Optional. Whether the account is reachable from public networks: Disabled leaves private endpoints only.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Optional. Firewall default for public networks: Deny admits only private endpoints and trusted Azure services (no IP rules).')
+@allowed([
+  'Allow'
+  'Deny'
+])
+param networkDefaultAction string = 'Allow'
 
 @description('Optional. Days a deleted blob or container can be restored.')
 @minValue(1)
@@ -48,9 +54,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: networkDefaultAction
     }
   }
 }

@@ -45,9 +45,8 @@ public sealed partial class BlobDropScanner(PipelineStorage storage, PipelineSta
                         continue;
                     }
 
-                    int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
-                    string model = slash > 0 ? blob.Name[..slash] : "(none)";
-                    TriggerOutcome outcome = await starter.StartForDropAsync(model, blob.Name, blob.Properties.ETag?.ToString() ?? string.Empty, blob.Properties.ContentLength ?? 0, stoppingToken);
+                    DropPath drop = DropPath.Parse(blob.Name);
+                    TriggerOutcome outcome = await starter.StartForDropAsync(drop.Model, drop.BlobName, blob.Properties.ETag?.ToString() ?? string.Empty, blob.Properties.ContentLength ?? 0, stoppingToken);
                     handled.Add(key);
                     Log.Outcome(logger, blob.Name, outcome.Kind, outcome.Message);
                 }

@@ -7,13 +7,14 @@ internal sealed record ArmTemplate(JsonObject Json, string? ModuleName)
 {
     private const string DeploymentType = "Microsoft.Resources/deployments";
 
-    /// <summary>Resources declared directly in this template (symbolic-name object or classic array).</summary>
-    public IReadOnlyList<JsonObject> Resources => Json["resources"] switch
+    /// <summary>Resources declared directly in this template (symbolic-name object or classic array), without the
+    /// <c>existing</c> references the symbolic form also lists.</summary>
+    public IReadOnlyList<JsonObject> Resources => (Json["resources"] switch
     {
-        JsonObject symbolic => symbolic.Select(pair => pair.Value!.AsObject()).ToList(),
-        JsonArray array => array.Select(node => node!.AsObject()).ToList(),
+        JsonObject symbolic => symbolic.Select(pair => pair.Value!.AsObject()),
+        JsonArray array => array.Select(node => node!.AsObject()),
         _ => [],
-    };
+    }).Where(resource => resource["existing"]?.GetValue<bool>() != true).ToList();
 
     /// <summary>This template and every module template nested in it, depth first.</summary>
     public IEnumerable<ArmTemplate> SelfAndModules()

@@ -46,28 +46,75 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void StorageAccount_Security_DisallowsSharedKeyAndPublicBlobAccess()
+    public void StorageAccounts_Security_DisallowSharedKeyAndPublicBlobAccess()
     {
-        var properties = Template.SingleResource("Microsoft.Storage/storageAccounts")["properties"]!;
+        IReadOnlyList<JsonObject> accounts = fixture.Public.OfType("Microsoft.Storage/storageAccounts");
 
-        Assert.False(properties["allowSharedKeyAccess"]!.GetValue<bool>());
-        Assert.False(properties["allowBlobPublicAccess"]!.GetValue<bool>());
-        Assert.Equal("TLS1_2", properties["minimumTlsVersion"]!.GetValue<string>());
-        Assert.True(properties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+        Assert.Equal(3, accounts.Count);
+        Assert.All(accounts, account =>
+        {
+            JsonNode properties = account["properties"]!;
+            Assert.False(properties["allowSharedKeyAccess"]!.GetValue<bool>());
+            Assert.False(properties["allowBlobPublicAccess"]!.GetValue<bool>());
+            Assert.Equal("TLS1_2", properties["minimumTlsVersion"]!.GetValue<string>());
+            Assert.True(properties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+        });
     }
 
     [Fact]
-    public void StorageAccount_Lanes_CreatesPipelineContainersAndQueues()
+    public void StorageAccounts_Split_HostHoldsThePackageDataHoldsThePipeline()
     {
-        var containers = Template.Variable("pipelineContainers")!.AsArray().Select(node => node!.GetValue<string>());
-        var queues = Template.ModuleDeployment("storage")["properties"]!["parameters"]!["queueNames"]!["value"]!.AsArray()
-            .Select(node => node!.GetValue<string>());
+        string host = Account("host");
+        string data = Account("data");
+        string ml = Account("ml");
 
-        Assert.Equal(["incoming", "curated", "quarantine", "models", "registry"], containers);
-        Assert.Equal(["drift-alerts", "pipeline-events"], queues);
+        Assert.Equal(["app-package"], ContainersOf(host));
+        Assert.Equal(
+            ["audit", "checkpoints", "curated", "endpoints", "eventgrid-deadletter", "incoming", "models", "quarantine", "registry"],
+            ContainersOf(data));
+        Assert.Empty(ContainersOf(ml));
+        Assert.Equal(["drift-alerts", "pipeline-events"], QueuesOf(data));
+        Assert.Empty(QueuesOf(host));
         Assert.All(
-            Template.ResourcesOfType("Microsoft.Storage/storageAccounts/blobServices/containers"),
-            pair => Assert.Equal("None", pair.Resource["properties"]!["publicAccess"]!.GetValue<string>()));
+            fixture.Public.OfType("Microsoft.Storage/storageAccounts/blobServices/containers"),
+            container => Assert.Equal("None", container["properties"]!["publicAccess"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void StorageAccounts_DataContainers_CoverEveryContainerAndQueueTheCodeUses()
+    {
+        string data = Account("data");
+        var defaults = new GenAiServerless.Training.AzureMl.AzureMlOptions();
+        string[] used =
+        [
+            GenAiServerless.Platform.PipelineStorage.Incoming, GenAiServerless.Platform.PipelineStorage.Curated,
+            GenAiServerless.Platform.PipelineStorage.Quarantine, GenAiServerless.Platform.PipelineStorage.Models,
+            GenAiServerless.Platform.PipelineStorage.Registry, GenAiServerless.Platform.PipelineStorage.Endpoints,
+            defaults.CheckpointsDatastore, "audit",
+        ];
+
+        Assert.All(used, name => Assert.Contains(name, ContainersOf(data)));
+        Assert.Contains(GenAiServerless.Platform.PipelineStorage.DriftAlertsQueue, QueuesOf(data));
+        Assert.Contains(GenAiServerless.Platform.PipelineStorage.EventsQueue, QueuesOf(data));
+    }
+
+    [Fact]
+    public void MlDatastores_IdentityBased_PointAtTheDataContainersTheJobsUse()
+    {
+        var defaults = new GenAiServerless.Training.AzureMl.AzureMlOptions();
+        var datastores = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/datastores")
+            .ToDictionary(d => d["name"]!.GetValue<string>()[(d["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..], d => d["properties"]!);
+
+        Assert.Equal(
+            new[] { defaults.CheckpointsDatastore, defaults.CuratedDatastore, defaults.ModelsDatastore }.Order(),
+            datastores.Keys.Order());
+        Assert.All(datastores, pair =>
+        {
+            Assert.Equal("AzureBlob", pair.Value["datastoreType"]!.GetValue<string>());
+            Assert.Equal(Account("data"), pair.Value["accountName"]!.GetValue<string>());
+            Assert.Equal(pair.Key, pair.Value["containerName"]!.GetValue<string>());
+            Assert.Equal("None", pair.Value["credentials"]!["credentialsType"]!.GetValue<string>());
+        });
     }
 
     [Fact]
@@ -86,27 +133,15 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void FunctionApp_AppSettings_UseIdentityBasedStorage()
+    public void FunctionApp_Deployment_PackageOnHostAccountWrittenByTheDeploymentIdentity()
     {
-        // The host settings compile to union(createObject(name, value, ...), appSettings).
-        var settings = Template.SingleResource("Microsoft.Web/sites/config")["properties"]!.GetValue<string>();
+        JsonNode site = fixture.Public.Single("Microsoft.Web/sites");
+        JsonNode storage = site["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!;
+        string deploymentIdentity = fixture.Public.Single("Microsoft.ManagedIdentity/userAssignedIdentities", "id-deploy-")["id"]!.GetValue<string>();
 
-        Assert.Contains("'AzureWebJobsStorage__accountName', parameters('storageAccountName')", settings, StringComparison.Ordinal);
-        Assert.Contains("'AzureWebJobsStorage__credential', 'managedidentity'", settings, StringComparison.Ordinal);
-        Assert.Contains("'AzureWebJobsStorage__clientId', parameters('identityClientId')", settings, StringComparison.Ordinal);
-        Assert.DoesNotContain("'AzureWebJobsStorage',", settings, StringComparison.Ordinal);
-        Assert.DoesNotContain("AccountKey", settings, StringComparison.OrdinalIgnoreCase);
-    }
-
-    [Fact]
-    public void FunctionApp_PipelineSettings_PassedFromMain()
-    {
-        var settings = Template.ModuleDeployment("functions")["properties"]!["parameters"]!["appSettings"]!["value"]!.AsObject();
-
-        foreach (var name in new[] { "Pipeline__Models", "Schedule__RetrainCron", "AzureMl__WorkspaceName", "AzureMl__ComputeName", "KeyVault__VaultUri", "KeyVault__SigningKeyName", "ServiceBus__FullyQualifiedNamespace", "ServiceBus__TopicName" })
-        {
-            Assert.True(settings.ContainsKey(name), $"App setting {name} is missing.");
-        }
+        Assert.Equal($"https://{Account("host")}.blob.core.windows.net/app-package", DeployedValue.Resolve("deployment", storage["value"]!.GetValue<string>()));
+        Assert.Equal("UserAssignedIdentity", storage["authentication"]!["type"]!.GetValue<string>());
+        Assert.Equal(deploymentIdentity, storage["authentication"]!["userAssignedIdentityResourceId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -208,15 +243,35 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void Outputs_Main_ExposeWhatTheAppNeeds()
+    public void Outputs_Main_ExposeWhatTheAppAndTheHooksNeed()
     {
         string[] expected =
         [
-            "AZURE_CLIENT_ID", "AZURE_FUNCTION_APP_NAME", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_BLOB_ENDPOINT",
-            "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_SIGNING_KEY_NAME", "AZURE_SERVICE_BUS_NAMESPACE", "AZURE_SERVICE_BUS_TOPIC",
-            "AZURE_ML_WORKSPACE_NAME", "AZURE_ML_GPU_CLUSTER_NAME",
+            "AZURE_LOCATION", "AZURE_RESOURCE_GROUP", "AZURE_CLIENT_ID", "AZURE_FUNCTION_APP_NAME", "AZURE_FUNCTION_APP_URL",
+            "AZURE_STORAGE_HOST_ACCOUNT", "AZURE_STORAGE_DATA_ACCOUNT", "AZURE_STORAGE_BLOB_ENDPOINT", "AZURE_STORAGE_QUEUE_ENDPOINT",
+            "AZURE_EVENTGRID_DATA_TOPIC", "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_SIGNING_KEY_NAME", "AZURE_SERVICE_BUS_NAMESPACE",
+            "AZURE_SERVICE_BUS_TOPIC", "AZURE_ML_WORKSPACE_NAME", "AZURE_ML_GPU_CLUSTER_NAME", "AZURE_PRIVATE_NETWORKING",
         ];
 
         Assert.All(expected, name => Assert.True(Template.Outputs.ContainsKey(name), $"Output {name} is missing."));
     }
+
+    private string Account(string role) =>
+        fixture.Public.Single("Microsoft.Storage/storageAccounts", $"st{role}")["name"]!.GetValue<string>();
+
+    private List<string> ContainersOf(string account) =>
+        fixture.Public.OfType("Microsoft.Storage/storageAccounts/blobServices/containers")
+            .Select(c => c["name"]!.GetValue<string>())
+            .Where(name => name.StartsWith($"{account}/default/", StringComparison.Ordinal))
+            .Select(name => name[(name.LastIndexOf('/') + 1)..])
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private List<string> QueuesOf(string account) =>
+        fixture.Public.OfType("Microsoft.Storage/storageAccounts/queueServices/queues")
+            .Select(q => q["name"]!.GetValue<string>())
+            .Where(name => name.StartsWith($"{account}/default/", StringComparison.Ordinal))
+            .Select(name => name[(name.LastIndexOf('/') + 1)..])
+            .Order(StringComparer.Ordinal)
+            .ToList();
 }

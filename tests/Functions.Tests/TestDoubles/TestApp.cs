@@ -1,13 +1,10 @@
 using GenAiServerless.Functions.Hosting;
-using GenAiServerless.Functions.Triggers;
-using GenAiServerless.Pipeline;
-using GenAiServerless.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Tests.Functions.TestDoubles;
 
-/// <summary>The Functions app's container, wired by the same extension methods as <c>Program.cs</c>, with real options.
+/// <summary>The Functions app's container, wired by the same extension method as <c>Program.cs</c>, with real options.
 /// Storage points at a closed loopback port: the paths under test never reach it, and one that did would fail loudly.</summary>
 static class TestApp
 {
@@ -46,12 +43,7 @@ static class TestApp
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
         services.AddLogging();
-        services
-            .AddStorageClients(configuration)
-            .AddPipelineServices()
-            .AddAzureMlJobBackend(new Azure.Identity.DefaultAzureCredential())
-            .AddUnconfiguredEndpointHost()
-            .AddPipelineStarterFactory();
+        services.AddGenAiFunctionsApp(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

@@ -17,7 +17,7 @@ public sealed class BlobDropTriggerTests
         var trigger = new BlobDropTrigger(services.GetRequiredService<PipelineStarterFactory>(), NullLogger<BlobDropTrigger>.Instance);
         var client = new FakeDurableTaskClient();
 
-        TriggerOutcome outcome = await trigger.RunAsync(new FakeBlobClient("\"0x8DC0FFEE\"", 42), TestApp.Model, "batch-1.jsonl", client, CancellationToken.None);
+        TriggerOutcome outcome = await trigger.RunAsync(new FakeBlobClient("\"0x8DC0FFEE\"", 42), $"{TestApp.Model}/batch-1.jsonl", client, CancellationToken.None);
 
         string expectedId = InstanceIds.ForDrop(TestApp.Model, $"{TestApp.Model}/batch-1.jsonl", "\"0x8DC0FFEE\"");
         Assert.Equal(TriggerOutcomeKind.Started, outcome.Kind);
@@ -37,8 +37,8 @@ public sealed class BlobDropTriggerTests
         var trigger = new BlobDropTrigger(services.GetRequiredService<PipelineStarterFactory>(), NullLogger<BlobDropTrigger>.Instance);
         var client = new FakeDurableTaskClient { RememberScheduled = true };
 
-        TriggerOutcome first = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), TestApp.Model, "batch-1.jsonl", client, CancellationToken.None);
-        TriggerOutcome second = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), TestApp.Model, "batch-1.jsonl", client, CancellationToken.None);
+        TriggerOutcome first = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), $"{TestApp.Model}/batch-1.jsonl", client, CancellationToken.None);
+        TriggerOutcome second = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), $"{TestApp.Model}/batch-1.jsonl", client, CancellationToken.None);
 
         Assert.Equal(TriggerOutcomeKind.Started, first.Kind);
         Assert.Equal(TriggerOutcomeKind.AlreadyStarted, second.Kind);
@@ -53,8 +53,8 @@ public sealed class BlobDropTriggerTests
         var trigger = new BlobDropTrigger(services.GetRequiredService<PipelineStarterFactory>(), NullLogger<BlobDropTrigger>.Instance);
         var client = new FakeDurableTaskClient { RememberScheduled = true };
 
-        TriggerOutcome first = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), TestApp.Model, "batch-1.jsonl", client, CancellationToken.None);
-        TriggerOutcome reupload = await trigger.RunAsync(new FakeBlobClient("\"0x2\"", 42), TestApp.Model, "batch-1.jsonl", client, CancellationToken.None);
+        TriggerOutcome first = await trigger.RunAsync(new FakeBlobClient("\"0x1\"", 42), $"{TestApp.Model}/batch-1.jsonl", client, CancellationToken.None);
+        TriggerOutcome reupload = await trigger.RunAsync(new FakeBlobClient("\"0x2\"", 42), $"{TestApp.Model}/batch-1.jsonl", client, CancellationToken.None);
 
         Assert.Equal(TriggerOutcomeKind.Started, reupload.Kind);
         Assert.NotEqual(first.InstanceId, reupload.InstanceId);

@@ -1,0 +1,23 @@
+using Azure.Identity;
+using GenAiServerless.Functions.Triggers;
+using GenAiServerless.Pipeline;
+using GenAiServerless.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GenAiServerless.Functions.Hosting;
+
+/// <summary>The Functions app's services in one call, so Program.cs and the tests that check the deployed settings
+/// against the app's options build the very same container.</summary>
+public static class FunctionsAppServiceCollectionExtensions
+{
+    /// <summary>Storage clients (from <paramref name="configuration"/>), the pipeline and its validated options, the Azure ML
+    /// job backend, the endpoint host and the per-call starter factory.</summary>
+    public static IServiceCollection AddGenAiFunctionsApp(this IServiceCollection services, IConfiguration configuration) =>
+        services
+            .AddStorageClients(configuration)
+            .AddPipelineServices()
+            .AddAzureMlJobBackend(new DefaultAzureCredential())
+            .AddUnconfiguredEndpointHost()
+            .AddPipelineStarterFactory();
+}

@@ -1,0 +1,220 @@
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using GenAiServerless.Functions.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace GenAiServerless.Tests.Bicep;
+
+/// <summary>The function app's settings in the deployed template against the worker's start-up checks: the app's own
+/// container (AddGenAiFunctionsApp) is built from the settings as Azure hands them to the worker, and every options
+/// validator registered with ValidateOnStart runs. A required option without a setting fails here, naming the key.</summary>
+[Collection(MainTemplateCollectionDefinition.Name)]
+public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
+{
+    public static TheoryData<string> Networking => ["public", "private"];
+
+    [Theory]
+    [MemberData(nameof(Networking))]
+    public void AppSettings_WorkerStartupValidation_Passes(string networking)
+    {
+        Dictionary<string, string> settings = Settings(networking);
+
+        using ServiceProvider services = BuildWorker(settings);
+
+        ValidateOrExplain(services);
+    }
+
+    [Fact]
+    public void AppSettings_StorageConnection_PointsTheWorkerAndTriggersAtTheDataAccount()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        string dataAccount = Account(fixture.Public, "data");
+
+        using ServiceProvider services = BuildWorker(settings);
+
+        Assert.Equal(dataAccount, services.GetRequiredService<BlobServiceClient>().AccountName);
+        Assert.Equal(new Uri($"https://{dataAccount}.queue.core.windows.net/"), services.GetRequiredService<QueueServiceClient>().Uri);
+        // The bindings' `Storage` connection: identity-based, the user-assigned identity named.
+        Assert.Equal("managedidentity", settings["Storage__credential"]);
+        Assert.Equal(DeployedValue.PlaceholderClientId, settings["Storage__clientId"]);
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.Equal(DeployedValue.PlaceholderClientId, settings["AzureWebJobsStorage__clientId"]);
+        Assert.Equal(Account(fixture.Public, "host"), settings["AzureWebJobsStorage__accountName"]);
+        Assert.Equal(DeployedValue.PlaceholderClientId, settings["AZURE_CLIENT_ID"]);
+    }
+
+    [Theory]
+    [InlineData("AzureMl__Region")]
+    [InlineData("AzureMl__WorkspaceName")]
+    [InlineData("Pipeline__Models")]
+    [InlineData("Storage__blobServiceUri")]
+    public void AppSettings_RequiredSettingRemoved_FailsNamingIt(string key)
+    {
+        // The check above is only worth something if a missing setting trips it: drop one, expect its name back.
+        Dictionary<string, string> settings = Settings("public").Where(pair => pair.Key != key).ToDictionary();
+
+        string failure = FailureOf(() =>
+        {
+            using ServiceProvider services = BuildWorker(settings);
+            ValidateOrExplain(services);
+        });
+
+        Assert.Contains($"'{key}'", failure, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void AppSettings_TriggerBindings_EachNamesASetting()
+    {
+        // The host, not the worker, resolves %Name% in binding attributes and the identity-based `Connection` settings:
+        // a worker default (Schedule:RetrainCron has one) does not help the timer trigger start.
+        Dictionary<string, string> settings = Settings("public");
+        var attributes = typeof(FunctionsAppServiceCollectionExtensions).Assembly.GetTypes()
+            .SelectMany(type => type.GetMethods())
+            .Where(method => method.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false).Length > 0)
+            .SelectMany(method => method.GetParameters().SelectMany(parameter => parameter.GetCustomAttributes(false)))
+            .ToList();
+        var required = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (object attribute in attributes)
+        {
+            foreach (var property in attribute.GetType().GetProperties().Where(p => p.PropertyType == typeof(string)))
+            {
+                string? value = (string?)property.GetValue(attribute);
+                foreach (Match match in BindingExpression().Matches(value ?? string.Empty))
+                {
+                    required.Add(match.Groups["name"].Value.Replace(":", "__", StringComparison.Ordinal));
+                }
+
+                if (property.Name == "Connection" && !string.IsNullOrEmpty(value))
+                {
+                    required.Add($"{value}__credential");
+                    required.Add($"{value}__clientId");
+                    required.Add(attribute.GetType().Name.StartsWith("Blob", StringComparison.Ordinal) ? $"{value}__blobServiceUri" : $"{value}__queueServiceUri");
+                }
+            }
+        }
+
+        Assert.Contains("Schedule__RetrainCron", required);
+        Assert.Contains("Storage__blobServiceUri", required);
+        Assert.All(required, key => Assert.True(settings.ContainsKey(key), $"A trigger binding needs app setting '{key}': add it to the functions module's appSettings in bicep/main.bicep."));
+    }
+
+    [Theory]
+    [MemberData(nameof(Networking))]
+    public void AppSettings_NoSetting_HoldsAKeyOrSecret(string networking)
+    {
+        IReadOnlyDictionary<string, string> raw = Snapshot(networking).AppSettings;
+
+        Assert.All(raw, pair =>
+        {
+            // No list*() call (listKeys, listConnectionStrings…): its result would be a secret in the site config.
+            Assert.DoesNotMatch(new Regex(@"\blist[A-Za-z]*\(", RegexOptions.IgnoreCase), pair.Value);
+            foreach (string secret in new[] { "AccountKey=", "SharedAccessKey", "SharedAccessSignature", "sig=", "Password=" })
+            {
+                Assert.DoesNotContain(secret, pair.Value, StringComparison.OrdinalIgnoreCase);
+            }
+
+            // A connection string with a secret would have to sit in one of these forms; identity-based ones do not.
+            Assert.False(pair.Key is "AzureWebJobsStorage" or "Storage" || pair.Key.StartsWith("ConnectionStrings", StringComparison.OrdinalIgnoreCase), $"{pair.Key} is a connection-string setting");
+        });
+        // The one connection string present, Application Insights', carries no secret: local auth is off on the component.
+        Assert.True(fixture.Public.Single("Microsoft.Insights/components")["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.Equal(
+            "[format('ClientId={0};Authorization=AAD', reference('" + Identity(fixture.Public, "id-func-") + "', '2023-01-31').clientId)]",
+            raw["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+    }
+
+    /// <summary>The settings with placeholders for values that exist only after deployment.</summary>
+    private Dictionary<string, string> Settings(string networking) =>
+        Snapshot(networking).AppSettings.ToDictionary(pair => pair.Key, pair => DeployedValue.Resolve(pair.Key, pair.Value), StringComparer.Ordinal);
+
+    private DeploymentSnapshot Snapshot(string networking) => networking == "private" ? fixture.Private : fixture.Public;
+
+    /// <summary>The worker's container, built as Program.cs builds it, with the app settings as configuration: Azure
+    /// gives app settings to the worker as environment variables, where <c>A__B</c> is the key <c>A:B</c>.</summary>
+    private static ServiceProvider BuildWorker(IReadOnlyDictionary<string, string> appSettings)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(appSettings.Select(pair => KeyValuePair.Create(pair.Key.Replace("__", ":", StringComparison.Ordinal), (string?)pair.Value)))
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging();
+        services.AddGenAiFunctionsApp(configuration);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>Runs every ValidateOnStart validator; a failure names the app setting to add to main.bicep.</summary>
+    private static void ValidateOrExplain(ServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (e is OptionsValidationException or AggregateException)
+        {
+            IEnumerable<OptionsValidationException> failures = e is AggregateException aggregate
+                ? aggregate.Flatten().InnerExceptions.OfType<OptionsValidationException>()
+                : [(OptionsValidationException)e];
+            IEnumerable<string> keys = failures.SelectMany(SettingKeys).Distinct();
+            Assert.Fail(
+                $"The worker would fail at start-up with the deployed app settings: {e.Message}\n"
+                + $"Add {string.Join(", ", keys.Select(k => $"'{k}'"))} to the appSettings of the functions module in bicep/main.bicep "
+                + "(an option Section:Name is the app setting Section__Name).");
+        }
+    }
+
+    /// <summary>The app settings an options failure points at: a custom check names its key first ("Pipeline:Models: …");
+    /// a DataAnnotations failure names the member, and the section is the options type's name less "Options" (the
+    /// convention of every BindConfiguration here: AzureMlOptions binds AzureMl).</summary>
+    private static IEnumerable<string> SettingKeys(OptionsValidationException failure)
+    {
+        string type = failure.OptionsType.Name;
+        string section = type.EndsWith("Options", StringComparison.Ordinal) ? type[..^"Options".Length] : type;
+        foreach (string message in failure.Failures)
+        {
+            Match named = NamedKey().Match(message);
+            if (named.Success)
+            {
+                yield return named.Groups["key"].Value.Replace(":", "__", StringComparison.Ordinal);
+                continue;
+            }
+
+            foreach (Match member in Members().Matches(message))
+            {
+                yield return $"{section}__{member.Groups["member"].Value}";
+            }
+        }
+    }
+
+    private static string FailureOf(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            return e.Message;
+        }
+
+        throw new Xunit.Sdk.XunitException("expected the worker's start-up to fail");
+    }
+
+    private static string Account(DeploymentSnapshot snapshot, string role) =>
+        snapshot.Single("Microsoft.Storage/storageAccounts", $"st{role}")["name"]!.GetValue<string>();
+
+    private static string Identity(DeploymentSnapshot snapshot, string prefix) =>
+        snapshot.Single("Microsoft.ManagedIdentity/userAssignedIdentities", prefix)["id"]!.GetValue<string>();
+
+    [GeneratedRegex(@"members: '(?<member>[^']+)'")]
+    private static partial Regex Members();
+
+    [GeneratedRegex(@"^(?<key>[A-Za-z]+:[A-Za-z]+):")]
+    private static partial Regex NamedKey();
+
+    [GeneratedRegex(@"%(?<name>[^%]+)%")]
+    private static partial Regex BindingExpression();
+}
