@@ -4,6 +4,7 @@ using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Pipeline;
 
@@ -38,6 +39,8 @@ sealed class PipelineRun(TaskOrchestrationContext context, PipelineRequest input
     /// <summary>Ends the run at <paramref name="stage"/> with <paramref name="reason"/>; the stages after it are skipped.</summary>
     public PipelineResult Fail(PipelineStage stage, string reason)
     {
+        // The key event operations alert on (bicep/modules/alerts.bicep matches the message's start).
+        PipelineLog.RunFailed(Context.CreateReplaySafeLogger<ModelPipelineOrchestrator>(), Input.Model, Id, stage.Name(), reason);
         Stages.Fail(stage, reason);
         return Finish(false, $"{stage.Name()} failed: {reason}");
     }
@@ -118,4 +121,11 @@ sealed class StageTracker
     }
 
     void Publish() => context.SetCustomStatus(new PipelineProgress(model, Reports, Current));
+}
+
+/// <summary>The pipeline's key log events.</summary>
+static partial class PipelineLog
+{
+    [LoggerMessage(EventId = 100, EventName = "PipelineRunFailed", Level = LogLevel.Error, Message = "Pipeline run failed: {Model} run {RunId} at {Stage}: {Reason}")]
+    public static partial void RunFailed(ILogger logger, string model, string runId, string stage, string reason);
 }

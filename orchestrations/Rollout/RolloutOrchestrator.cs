@@ -1,6 +1,7 @@
 using System.Globalization;
 using GenAiServerless.Platform;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Rollout;
 
@@ -115,6 +116,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
             }
 
             steps.Add(previous is null ? "rolled back: endpoint left without the new deployment" : $"rolled back: traffic on {previous}");
+            RolloutLog.RolledBack(context.CreateReplaySafeLogger<RolloutOrchestrator>(), endpoint, deployment, previous ?? "(none)", reason);
             return new RolloutResult(false, deployment, previous, steps, null, reason);
         }
     }
@@ -128,6 +130,14 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
     }
 
     static string FormatSplit(Dictionary<string, int> split) => string.Join(", ", split.Select(kv => $"{kv.Key} {kv.Value}%"));
+}
+
+/// <summary>The rollout's key log events.</summary>
+static partial class RolloutLog
+{
+    /// <summary>Operations alert on this event (bicep/modules/alerts.bicep matches the message's start).</summary>
+    [LoggerMessage(EventId = 200, EventName = "RolloutRolledBack", Level = LogLevel.Warning, Message = "Rollout rolled back: {Endpoint} deployment {Deployment}, traffic on {Previous}: {Reason}")]
+    public static partial void RolledBack(ILogger logger, string endpoint, string deployment, string previous, string reason);
 }
 
 /// <summary>A rollout step failed; the orchestrator rolls back.</summary>

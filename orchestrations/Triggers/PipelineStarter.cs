@@ -104,10 +104,12 @@ public sealed partial class PipelineStarter(
             return await RejectAlertAsync(payload, $"drift alert rejected: {error}", cancellationToken);
         }
 
-        if (!options.Value.IsKnown(alert.Model))
+        if (ModelOf(alert.Model) is not { } model)
         {
             return await RejectAlertAsync(payload, $"drift alert {alert.AlertId} names unknown model '{alert.Model}': known models are {Known()}", cancellationToken);
         }
+
+        alert = alert with { Model = model };
 
         if (!alert.Fired)
         {
@@ -249,6 +251,7 @@ public sealed partial class PipelineStarter(
 
     async Task<TriggerOutcome> RejectAlertAsync(string payload, string reason, CancellationToken cancellationToken)
     {
+        payload = DriftAlertParser.Decode(payload);
         string key = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(payload)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
         string name = $"alerts/{key}.json";
         await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name).UploadAsync(BinaryData.FromString(payload), overwrite: true, cancellationToken);
@@ -258,6 +261,13 @@ public sealed partial class PipelineStarter(
     }
 
     string Known() => string.Join(", ", options.Value.Models);
+
+    /// <summary>The known model <paramref name="name"/> is about: the model itself, or the longest model that prefixes it
+    /// followed by a dash (a drift monitor named <c>tinylm-weekly</c> watches <c>tinylm</c>).</summary>
+    string? ModelOf(string name) =>
+        options.Value.IsKnown(name)
+            ? name
+            : options.Value.Models.Where(m => name.StartsWith(m + "-", StringComparison.Ordinal)).OrderByDescending(m => m.Length).FirstOrDefault();
 
     static JsonElement? ParseJson(string? json)
     {

@@ -47,4 +47,24 @@ public sealed class DriftAlertTriggerTests
         Assert.Equal(InstanceIds.ForDriftAlert(TestApp.Model, "/subscriptions/s/alerts/a-1"), scheduled.InstanceId);
         Assert.Equal(PipelineTrigger.DriftAlert, Assert.IsType<PipelineRequest>(scheduled.Input).Trigger);
     }
+
+    [Fact]
+    public async Task RunAsync_DatasetDriftEventAsEventGridQueuesIt_SchedulesRetrainingOfTheMonitoredModel()
+    {
+        using var services = TestApp.Services();
+        var trigger = new DriftAlertTrigger(services.GetRequiredService<PipelineStarterFactory>(), NullLogger<DriftAlertTrigger>.Instance);
+        var client = new FakeDurableTaskClient();
+        string driftEvent = $$$"""
+            {"id":"evt-9","eventType":"{{{DriftAlertParser.DatasetDriftDetected}}}","subject":"datadrifts/d1/runs/r1","eventTime":"2026-12-01T10:00:00Z","dataVersion":"2",
+             "data":{"DataDriftId":"d1","DataDriftName":"{{{TestApp.Model}}}-weekly","RunId":"r1","DriftCoefficient":0.7}}
+            """;
+
+        // Event Grid writes Base64 to the queue, and the queue trigger (messageEncoding none) hands it over as it is.
+        TriggerOutcome outcome = await trigger.RunAsync(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(driftEvent)), client, CancellationToken.None);
+
+        Assert.Equal(TriggerOutcomeKind.Started, outcome.Kind);
+        FakeDurableTaskClient.Scheduled scheduled = Assert.Single(client.ScheduledInstances);
+        Assert.Equal(InstanceIds.ForDriftAlert(TestApp.Model, "evt-9"), scheduled.InstanceId);
+        Assert.Equal(TestApp.Model, Assert.IsType<PipelineRequest>(scheduled.Input).Model);
+    }
 }

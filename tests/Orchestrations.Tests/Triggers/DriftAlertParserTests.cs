@@ -140,4 +140,80 @@ public class DriftAlertParserTests
         Assert.Null(alert);
         Assert.Equal("empty message", error);
     }
+
+    /// <summary>Azure ML's dataset drift event as Event Grid writes it to a storage queue (Event Grid schema).</summary>
+    private static JsonObject DriftEvent(string monitor = "shop-weekly") => new()
+    {
+        ["id"] = "6b1e2f6a-0000-4000-8000-000000000001",
+        ["topic"] = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+        ["subject"] = "datadrifts/5b2e/runs/run-17",
+        ["eventType"] = DriftAlertParser.DatasetDriftDetected,
+        ["eventTime"] = "2026-12-01T10:00:00Z",
+        ["dataVersion"] = "2",
+        ["data"] = new JsonObject
+        {
+            ["DataDriftId"] = "5b2e",
+            ["DataDriftName"] = monitor,
+            ["RunId"] = "run-17",
+            ["BaseDatasetId"] = "base-1",
+            ["TargetDatasetId"] = "target-1",
+            ["DriftCoefficient"] = 0.8123,
+            ["StartTime"] = "2026-11-24T00:00:00Z",
+            ["EndTime"] = "2026-12-01T00:00:00Z",
+        },
+    };
+
+    [Fact]
+    public void TryParse_DatasetDriftEventBase64AsEventGridQueuesIt_ReturnsMonitorAndEventId()
+    {
+        string message = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(DriftEvent().ToJsonString()));
+
+        (DriftAlert? alert, string error) = Parse(message);
+
+        Assert.True(alert is not null, error);
+        Assert.Equal(("shop-weekly", "6b1e2f6a-0000-4000-8000-000000000001", true), (alert.Model, alert.AlertId, alert.Fired));
+        Assert.Contains("0.812", alert.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_DatasetDriftCloudEvent_ReturnsMonitorAndEventId()
+    {
+        var cloudEvent = new JsonObject
+        {
+            ["specversion"] = "1.0",
+            ["type"] = DriftAlertParser.DatasetDriftDetected,
+            ["source"] = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            ["id"] = "ce-1",
+            ["data"] = DriftEvent("shop")["data"]!.DeepClone(),
+        };
+
+        (DriftAlert? alert, string error) = Parse(cloudEvent);
+
+        Assert.True(alert is not null, error);
+        Assert.Equal(("shop", "ce-1"), (alert.Model, alert.AlertId));
+    }
+
+    [Fact]
+    public void TryParse_OtherEventType_ReturnsNullNamingTheType()
+    {
+        JsonObject other = DriftEvent();
+        other["eventType"] = "Microsoft.MachineLearningServices.RunCompleted";
+
+        (DriftAlert? alert, string error) = Parse(other);
+
+        Assert.Null(alert);
+        Assert.Contains("RunCompleted", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_DriftEventWithoutMonitorName_ReturnsNullNamingField()
+    {
+        JsonObject incomplete = DriftEvent();
+        incomplete["data"]!.AsObject().Remove("DataDriftName");
+
+        (DriftAlert? alert, string error) = Parse(incomplete);
+
+        Assert.Null(alert);
+        Assert.Contains("data.DataDriftName", error, StringComparison.Ordinal);
+    }
 }
