@@ -128,8 +128,17 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
         using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
         using HttpResponseMessage response = await http.GetAsync(settings.Id is null ? "api/pipelines" : $"api/pipelines/{Uri.EscapeDataString(settings.Id)}", cancellationToken);
         string body = await response.Content.ReadAsStringAsync(cancellationToken);
-        using JsonDocument doc = JsonDocument.Parse(body);
-        Console.WriteLine(JsonSerializer.Serialize(doc.RootElement, Indented));
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(body);
+            Console.WriteLine(JsonSerializer.Serialize(doc.RootElement, Indented));
+        }
+        catch (JsonException)
+        {
+            // Whatever the API answered, show it rather than failing on it.
+            Console.WriteLine($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
+        }
+
         return response.IsSuccessStatusCode ? 0 : 1;
     }
 }

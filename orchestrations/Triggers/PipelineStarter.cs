@@ -215,8 +215,13 @@ public sealed partial class PipelineStarter(
             return null;
         }
 
+        JsonElement? output = ParseJson(m.SerializedOutput);
+
+        // Through the local sidecar a failed instance carries its error as plain-text output and no failure details.
+        string? failure = m.FailureDetails?.ErrorMessage
+            ?? (m.RuntimeStatus == OrchestrationRuntimeStatus.Failed && output is { ValueKind: JsonValueKind.String } text ? text.GetString() : null);
         return new PipelineStatusView(m.InstanceId, m.Name, m.RuntimeStatus.ToString(), m.CreatedAt, m.LastUpdatedAt,
-            ParseJson(m.SerializedCustomStatus), ParseJson(m.SerializedOutput), m.FailureDetails?.ErrorMessage);
+            ParseJson(m.SerializedCustomStatus), output, failure);
     }
 
     async Task<TriggerOutcome> ScheduleAsync(string orchestrator, string instanceId, object input, CancellationToken cancellationToken)
@@ -269,15 +274,25 @@ public sealed partial class PipelineStarter(
             ? name
             : options.Value.Models.Where(m => name.StartsWith(m + "-", StringComparison.Ordinal)).OrderByDescending(m => m.Length).FirstOrDefault();
 
-    static JsonElement? ParseJson(string? json)
+    /// <summary>A custom status or output as JSON. The engine keeps them as serialised text that is usually JSON, but an
+    /// instance's output can be any text (a terminated instance's reason, an older format): shown as a JSON string then,
+    /// never a failure of the status call.</summary>
+    public static JsonElement? ParseJson(string? json)
     {
         if (string.IsNullOrEmpty(json))
         {
             return null;
         }
 
-        using JsonDocument doc = JsonDocument.Parse(json);
-        return doc.RootElement.Clone();
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(json);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(json);
+        }
     }
 
     static partial class Log

@@ -7,6 +7,7 @@ using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Registry;
 using GenAiServerless.Triggers;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Tests.Local.Stack;
@@ -183,6 +184,34 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         Assert.Equal(TriggerOutcomeKind.Rejected, outcome.Kind);
         Assert.Contains("data.essentials.alertId", outcome.Message, StringComparison.Ordinal);
         Assert.Contains("quarantine/alerts/", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpApi_StatusOfAFailedOrTerminatedInstance_RendersWhateverItsOutput()
+    {
+        // A failed orchestration's output and a terminated one's reason are plain text, not JSON.
+        string failed = $"status-failed-{Guid.NewGuid():N}";
+        string terminated = $"status-terminated-{Guid.NewGuid():N}";
+        string thrown = $"status-thrown-{Guid.NewGuid():N}";
+        await fixture.Stack.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DeploymentOrchestrator), input: "not a request", new StartOrchestrationOptions(thrown));
+        await fixture.WaitForEndAsync(thrown, TimeSpan.FromSeconds(30));
+        await fixture.Stack.Client.ScheduleNewOrchestrationInstanceAsync("NoSuchOrchestrator", new StartOrchestrationOptions(failed));
+        await fixture.Stack.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DeploymentOrchestrator), input: "not a request", new StartOrchestrationOptions(terminated));
+        await fixture.Stack.Client.TerminateInstanceAsync(terminated, "cancelled by an operator, not JSON");
+        await fixture.WaitForEndAsync(failed, TimeSpan.FromSeconds(30));
+        await fixture.WaitForEndAsync(terminated, TimeSpan.FromSeconds(30));
+
+        using var http = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        foreach (string id in new[] { failed, terminated, thrown })
+        {
+            using HttpResponseMessage response = await http.GetAsync($"api/pipelines/{id}");
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{id}: {(int)response.StatusCode} {body}");
+            Assert.Contains(id, body, StringComparison.Ordinal);
+        }
+
+        PipelineStatusView? view = await fixture.Stack.Starter.GetStatusAsync(thrown, CancellationToken.None);
+        Assert.Contains("could not be converted to GenAiServerless.Pipeline.DeploymentRequest", view!.Failure, StringComparison.Ordinal);
     }
 
     [Fact]
