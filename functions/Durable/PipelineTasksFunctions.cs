@@ -77,8 +77,8 @@ public static class PipelineTasksFunctions
         Run<ClaimModelSlot, SlotClaim, SlotState>(nameof(ClaimModelSlot), input, context);
 
     [Function(nameof(ReleaseModelSlot))]
-    public static Task<bool> ReleaseModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
-        Run<ReleaseModelSlot, SlotClaim, bool>(nameof(ReleaseModelSlot), input, context);
+    public static Task<SlotRelease> ReleaseModelSlot([ActivityTrigger] SlotClaim input, FunctionContext context) =>
+        Run<ReleaseModelSlot, SlotClaim, SlotRelease>(nameof(ReleaseModelSlot), input, context);
 
     // Activities: training and evaluation jobs
 

@@ -20,15 +20,15 @@ public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest,
         ArgumentNullException.ThrowIfNull(input);
         ModelVersionInfo version = input.Version;
         var claim = new SlotClaim(version.Model, context.InstanceId);
-        SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, holder =>
-            context.SetCustomStatus($"queued behind {holder ?? "another run"} of {version.Model}"));
-        if (!slot.Acquired)
-        {
-            return new RolloutResult(false, string.Empty, null, [], null, $"{version.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
-        }
-
         try
         {
+            SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, s =>
+                context.SetCustomStatus($"queued behind {s.Holder ?? "another run"} of {version.Model} ({s.Ahead} ahead in line)"));
+            if (!slot.Acquired)
+            {
+                return new RolloutResult(false, string.Empty, null, [], null, $"{version.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
+            }
+
             context.SetCustomStatus($"rolling out {version.Model} v{version.Version}");
             RolloutResult rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
                 nameof(RolloutOrchestrator),
@@ -44,7 +44,7 @@ public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest,
         }
         finally
         {
-            await context.CallActivityAsync<bool>(nameof(ReleaseModelSlot), claim, PipelineRetry.Activity);
+            await ModelSlotClaims.ReleaseAsync(context, claim);
         }
     }
 }

@@ -26,22 +26,23 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
         ArgumentNullException.ThrowIfNull(input);
         var run = new PipelineRun(context, input);
 
-        // One active pipeline per model: queue behind the run that holds the model.
+        // One active pipeline per model: queue behind the run that holds the model, in arrival order. The slot is
+        // given back whatever happens, also by a run that gave up waiting (it leaves the line).
         var claim = new SlotClaim(input.Model, context.InstanceId);
-        SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, holder =>
-            run.Stages.Update(PipelineStage.Data, $"queued behind {holder ?? "another run"} of {input.Model}"));
-        if (!slot.Acquired)
-        {
-            return run.Fail(PipelineStage.Data, $"{input.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
-        }
-
         try
         {
+            SlotState slot = await ModelSlotClaims.AcquireAsync(context, claim, s =>
+                run.Stages.Update(PipelineStage.Data, $"queued behind {s.Holder ?? "another run"} of {input.Model} ({s.Ahead} ahead in line)"));
+            if (!slot.Acquired)
+            {
+                return run.Fail(PipelineStage.Data, $"{input.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
+            }
+
             return await RunStagesAsync(run);
         }
         finally
         {
-            await context.CallActivityAsync<bool>(nameof(ReleaseModelSlot), claim, PipelineRetry.Activity);
+            await ModelSlotClaims.ReleaseAsync(context, claim);
         }
     }
 

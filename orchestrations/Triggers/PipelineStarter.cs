@@ -201,7 +201,11 @@ public sealed partial class PipelineStarter(
         if (instance.ReadInputAs<PipelineRequest>() is { } request)
         {
             // A terminated run runs no finally: give its model back here so the runs queued behind it go on.
-            await ModelSlot.ReleaseAsync(storage, request.Model, instanceId, cancellationToken);
+            SlotRelease release = await ModelSlot.ReleaseAsync(storage, request.Model, instanceId, cancellationToken);
+            if (release.HandedTo is { } next)
+            {
+                await client.RaiseEventAsync(next, ModelSlotClaims.GrantedEvent, request.Model, cancellationToken);
+            }
         }
         return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated (no job was running)");
     }

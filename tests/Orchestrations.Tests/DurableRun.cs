@@ -31,7 +31,7 @@ internal static class DurableRun
 
     /// <summary>A port the OS just handed out: test classes run in parallel, each with its own sidecar, and the
     /// host's own choice (random in 30000–40000) can collide.</summary>
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -10,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Tests.Orchestrations.Pipeline;
 
-/// <summary>A manual deployment: it takes the model's slot like a pipeline run, rolls out with the real rollout
-/// orchestrator (on an in-memory endpoint) and moves the champion alias only when the rollout succeeds.</summary>
+/// <summary>A manual deployment: it takes the model's slot like a pipeline run (waiting in line: ModelSlotTests), rolls
+/// out with the real rollout orchestrator (on an in-memory endpoint) and moves the champion alias only when the rollout
+/// succeeds.</summary>
 public sealed class DeploymentOrchestratorTests
 {
     const string Model = "shop";
@@ -33,10 +34,10 @@ public sealed class DeploymentOrchestratorTests
                     calls.Enqueue(nameof(ClaimModelSlot));
                     return busyClaims-- > 0 ? new SlotState(false, "shop-drop-running") : new SlotState(true, claim.RunId);
                 })
-                .AddActivityFunc<SlotClaim, bool>(nameof(ReleaseModelSlot), (_, _) =>
+                .AddActivityFunc<SlotClaim, SlotRelease>(nameof(ReleaseModelSlot), (_, _) =>
                 {
                     calls.Enqueue(nameof(ReleaseModelSlot));
-                    return true;
+                    return new SlotRelease(null);
                 }),
             services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IModelRegistry>(registry),
             nameof(DeploymentOrchestrator),
@@ -47,15 +48,15 @@ public sealed class DeploymentOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_ModelBusy_WaitsForTheSlotThenRollsOutAndPromotesChampion()
+    public async Task RunAsync_SlotFree_RollsOutPromotesChampionAndReleases()
     {
         var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment("v6-live", 6);
         var registry = new RecordingModelRegistry();
 
-        (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 1);
+        (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 0);
 
         Assert.True(result.Succeeded, result.Detail);
-        Assert.Equal([nameof(ClaimModelSlot), nameof(ClaimModelSlot), nameof(ReleaseModelSlot)], calls);
+        Assert.Equal([nameof(ClaimModelSlot), nameof(ReleaseModelSlot)], calls);
         Assert.Equal([new AliasAssignment(Model, ModelAliases.Champion, 7)], registry.Aliases);
         Assert.Equal("alias champion → v7", result.Steps[^1]);
         Assert.Equal(["v6-live"], endpoints.Deleted);

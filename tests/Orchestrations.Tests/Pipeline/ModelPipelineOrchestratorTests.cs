@@ -54,10 +54,10 @@ public sealed class ModelPipelineOrchestratorTests
                 calls.Names.Enqueue(nameof(ClaimModelSlot));
                 return calls.BusyClaims-- > 0 ? new SlotState(false, "shop-drop-earlier") : new SlotState(true, claim.RunId);
             })
-            .AddActivityFunc<SlotClaim, bool>(nameof(ReleaseModelSlot), (_, _) =>
+            .AddActivityFunc<SlotClaim, SlotRelease>(nameof(ReleaseModelSlot), (_, _) =>
             {
                 calls.Names.Enqueue(nameof(ReleaseModelSlot));
-                return true;
+                return new SlotRelease(null);
             })
             .AddOrchestratorFunc<DataPrepInput, DataPrepResult>(nameof(DataPrepOrchestrator), (_, input) =>
             {
@@ -161,16 +161,26 @@ public sealed class ModelPipelineOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_ModelBusy_QueuesBehindTheHolderThenRuns()
+    public async Task RunAsync_ModelBusy_WaitsInLineUntilTheSlotIsHandedOverThenRuns()
     {
-        var calls = new Calls { BusyClaims = 2 };
+        var calls = new Calls { BusyClaims = 1 };
         (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
         await using (host)
         {
+            // The run waits in line; the holder's release hands it the slot and wakes it.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!calls.Names.Contains(nameof(ClaimModelSlot)))
+            {
+                await Task.Delay(50, timeout.Token);
+            }
+
+            await Task.Delay(300, timeout.Token);
+            Assert.DoesNotContain(nameof(DataPrepOrchestrator), calls.Names);
+            await host.Client.RaiseEventAsync(id, ModelSlotClaims.GrantedEvent, "shop", timeout.Token);
             PipelineResult result = await EndAsync(host, id);
 
             Assert.True(result.Succeeded, result.Summary);
-            Assert.Equal(3, calls.Names.Count(n => n == nameof(ClaimModelSlot)));
+            Assert.Equal(2, calls.Names.Count(n => n == nameof(ClaimModelSlot)));
             Assert.Equal(nameof(DataPrepOrchestrator), calls.Names.SkipWhile(n => n == nameof(ClaimModelSlot)).First());
             Assert.Equal(nameof(ReleaseModelSlot), calls.Names.Last());
         }
