@@ -7,10 +7,15 @@ namespace GenAiServerless.Trainer;
 internal sealed record TrainingCheckpoint(string Fingerprint, int NextStep, int TotalSteps, NGramCounts Counts);
 
 /// <summary>The <c>--checkpoints</c> directory: the latest checkpoint and a progress file, both replaced atomically.</summary>
-internal sealed class CheckpointStore(string directory)
+/// <remarks>Fenced by attempt: when the job runs as attempt <c>n</c> (the <c>GENAI_JOB_ATTEMPT</c> variable), it
+/// claims the folder by writing <c>n</c> to <see cref="OwnerFileName"/> and, before every write, stops with a
+/// <see cref="CheckpointFencedException"/> once a later attempt has claimed it. So an attempt wrongly thought lost can
+/// never write beside its successor.</remarks>
+internal sealed class CheckpointStore(string directory, int? attempt = null)
 {
     public const string CheckpointFileName = "checkpoint.bin";
     public const string ProgressFileName = "progress.json";
+    public const string OwnerFileName = ".owner";
     private const int FormatVersion = 1;
     private static readonly byte[] Magic = "GNCK"u8.ToArray();
     private static readonly JsonSerializerOptions ProgressJson = new(JsonSerializerDefaults.Web);
@@ -52,9 +57,50 @@ internal sealed class CheckpointStore(string directory)
         }
     }
 
+    /// <summary>Claims the folder for this attempt; fails if a later attempt already has.</summary>
+    public void Claim()
+    {
+        if (attempt is not { } mine)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        EnsureOwner();
+        if (ReadOwner() != mine)
+        {
+            File.WriteAllText(Path.Combine(directory, $"{OwnerFileName}.{Environment.ProcessId}.tmp"), mine.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.Move(Path.Combine(directory, $"{OwnerFileName}.{Environment.ProcessId}.tmp"), Path.Combine(directory, OwnerFileName), overwrite: true);
+        }
+    }
+
+    /// <summary>Throws <see cref="CheckpointFencedException"/> when a later attempt owns the folder.</summary>
+    public void EnsureOwner()
+    {
+        if (attempt is { } mine && ReadOwner() is { } owner && owner > mine)
+        {
+            throw new CheckpointFencedException(
+                $"{Path.Combine(directory, OwnerFileName)}: attempt {owner} of this job owns the checkpoints; attempt {mine} stops without writing");
+        }
+    }
+
+    int? ReadOwner()
+    {
+        string file = Path.Combine(directory, OwnerFileName);
+        try
+        {
+            return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture, out int owner) ? owner : null;
+        }
+        catch (IOException)
+        {
+            return null; // being replaced: the next look sees it
+        }
+    }
+
     public void Save(TrainingCheckpoint checkpoint)
     {
         Directory.CreateDirectory(directory);
+        EnsureOwner();
         AtomicFile.Write(CheckpointPath, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -70,6 +116,7 @@ internal sealed class CheckpointStore(string directory)
     public void WriteProgress(int step, int totalSteps)
     {
         Directory.CreateDirectory(directory);
+        EnsureOwner();
         AtomicFile.WriteJson(Path.Combine(directory, ProgressFileName), new TrainingProgress(step, totalSteps), ProgressJson);
     }
 

@@ -13,7 +13,8 @@ internal sealed record TrainOptions(
     int Steps,
     int CheckpointEvery,
     int StepDelayMs,
-    int Seed);
+    int Seed,
+    int? Attempt = null);
 
 /// <summary>What <c>train</c> writes to <c>&lt;out&gt;/metrics.json</c>.</summary>
 internal sealed record TrainMetrics(
@@ -52,7 +53,8 @@ internal sealed class TrainJob(TrainOptions options, TextWriter log)
 
         var order = Shuffle(train.Count, options.Seed);
         var fingerprint = Fingerprint(train);
-        var store = new CheckpointStore(options.Checkpoints);
+        var store = new CheckpointStore(options.Checkpoints, options.Attempt);
+        store.Claim();
         var (counts, firstStep) = Resume(store, fingerprint);
         for (var step = firstStep; step < options.Steps; step++)
         {
@@ -82,6 +84,8 @@ internal sealed class TrainJob(TrainOptions options, TextWriter log)
             store.WriteProgress(options.Steps, options.Steps);
         }
 
+        // A fenced attempt reports nothing: its successor owns the outcome.
+        store.EnsureOwner();
         var model = new NGramModel(counts.ToCanonical());
         model.Save(options.Out);
         var perplexity = model.Evaluate(validation);

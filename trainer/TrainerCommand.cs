@@ -12,6 +12,12 @@ public static class TrainerCommand
     /// <summary>Exit code when the command line itself is wrong.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code when a later attempt of the same job owns the checkpoints (see <see cref="CheckpointStore"/>).</summary>
+    public const int Fenced = 3;
+
+    /// <summary>The environment variable that carries the job's attempt number, set by the job backend.</summary>
+    public const string AttemptVariable = "GENAI_JOB_ATTEMPT";
+
     private const string Help = """
         genai-trainer: trains, evaluates and samples a word-level n-gram language model
         (interpolated Kneser-Ney). Honours the job contract: --data, --out, --checkpoints; exit 0 = done.
@@ -27,7 +33,8 @@ public static class TrainerCommand
           genai-trainer generate --model <dir> --prompt <text> [--max-tokens 30] [--seed 1] [--temperature 1.0]
               prints a completion of the prompt.
 
-        exit codes: 0 done, 1 bad data/checkpoint/model (stderr names file and line), 2 bad command line.
+        exit codes: 0 done, 1 bad data/checkpoint/model (stderr names file and line), 2 bad command line,
+        3 fenced: a later attempt of the job (GENAI_JOB_ATTEMPT) owns --checkpoints, so this one stopped without writing.
         """;
 
     /// <summary>Runs one command; never throws for bad input, it reports on <paramref name="stderr"/> and returns non-zero.</summary>
@@ -79,6 +86,25 @@ public static class TrainerCommand
             stderr.WriteLine($"genai-trainer: {e.Message}");
             return Failed;
         }
+        catch (CheckpointFencedException e)
+        {
+            stderr.WriteLine($"genai-trainer: fenced: {e.Message}");
+            return Fenced;
+        }
+    }
+
+    /// <summary>The attempt number the backend set, if any; a malformed value is a usage error naming the variable.</summary>
+    private static int? Attempt()
+    {
+        string? value = Environment.GetEnvironmentVariable(AttemptVariable);
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int attempt) && attempt >= 1
+            ? attempt
+            : throw new UsageException($"{AttemptVariable} must be a positive whole number, got '{value}'");
     }
 
     private static TrainOptions ParseTrain(string[] options)
@@ -98,6 +124,7 @@ public static class TrainerCommand
             train.Integer("steps", 20, minimum: 1),
             train.Integer("checkpoint-every", 1, minimum: 1),
             train.Integer("step-delay-ms", 0, minimum: 0),
-            train.Integer("seed", 1, minimum: int.MinValue));
+            train.Integer("seed", 1, minimum: int.MinValue),
+            Attempt());
     }
 }

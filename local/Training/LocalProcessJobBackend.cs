@@ -33,6 +33,11 @@ public sealed class LocalJobOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan SimulatedHour { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a job's process must stay out of sight (no process, no exit code) before it is declared lost,
+    /// seen at least three times: a single look can miss a process that is just being exec'd or reaped.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Evict the first attempt of every training job when its progress reaches this share (0–1), to exercise
     /// resume from checkpoints; null injects none. A test and demo switch of this backend, not part of any job.</summary>
     [Range(0.0, 1.0)]
@@ -149,8 +154,13 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
                 psi.ArgumentList.Add(a);
             }
 
+            // Which attempt this is: a trainer that finds a later attempt owning the checkpoints stops without writing.
+            psi.Environment[AttemptVariable] = submission.Attempt.ToString(CultureInfo.InvariantCulture);
             using Process process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start job {submission.JobId}.");
-            File.WriteAllText(Path.Combine(dir, "pid"), process.Id.ToString(CultureInfo.InvariantCulture));
+
+            // setsid makes the job the leader of its own process group: its pid is the group's id. Its start time tells it
+            // apart from a later process that reuses the pid.
+            WriteAtomically(Path.Combine(dir, "pid"), $"{process.Id} {JobProcesses.StartTime(process.Id)}");
             File.WriteAllText(Path.Combine(dir, "started"), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
             File.AppendAllText(SubmissionsLog, $"{DateTime.UtcNow:O} {submission.JobId} pid={process.Id}\n");
             Log.Started(logger, submission.JobId, submission.Kind, process.Id);
@@ -205,9 +215,9 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
     JobStatus Evict(JobStatus status, string reason)
     {
         string dir = JobDir(status.JobId);
-        int pid = int.Parse(File.ReadAllText(Path.Combine(dir, "pid")), CultureInfo.InvariantCulture);
+        JobProcess leader = JobProcess.Read(Path.Combine(dir, "pid"));
         File.WriteAllText(Path.Combine(dir, "evicted"), reason);
-        _ = Kill(-pid, 9);
+        JobProcesses.KillGroup(leader.Pid, TimeSpan.FromSeconds(10));
         Log.Evicted(logger, status.JobId, reason);
         return status with { State = JobState.Evicted, Detail = reason };
     }
@@ -240,23 +250,38 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
                 : new JobStatus(jobId, JobState.Failed, progress, billed, $"exit {code}: {Tail(Path.Combine(dir, "stderr.log"))}");
         }
 
-        int pid = int.Parse(File.ReadAllText(Path.Combine(dir, "pid")), CultureInfo.InvariantCulture);
-        if (!IsAlive(pid, jobId))
+        JobProcess leader = JobProcess.Read(Path.Combine(dir, "pid"));
+        string absentFile = Path.Combine(dir, "absent");
+        if (JobProcesses.IsAlive(leader))
         {
-            // An exiting process can look gone a moment before its exit file is visible: look again before calling it lost.
-            for (int look = 0; look < 5 && !File.Exists(exitFile); look++)
-            {
-                Thread.Sleep(100);
-            }
-
-            if (TryReadExit(exitFile, out code))
+            File.Delete(absentFile);
+        }
+        else
+        {
+            if (TryReadExit(exitFile, out _))
             {
                 return ReadStatus(jobId);
             }
 
-            // The process vanished without recording an exit: the machine went away under it, as a spot VM does.
-            File.WriteAllText(Path.Combine(dir, "evicted"), "process lost without an exit code");
-            return new JobStatus(jobId, JobState.Evicted, progress, billed, "process lost without an exit code");
+            // Out of sight without an exit code: declared lost only after a bounded, repeated check.
+            (DateTime since, int looks) = RecordAbsence(absentFile);
+            TimeSpan unseen = DateTime.UtcNow - since;
+            if (looks < 3 || unseen < options.LostAfter)
+            {
+                return new JobStatus(jobId, JobState.Running, progress, billed, $"process not seen for {unseen.TotalSeconds:F1} s; checking again");
+            }
+
+            // The process went away under the job, as a spot VM does. Whatever is left of its group is killed before
+            // anyone is told, so a successor never runs beside it.
+            JobProcesses.KillGroup(leader.Pid, TimeSpan.FromSeconds(10));
+            if (TryReadExit(exitFile, out _))
+            {
+                return ReadStatus(jobId);
+            }
+
+            string reason = $"process lost without an exit code (not seen for {unseen.TotalSeconds:F1} s)";
+            File.WriteAllText(Path.Combine(dir, "evicted"), reason);
+            return new JobStatus(jobId, JobState.Evicted, progress, billed, reason);
         }
 
         return new JobStatus(jobId, JobState.Running, progress, billed, "running");
@@ -274,12 +299,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         string pidFile = Path.Combine(dir, "pid");
         if (File.Exists(pidFile) && !File.Exists(Path.Combine(dir, "exit")))
         {
-            int pid = int.Parse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture);
-            if (IsAlive(pid, jobId))
-            {
-                _ = Kill(-pid, 9);
-            }
-
+            JobProcesses.KillGroup(JobProcess.Read(pidFile).Pid, TimeSpan.FromSeconds(10));
             WriteAtomically(Path.Combine(dir, "exit"), "130");
         }
 
@@ -373,19 +393,22 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         return File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), CultureInfo.InvariantCulture, out code);
     }
 
-    static bool IsAlive(int pid, string jobId)
+    /// <summary>Counts one more look that did not see the job's process; returns when the first such look was and how
+    /// many there were (kept in a file, so the count survives a restart of the stack).</summary>
+    static (DateTime Since, int Looks) RecordAbsence(string file)
     {
-        string cmdline = $"/proc/{pid}/cmdline";
-        try
+        DateTime since = DateTime.UtcNow;
+        int looks = 0;
+        if (File.Exists(file) && File.ReadAllText(file).Split(' ') is [string first, string count]
+            && DateTime.TryParse(first, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out DateTime parsed)
+            && int.TryParse(count, CultureInfo.InvariantCulture, out int n))
         {
-            // The pid must still be our job's process, not a recycled pid: its command line names the job.
-            return File.Exists(cmdline) && File.ReadAllText(cmdline).Contains(jobId, StringComparison.Ordinal)
-                && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+            (since, looks) = (parsed, n);
         }
-        catch (IOException)
-        {
-            return false;
-        }
+
+        looks++;
+        WriteAtomically(file, string.Create(CultureInfo.InvariantCulture, $"{since:O} {looks}"));
+        return (since, looks);
     }
 
     static string Tail(string file)
@@ -408,8 +431,8 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
 
     static string Sanitize(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    /// <summary>The environment variable that tells a training job its attempt number (the checkpoint fence).</summary>
+    public const string AttemptVariable = "GENAI_JOB_ATTEMPT";
 
     static partial class Log
     {

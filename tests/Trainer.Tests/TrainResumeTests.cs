@@ -107,13 +107,49 @@ public sealed class TrainResumeTests : IDisposable
         AssertSameModel(temp.Sub("uninterrupted"), temp.Sub("killed"));
     }
 
-    private static Process StartTrainerProcess(IEnumerable<string> args)
+    [Fact]
+    public async Task Train_LaterAttemptClaimsTheCheckpoints_EarlierAttemptStopsWithoutWritingAndTheLaterEndsSame()
+    {
+        // Attempt 1 is thought lost but still runs: attempt 2 starts on the same checkpoints. The fence makes attempt 1
+        // stop at its next write, and attempt 2 ends with the model of an uninterrupted run.
+        var checkpoints = temp.Sub("ck-fenced");
+        using var first = StartTrainerProcess(["train", "--data", Data, "--out", temp.Sub("attempt1"), "--checkpoints", checkpoints, "--steps", Steps, "--step-delay-ms", "300"], attempt: 1);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ProgressStep(Path.Combine(checkpoints, "progress.json")) < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "attempt 1 never reported step 2");
+            await Task.Delay(20);
+        }
+
+        using var second = StartTrainerProcess(["train", "--data", Data, "--out", temp.Sub("attempt2"), "--checkpoints", checkpoints, "--steps", Steps, "--step-delay-ms", "300"], attempt: 2);
+        await first.WaitForExitAsync();
+        await second.WaitForExitAsync();
+
+        Assert.Equal(GenAiServerless.Trainer.TrainerCommand.Fenced, first.ExitCode);
+        Assert.Contains("attempt 2 of this job owns the checkpoints", await first.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(temp.Sub("attempt1"), "model.json")));
+        Assert.True(second.ExitCode == 0, await second.StandardError.ReadToEndAsync());
+        Assert.Equal("2", File.ReadAllText(Path.Combine(checkpoints, ".owner")).Trim());
+        AssertSameModel(temp.Sub("uninterrupted"), temp.Sub("attempt2"));
+
+        // An attempt older than the owner is refused before it writes anything.
+        using var stale = StartTrainerProcess(["train", "--data", Data, "--out", temp.Sub("stale"), "--checkpoints", checkpoints, "--steps", Steps], attempt: 1);
+        await stale.WaitForExitAsync();
+        Assert.Equal(GenAiServerless.Trainer.TrainerCommand.Fenced, stale.ExitCode);
+    }
+
+    private static Process StartTrainerProcess(IEnumerable<string> args, int? attempt = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (attempt is { } n)
+        {
+            start.Environment[GenAiServerless.Trainer.TrainerCommand.AttemptVariable] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         start.ArgumentList.Add(typeof(GenAiServerless.Trainer.TrainerCommand).Assembly.Location);
         foreach (var arg in args)
         {

@@ -123,7 +123,8 @@ public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions opti
             ["outputs"] = outputs,
             ["resources"] = new JsonObject { ["instanceCount"] = 1, ["instanceType"] = submission.InstanceType },
             ["limits"] = new JsonObject { ["jobLimitsType"] = "Command", ["timeout"] = options.Timeout },
-            ["environmentVariables"] = new JsonObject(),
+            // The attempt fences the checkpoints: a trainer stops once a later attempt has claimed them.
+            ["environmentVariables"] = new JsonObject { ["GENAI_JOB_ATTEMPT"] = submission.Attempt.ToString(CultureInfo.InvariantCulture) },
             ["tags"] = new JsonObject { ["attempt"] = submission.Attempt.ToString(CultureInfo.InvariantCulture), ["checkpointKey"] = submission.CheckpointKey },
             ["properties"] = new JsonObject(),
         };

@@ -110,6 +110,38 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
     }
 
     [Fact]
+    public async Task GetStatusAsync_LeaderGoneButTrainerRunning_DeclaredLostOnlyAfterRepeatedLooksAndTheGroupIsKilledFirst()
+    {
+        LocalProcessJobBackend backend = Backend(lostAfter: TimeSpan.FromSeconds(1));
+        JobSubmission submission = Submission("orphan", steps: 20, stepDelayMs: 400);
+        await SubmitAsync(backend, submission);
+        int group = JobProcess.Read(Path.Combine(JobDir(submission.JobId), "pid")).Pid;
+        var trainers = new HashSet<int>();
+        var watch = Stopwatch.StartNew();
+        while (trainers.Count == 0 && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            trainers.UnionWith(TrainerProcesses(group));
+            await Task.Delay(20);
+        }
+
+        // The shell that would record the exit code dies; its trainer child runs on, unseen by a look at the leader.
+        Assert.NotEmpty(trainers);
+        Process.GetProcessById(group).Kill();
+
+        JobStatus first = await backend.GetStatusAsync(submission.JobId, CancellationToken.None);
+        Assert.Equal(JobState.Running, first.State);
+        Assert.StartsWith("process not seen for", first.Detail, StringComparison.Ordinal);
+
+        (JobStatus lost, _) = await WaitForEndAsync(backend, submission.JobId);
+
+        Assert.Equal(JobState.Evicted, lost.State);
+        Assert.StartsWith("process lost without an exit code", lost.Detail, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1));
+        Assert.Empty(JobProcesses.GroupMembers(group));
+        await AssertGoneAsync(trainers);
+    }
+
+    [Fact]
     public async Task GetStatusAsync_HighEvictionRateOnSpot_EvictsWithinFewPolls()
     {
         LocalProcessJobBackend backend = Backend(evictionRatePerHour: 3600, simulatedHourSeconds: 1);
@@ -165,7 +197,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         Assert.Contains("no training records", status.Detail, StringComparison.Ordinal);
     }
 
-    LocalProcessJobBackend Backend(double? evictionRatePerHour = null, double simulatedHourSeconds = 10, double? injectEvictionAtProgress = null) =>
+    LocalProcessJobBackend Backend(double? evictionRatePerHour = null, double simulatedHourSeconds = 10, double? injectEvictionAtProgress = null, TimeSpan? lostAfter = null) =>
         new(
             storage,
             new LocalJobOptions
@@ -175,6 +207,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
                 EvictionRatePerHour = evictionRatePerHour,
                 SimulatedHour = TimeSpan.FromSeconds(simulatedHourSeconds),
                 InjectEvictionAtProgress = injectEvictionAtProgress,
+                LostAfter = lostAfter ?? TimeSpan.FromSeconds(3),
             },
             NullLogger<LocalProcessJobBackend>.Instance);
 
@@ -212,7 +245,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
     async Task<(JobStatus Status, IReadOnlySet<int> Trainers, int Polls)> WaitForEndWithPollsAsync(LocalProcessJobBackend backend, string jobId)
     {
         var trainers = new HashSet<int>();
-        int group = int.Parse(await File.ReadAllTextAsync(Path.Combine(JobDir(jobId), "pid")), CultureInfo.InvariantCulture);
+        int group = JobProcess.Read(Path.Combine(JobDir(jobId), "pid")).Pid;
         var watch = Stopwatch.StartNew();
 
         // The first poll waits for the trainer itself (not just its shell), so an eviction always has one to kill.

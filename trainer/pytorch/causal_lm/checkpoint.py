@@ -10,18 +10,47 @@ import hashlib
 import os
 
 from . import atomic, runtime
+from .errors import FencedError, UsageError
 
 LATEST = "checkpoint.pt"
 PREVIOUS = "checkpoint.prev.pt"
 PROGRESS = "progress.json"
+OWNER = ".owner"
+ATTEMPT_VARIABLE = "GENAI_JOB_ATTEMPT"
 _MAGIC = b"causal_lm checkpoint v1\n"
 
 
 class CheckpointStore:
-    def __init__(self, folder, warn):
+    """Fenced by attempt: run as attempt n (the GENAI_JOB_ATTEMPT variable, set by the job backend), the store
+    claims the folder by writing n to ``.owner`` and, before every write, stops with FencedError once a later
+    attempt has claimed it, so an attempt wrongly thought lost never writes beside its successor."""
+
+    def __init__(self, folder, warn, attempt=None):
         self.folder = folder
         self.warn = warn
+        self.attempt = attempt
         self._rejected = set()
+
+    def claim(self):
+        if self.attempt is None:
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        self.ensure_owner()
+        if self._owner() != self.attempt:
+            atomic.write_bytes(self.path(OWNER), str(self.attempt).encode("ascii"))
+
+    def ensure_owner(self):
+        owner = self._owner()
+        if self.attempt is not None and owner is not None and owner > self.attempt:
+            raise FencedError(f"{self.path(OWNER)}: attempt {owner} of this job owns the checkpoints; "
+                              f"attempt {self.attempt} stops without writing")
+
+    def _owner(self):
+        try:
+            with open(self.path(OWNER), encoding="utf-8") as stream:
+                return int(stream.read().strip())
+        except (OSError, ValueError):
+            return None
 
     def path(self, name):
         return os.path.join(self.folder, name)
@@ -58,6 +87,7 @@ class CheckpointStore:
 
     def save(self, state):
         os.makedirs(self.folder, exist_ok=True)
+        self.ensure_owner()
         payload = runtime.save_tensors(state)
         data = _MAGIC + hashlib.sha256(payload).digest() + payload
         temporary = self.path(f"{LATEST}.tmp-{os.getpid()}")
@@ -80,6 +110,7 @@ class CheckpointStore:
 
     def write_progress(self, step, total_steps):
         os.makedirs(self.folder, exist_ok=True)
+        self.ensure_owner()
         # Only a display and an eviction trigger: an atomic rename is enough, an fsync per step is not worth it.
         atomic.write_json(self.path(PROGRESS), {"step": step, "totalSteps": total_steps}, durable=False)
 
@@ -107,3 +138,13 @@ def read(path):
     if not isinstance(state, dict) or "step" not in state:
         raise CheckpointError("payload is not a training state")
     return state
+
+
+def attempt_from_environment():
+    """The attempt number the job backend set, or None; a malformed value is a usage error naming the variable."""
+    value = os.environ.get(ATTEMPT_VARIABLE, "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"{ATTEMPT_VARIABLE} must be a positive whole number, got {value!r}")
+    return int(value)

@@ -1,13 +1,14 @@
 """The command line: ``train``, ``evaluate``, ``generate``. Exit 0 done, 1 bad data/model/environment
-(stderr names the file and line), 2 bad command line, 143 stopped by SIGTERM after a checkpoint."""
+(stderr names the file and line), 2 bad command line, 3 fenced (a later attempt of the job, GENAI_JOB_ATTEMPT, owns
+--checkpoints), 143 stopped by SIGTERM after a checkpoint."""
 
 import argparse
 import sys
 
-from .errors import JobError, UsageError
+from .errors import FencedError, JobError, UsageError
 from .settings import TrainSettings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_FENCED = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +38,9 @@ def main(argv=None):
     except JobError as error:
         print(f"causal_lm: error: {error}", file=sys.stderr, flush=True)
         return EXIT_FAILED
+    except FencedError as error:
+        print(f"causal_lm: fenced: {error}", file=sys.stderr, flush=True)
+        return EXIT_FENCED
 
 
 def _log(message):

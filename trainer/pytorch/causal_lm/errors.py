@@ -7,3 +7,7 @@ class JobError(Exception):
 
 class UsageError(Exception):
     """A command line the user got wrong (exit 2); the message names the option and why."""
+
+
+class FencedError(Exception):
+    """A later attempt of the same job owns the checkpoints (exit 3): this attempt stops without writing."""

@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from . import atomic, families, runtime, scoring
 from .batches import IGNORE, PackedBatches
-from .checkpoint import CheckpointStore
+from .checkpoint import CheckpointStore, attempt_from_environment
 from .data import digest, read_split
 from .errors import JobError
 
@@ -68,7 +68,8 @@ def _train(settings, data_dir, out_dir, checkpoint_dir, log, warn, stop, started
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(settings.warmup_steps, settings.steps))
     fingerprint = _fingerprint(settings, model, seq_len, train)
 
-    store = CheckpointStore(checkpoint_dir, warn)
+    store = CheckpointStore(checkpoint_dir, warn, attempt_from_environment())
+    store.claim()
     step, train_tokens = 0, 0
     state = store.load(fingerprint)
     if state is not None:
@@ -125,6 +126,8 @@ def _train(settings, data_dir, out_dir, checkpoint_dir, log, warn, stop, started
     if resumed_from == settings.steps:
         store.write_progress(step, settings.steps)
 
+    # A fenced attempt reports nothing: its successor owns the outcome.
+    store.ensure_owner()
     trained = time.perf_counter()
     families.save_folder(model, out_dir, hyperparameters=settings.to_dict(), train_seq_len=seq_len,
                          device=device.type, dtype=runtime.dtype_name(dtype))

@@ -56,9 +56,13 @@ def run_inprocess(args):
     return code, out.getvalue(), err.getvalue()
 
 
-def start(args):
-    """The command line as a real child process (for signals), output collected in pipes."""
+def start(args, attempt=None):
+    """The command line as a real child process (for signals), output collected in pipes; ``attempt`` sets
+    GENAI_JOB_ATTEMPT as the job backend does."""
     environment = dict(os.environ, PYTHONPATH=PACKAGE_ROOT)
+    environment.pop("GENAI_JOB_ATTEMPT", None)
+    if attempt is not None:
+        environment["GENAI_JOB_ATTEMPT"] = str(attempt)
     return subprocess.Popen([sys.executable, "-m", "causal_lm", *args], cwd=PACKAGE_ROOT, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -58,6 +58,27 @@ class ResumeTests(helpers.TestCase):
         self.assertLess(metrics["resumed_from_step"], STEPS)
         self.assertStatesEqual(self.reference, helpers.load_state(os.path.join(out, "model.pt")))
 
+    def test_train_later_attempt_claims_checkpoints_earlier_stops_without_writing_later_ends_equal(self):
+        # Attempt 1 is thought lost but still runs when attempt 2 starts on the same checkpoints: the fence stops
+        # attempt 1 at its next write, and attempt 2 ends with the weights of an uninterrupted run.
+        checkpoints = os.path.join(self.tmp, "checkpoints")
+        out1, out2 = os.path.join(self.tmp, "out1"), os.path.join(self.tmp, "out2")
+        first = helpers.start(train_args(self.data, out1, checkpoints, "--step-delay-ms", "100"), attempt=1)
+        helpers.wait_for_step(checkpoints, EVERY + 1, first)
+        second = helpers.start(train_args(self.data, out2, checkpoints, "--step-delay-ms", "20"), attempt=2)
+        _, first_err = first.communicate(timeout=120)
+        _, second_err = second.communicate(timeout=120)
+
+        self.assertEqual(3, first.returncode, first_err)
+        self.assertIn("attempt 2 of this job owns the checkpoints", first_err)
+        self.assertFalse(os.path.exists(os.path.join(out1, "metrics.json")))
+        self.assertEqual(0, second.returncode, second_err)
+        self.assertStatesEqual(self.reference, helpers.load_state(os.path.join(out2, "model.pt")))
+
+        stale = helpers.start(train_args(self.data, os.path.join(self.tmp, "stale"), checkpoints), attempt=1)
+        stale.communicate(timeout=120)
+        self.assertEqual(3, stale.returncode)
+
     def test_train_sigterm_checkpoints_current_step_exits_143_and_resume_completes(self):
         out, checkpoints = os.path.join(self.tmp, "out"), os.path.join(self.tmp, "checkpoints")
         process = helpers.start(train_args(self.data, out, checkpoints, "--step-delay-ms", "100"))

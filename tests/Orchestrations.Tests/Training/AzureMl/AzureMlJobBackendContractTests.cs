@@ -58,6 +58,7 @@ public sealed class AzureMlJobBackendContractTests
         Assert.Null(p["computeId"]);
         Assert.Equal("Managed", (string?)p["identity"]!["identityType"]);
         Assert.Equal("uri_folder", (string?)p["inputs"]!["data"]!["jobInputType"]);
+        Assert.Equal("1", (string?)p["environmentVariables"]!["GENAI_JOB_ATTEMPT"]);
         Assert.Equal("azureml://datastores/curated/paths/tinylm/tinylm-drop-abc/", (string?)p["inputs"]!["data"]!["uri"]);
         Assert.Equal("ReadOnlyMount", (string?)p["inputs"]!["data"]!["mode"]);
         Assert.Equal("azureml://datastores/models/paths/jobs/tinylm-drop-abc-train-a1/", (string?)p["outputs"]!["model"]!["uri"]);
