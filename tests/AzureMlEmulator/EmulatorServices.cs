@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+using Azure.Storage.Blobs;
+using GenAiServerless.AzureMlEmulator.Arm;
+using GenAiServerless.AzureMlEmulator.Control;
+
+namespace GenAiServerless.AzureMlEmulator;
+
+/// <summary>The emulator's wiring: its services, and its routes mapped once.</summary>
+static class EmulatorServices
+{
+    const string Workspace = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
+
+    public static IServiceCollection AddAzureMlEmulator(this IServiceCollection services, EmulatorContext emulator)
+    {
+        services.AddSingleton(emulator);
+        services.AddSingleton(emulator.Options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new BlobServiceClient(emulator.Options.StorageConnectionString));
+        services.AddSingleton<FaultInjector>();
+        services.AddSingleton<ArmRequestLog>();
+        services.AddSingleton<OperationStore>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        return services;
+    }
+
+    public static WebApplication MapAzureMlEmulator(this WebApplication app)
+    {
+        app.UseMiddleware<ArmGate>();
+        RouteGroupBuilder workspace = app.MapGroup(Workspace);
+        app.MapOperations();
+        app.MapControlApi();
+        app.MapFallback((HttpContext context) => ArmResults.Error(StatusCodes.Status404NotFound,
+            new ArmError("NotFound", $"The emulator does not implement {context.Request.Method} {context.Request.Path}.")));
+        return app;
+    }
+}
