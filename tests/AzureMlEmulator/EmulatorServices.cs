@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
 using Azure.Storage.Blobs;
 using GenAiServerless.AzureMlEmulator.Arm;
+using GenAiServerless.AzureMlEmulator.Assets;
 using GenAiServerless.AzureMlEmulator.Control;
+using GenAiServerless.AzureMlEmulator.Storage;
 
 namespace GenAiServerless.AzureMlEmulator;
 
@@ -19,6 +21,11 @@ static class EmulatorServices
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<ArmRequestLog>();
         services.AddSingleton<OperationStore>();
+        services.AddSingleton<DatastoreRegistry>();
+        services.AddSingleton<StorageLocations>();
+        services.AddSingleton<AssetRegistry>();
+        services.AddSingleton<AssetValidation>();
+        services.AddSingleton<ComputeRegistry>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }
@@ -27,6 +34,10 @@ static class EmulatorServices
     {
         app.UseMiddleware<ArmGate>();
         RouteGroupBuilder workspace = app.MapGroup(Workspace);
+        workspace.MapComputes();
+        workspace.MapDatastores();
+        workspace.MapAssets();
+        workspace.MapPendingUploads();
         app.MapOperations();
         app.MapControlApi();
         app.MapFallback((HttpContext context) => ArmResults.Error(StatusCodes.Status404NotFound,
