@@ -1,3 +1,5 @@
+using GenAiServerless.AzureMlEmulator.Jobs;
+
 namespace GenAiServerless.AzureMlEmulator;
 
 /// <summary>How an emulator instance starts: its storage, port and token, and the delays that stand in for Azure's.
@@ -51,6 +53,13 @@ public sealed class AzureMlEmulatorOptions
     /// <summary>Optional, emulator-only. The metric bucket that stands in for PT1M (Azure's only time grain for these
     /// metrics), so that tests can read fresh buckets without waiting a minute.</summary>
     public TimeSpan MetricsTimeGrain { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Optional, emulator-only. Preempt running low-priority jobs at a progress (also settable through the
+    /// control API).</summary>
+    public AutoPreemptionOptions? AutoPreemption { get; set; }
+
+    /// <summary>Optional. How often progress.json files are read for automatic preemption.</summary>
+    public TimeSpan ProgressPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Optional. The emulator's own console log level.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;

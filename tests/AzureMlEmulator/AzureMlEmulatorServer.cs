@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
+using GenAiServerless.AzureMlEmulator.Jobs;
+using GenAiServerless.AzureMlEmulator.Processes;
 
 namespace GenAiServerless.AzureMlEmulator;
 
@@ -52,17 +54,20 @@ public sealed class AzureMlEmulatorServer : IAsyncDisposable
         builder.Services.AddAzureMlEmulator(emulator);
         WebApplication app = builder.Build();
         app.MapAzureMlEmulator();
+        app.Services.Connect();
         await app.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(options.DefaultBlobContainer)
             .CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
         emulator.BaseUri = new Uri(app.Urls.First().TrimEnd('/') + "/");
-        Task watcher = Task.CompletedTask;
+        Task watcher = app.Services.GetRequiredService<AutoPreemption>().WatchAsync();
         return new AzureMlEmulatorServer(app, emulator, watcher);
     }
 
     public async ValueTask DisposeAsync()
     {
         emulator.Stop();
+        app.Services.GetRequiredService<ChildProcesses>().Dispose();
+        await app.Services.GetRequiredService<JobRunner>().DrainAsync();
         await watcher;
         await app.StopAsync();
         await app.DisposeAsync();

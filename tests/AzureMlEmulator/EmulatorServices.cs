@@ -3,6 +3,8 @@ using Azure.Storage.Blobs;
 using GenAiServerless.AzureMlEmulator.Arm;
 using GenAiServerless.AzureMlEmulator.Assets;
 using GenAiServerless.AzureMlEmulator.Control;
+using GenAiServerless.AzureMlEmulator.Jobs;
+using GenAiServerless.AzureMlEmulator.Processes;
 using GenAiServerless.AzureMlEmulator.Storage;
 
 namespace GenAiServerless.AzureMlEmulator;
@@ -18,6 +20,7 @@ static class EmulatorServices
         services.AddSingleton(emulator.Options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new BlobServiceClient(emulator.Options.StorageConnectionString));
+        services.AddSingleton<ChildProcesses>();
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<ArmRequestLog>();
         services.AddSingleton<OperationStore>();
@@ -26,6 +29,11 @@ static class EmulatorServices
         services.AddSingleton<AssetRegistry>();
         services.AddSingleton<AssetValidation>();
         services.AddSingleton<ComputeRegistry>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobValidation>();
+        services.AddSingleton<MountTable>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<AutoPreemption>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }
@@ -34,6 +42,7 @@ static class EmulatorServices
     {
         app.UseMiddleware<ArmGate>();
         RouteGroupBuilder workspace = app.MapGroup(Workspace);
+        workspace.MapJobs();
         workspace.MapComputes();
         workspace.MapDatastores();
         workspace.MapAssets();
@@ -43,5 +52,13 @@ static class EmulatorServices
         app.MapFallback((HttpContext context) => ArmResults.Error(StatusCodes.Status404NotFound,
             new ArmError("NotFound", $"The emulator does not implement {context.Request.Method} {context.Request.Path}.")));
         return app;
+    }
+
+    /// <summary>Links the parts that need each other once the container is built.</summary>
+    public static void Connect(this IServiceProvider services)
+    {
+        JobStore jobs = services.GetRequiredService<JobStore>();
+        services.GetRequiredService<StorageLocations>().JobOutputUri = (scope, job, output) =>
+            jobs.Find(scope, job) is { } found ? RequestBody.Text(RequestBody.Object(RequestBody.Object(found.Properties, "outputs"), output), "uri") : null;
     }
 }
