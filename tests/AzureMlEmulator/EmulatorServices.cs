@@ -3,7 +3,9 @@ using Azure.Storage.Blobs;
 using GenAiServerless.AzureMlEmulator.Arm;
 using GenAiServerless.AzureMlEmulator.Assets;
 using GenAiServerless.AzureMlEmulator.Control;
+using GenAiServerless.AzureMlEmulator.Endpoints;
 using GenAiServerless.AzureMlEmulator.Jobs;
+using GenAiServerless.AzureMlEmulator.Metrics;
 using GenAiServerless.AzureMlEmulator.Processes;
 using GenAiServerless.AzureMlEmulator.Storage;
 
@@ -34,6 +36,9 @@ static class EmulatorServices
         services.AddSingleton<MountTable>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<AutoPreemption>();
+        services.AddSingleton<EndpointRegistry>();
+        services.AddSingleton<DeploymentProvisioner>();
+        services.AddSingleton<RequestMetrics>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }
@@ -47,7 +52,10 @@ static class EmulatorServices
         workspace.MapDatastores();
         workspace.MapAssets();
         workspace.MapPendingUploads();
+        workspace.MapOnlineEndpoints();
+        workspace.MapOnlineDeployments();
         app.MapOperations();
+        app.MapScoring();
         app.MapControlApi();
         app.MapFallback((HttpContext context) => ArmResults.Error(StatusCodes.Status404NotFound,
             new ArmError("NotFound", $"The emulator does not implement {context.Request.Method} {context.Request.Path}.")));

@@ -75,6 +75,22 @@ static class ControlRoutes
         });
         control.MapPost("/faults/http", (HttpFaultRequest request, FaultInjector faults) => Results.Json(new { id = faults.AddHttpFault(request) }, statusCode: StatusCodes.Status201Created));
         control.MapPost("/faults/lro", (LroFaultRequest request, FaultInjector faults) => Results.Json(new { id = faults.AddLroFault(request) }, statusCode: StatusCodes.Status201Created));
+        control.MapPost("/endpoints/{endpointName}/deployments/{deploymentName}/provisioning-failure", (string endpointName, string deploymentName, ProvisioningFaultRequest request, FaultInjector faults) =>
+        {
+            faults.FailProvisioning(endpointName, deploymentName, request);
+            return Results.NoContent();
+        });
+        control.MapPut("/endpoints/{endpointName}/deployments/{deploymentName}/scoring-fault", (string endpointName, string deploymentName, ScoringFaultRequest request, FaultInjector faults) =>
+        {
+            faults.SetScoringFault(endpointName, deploymentName, request);
+            return Results.NoContent();
+        });
+        control.MapDelete("/endpoints/{endpointName}/deployments/{deploymentName}/scoring-fault", (string endpointName, string deploymentName, FaultInjector faults) =>
+        {
+            faults.ClearScoringFault(endpointName, deploymentName);
+            return Results.NoContent();
+        });
+
         control.MapGet("/requests", (ArmRequestLog log) => Results.Json(log.Snapshot()));
         control.MapDelete("/requests", (ArmRequestLog log) =>
         {
