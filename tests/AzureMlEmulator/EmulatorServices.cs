@@ -54,6 +54,7 @@ static class EmulatorServices
         workspace.MapPendingUploads();
         workspace.MapOnlineEndpoints();
         workspace.MapOnlineDeployments();
+        workspace.MapMetrics();
         app.MapOperations();
         app.MapScoring();
         app.MapControlApi();
