@@ -16,9 +16,10 @@ namespace GenAiServerless.AzureMlEmulator.Endpoints;
 sealed partial class DeploymentProvisioner(EmulatorContext emulator, AssetRegistry assets, StorageLocations locations, ChildProcesses processes,
     FaultInjector faults, OperationStore operations, TimeProvider clock, ILogger<DeploymentProvisioner> logger)
 {
-    string? harness;
+    // Written once: two deployments provisioning at the same time must not both write (and run) a half-written file.
+    readonly Lazy<string> harness = new(() => ScoringHarness.WriteScript(emulator.Folder("harness")), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    string Harness => harness ??= ScoringHarness.WriteScript(emulator.Folder("harness"));
+    string Harness => harness.Value;
 
     public async Task ProvisionAsync(OnlineEndpoint endpoint, OnlineDeployment deployment, int generation, Operation operation)
     {
@@ -42,8 +43,9 @@ sealed partial class DeploymentProvisioner(EmulatorContext emulator, AssetRegist
                 (started, error) = await StartInstancesAsync(endpoint, deployment, runtime, deployment.Capacity);
             }
         }
-        catch (Azure.RequestFailedException e)
+        catch (Exception e) when (e is Azure.RequestFailedException or IOException or ArmException)
         {
+            // the operation must end, Failed, whatever the storage initializer met
             error = new ArmError("ResourceNotReady", $"Downloading the model or code failed: {e.Message}");
         }
 
