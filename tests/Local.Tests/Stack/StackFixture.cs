@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Tests.Local.Stack;
 
-/// <summary>One Azurite and one in-process stack (durable engine on Azurite, worker, endpoint host, API) per test run,
+/// <summary>One in-process stack (durable engine on the run's shared Azurite, worker, endpoint host, API) per test run,
 /// shared by every integration test. The stack's own triggers are off: tests call the shared starter directly, so
 /// that a crash test's separate process can scan <c>incoming/</c> without racing it.</summary>
 public sealed class StackFixture : IAsyncLifetime
@@ -24,7 +24,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        azurite = await AzuriteServer.StartAsync(Home, _ => { }, CancellationToken.None);
+        azurite = await SharedAzurite.GetAsync();
         Stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings
         {
             Home = Home,
@@ -76,11 +76,6 @@ public sealed class StackFixture : IAsyncLifetime
         if (Stack is not null)
         {
             await Stack.DisposeAsync();
-        }
-
-        if (azurite is not null)
-        {
-            await azurite.DisposeAsync();
         }
 
         try
