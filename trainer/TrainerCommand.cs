@@ -32,6 +32,10 @@ public static class TrainerCommand
               scores test-*.jsonl; writes <out>/metrics.json (test_perplexity, test_tokens, samples).
           genai-trainer generate --model <dir> --prompt <text> [--max-tokens 30] [--seed 1] [--temperature 1.0]
               prints a completion of the prompt.
+          genai-trainer serve --model <dir> [--max-tokens 24] [--temperature 0.8]
+              keeps the model loaded: one JSON request per line on stdin ({"prompt", "maxTokens", "seed",
+              "temperature"}), one JSON answer per line on stdout ({"completion"} or {"error"}); the first line
+              says it is ready. What an online deployment's scoring script runs.
 
         exit codes: 0 done, 1 bad data/checkpoint/model (stderr names file and line), 2 bad command line,
         3 fenced: a later attempt of the job (GENAI_JOB_ATTEMPT) owns --checkpoints, so this one stopped without writing.
@@ -70,8 +74,12 @@ public static class TrainerCommand
                         generate.Integer("seed", 1, minimum: int.MinValue),
                         generate.PositiveNumber("temperature", 1.0)));
                     break;
+                case "serve":
+                    var serve = CommandLineArguments.Parse("serve", options, "model", "max-tokens", "temperature");
+                    new ServeJob(serve.Required("model"), serve.Integer("max-tokens", 24, minimum: 0), serve.PositiveNumber("temperature", 0.8), Console.In, stdout).Run();
+                    break;
                 default:
-                    throw new UsageException($"unknown command '{args[0]}'; expected train, evaluate or generate");
+                    throw new UsageException($"unknown command '{args[0]}'; expected train, evaluate, generate or serve");
             }
 
             return Succeeded;

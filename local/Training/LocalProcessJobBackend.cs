@@ -9,6 +9,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Platform;
 using GenAiServerless.Training;
+using GenAiServerless.Training.Components;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Local.Training;
@@ -19,11 +21,9 @@ public sealed class LocalJobOptions
     /// <summary>Folder holding one sub-folder per job and one per checkpoint key.</summary>
     public string JobsRoot { get; set; } = Path.Combine(".genai", "jobs");
 
-    /// <summary>The trainer's assembly, run with <see cref="DotnetHost"/>.</summary>
-    public string TrainerAssembly { get; set; } = Path.Combine(AppContext.BaseDirectory, "genai-trainer.dll");
-
-    /// <summary>The dotnet host that runs <see cref="TrainerAssembly"/>.</summary>
-    public string DotnetHost { get; set; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+    /// <summary>The Python a component's <c>python</c> means: one with PyTorch (Debian's python3-torch lives in
+    /// <c>/usr/bin/python3</c>; the <c>python3</c> first on a developer's PATH may lack it).</summary>
+    public string Python { get; set; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     /// <summary>Spot evictions per simulated hour of running time (a constant hazard); null injects none by rate.</summary>
     [Range(double.Epsilon, double.MaxValue)]
@@ -78,7 +78,7 @@ public sealed record SpotEvictionDraw(double RatePerSimulatedHour, double Simula
 /// a time drawn from <see cref="LocalJobOptions.EvictionRatePerHour"/> (<see cref="SpotEvictionDraw"/>).
 /// Every submission that starts a process appends a line to <c>submissions.log</c>.
 /// </remarks>
-public sealed partial class LocalProcessJobBackend(PipelineStorage storage, LocalJobOptions options, ILogger<LocalProcessJobBackend> logger) : IJobBackend
+public sealed partial class LocalProcessJobBackend(PipelineStorage storage, LocalJobOptions options, IOptions<TrainingOptions> training, ILogger<LocalProcessJobBackend> logger) : IJobBackend
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     static readonly Lock SubmitLock = new();
@@ -113,21 +113,28 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             await DownloadShardsAsync(prefix, data, cancellationToken);
         }
 
-        var args = new List<string> { options.DotnetHost, Path.GetFullPath(options.TrainerAssembly) };
-        if (submission.Kind == JobKind.Train)
+        string? model = null;
+        if (submission.Kind == JobKind.Evaluate)
         {
-            args.AddRange(["train", "--data", data, "--out", output, "--checkpoints", checkpoints]);
-            foreach ((string key, string value) in submission.Hyperparameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                args.AddRange([$"--{key}", value]);
-            }
-        }
-        else
-        {
-            string model = Path.Combine(dir, "model");
+            model = Path.Combine(dir, "model");
             await storage.DownloadTreeAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, cancellationToken);
-            args.AddRange(["evaluate", "--model", model, "--data", data, "--out", output]);
         }
+
+        // The component's command, run in the components folder with the job's folders in its placeholders.
+        TrainingComponent component = training.Value.AllComponents().GetValueOrDefault(submission.Component)
+            ?? throw new InvalidOperationException($"job {submission.JobId}: no training component '{submission.Component}' (Training:Components)");
+        string command = JobCommand.Render(
+            submission.Kind == JobKind.Train ? component.TrainCommand : component.EvaluateCommand,
+            name => name switch
+            {
+                "data" => JobCommand.Quote(data),
+                "out" => JobCommand.Quote(output),
+                "checkpoints" when submission.Kind == JobKind.Train => JobCommand.Quote(checkpoints),
+                "model" => model is null ? null : JobCommand.Quote(model),
+                _ => null,
+            },
+            submission.Kind == JobKind.Train ? submission.Hyperparameters : new Dictionary<string, string>());
+        string codeFolder = Path.GetFullPath(training.Value.ComponentsFolder);
 
         lock (SubmitLock)
         {
@@ -147,11 +154,15 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             var psi = new ProcessStartInfo("setsid") { WorkingDirectory = dir, UseShellExecute = false };
             psi.ArgumentList.Add("sh");
             psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add("exec </dev/null >stdout.log 2>stderr.log; \"$@\"; echo $? > exit.tmp; mv exit.tmp exit");
+            psi.ArgumentList.Add("exec </dev/null >stdout.log 2>stderr.log; (cd \"$1\" && eval \"$2\"); echo $? > exit.tmp; mv exit.tmp exit");
             psi.ArgumentList.Add($"genai-job-{submission.JobId}");
-            foreach (string a in args)
+            psi.ArgumentList.Add(codeFolder);
+            psi.ArgumentList.Add(command);
+            WriteAtomically(Path.Combine(dir, "command.txt"), command);
+            psi.Environment["PATH"] = $"{ToolsFolder()}:{Environment.GetEnvironmentVariable("PATH")}";
+            if (string.IsNullOrEmpty(psi.Environment.TryGetValue("DOTNET_ROOT", out string? root) ? root : null))
             {
-                psi.ArgumentList.Add(a);
+                psi.Environment["DOTNET_ROOT"] = DotnetRoot();
             }
 
             // Which attempt this is: a trainer that finds a later attempt owning the checkpoints stops without writing.
@@ -430,6 +441,34 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
     }
 
     static string Sanitize(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+
+    /// <summary>A folder first on the jobs' PATH: <c>python</c> and <c>python3</c> there are <see cref="LocalJobOptions.Python"/>.</summary>
+    string ToolsFolder()
+    {
+        string folder = Path.Combine(Root, "bin");
+        Directory.CreateDirectory(folder);
+        string python = Path.IsPathRooted(options.Python) ? options.Python : OnPath(options.Python)
+            ?? throw new InvalidOperationException($"LocalJobs:Python: '{options.Python}' is not on the PATH; give its full path");
+        foreach (string name in new[] { "python", "python3" })
+        {
+            var link = new FileInfo(Path.Combine(folder, name));
+            if (link.LinkTarget != python)
+            {
+                link.Delete();
+                File.CreateSymbolicLink(link.FullName, python);
+            }
+        }
+
+        return folder;
+    }
+
+    static string? OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Where the running .NET lives, so a framework-dependent component (the n-gram trainer's apphost) finds it.</summary>
+    static string DotnetRoot() =>
+        Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 
     /// <summary>The environment variable that tells a training job its attempt number (the checkpoint fence).</summary>
     public const string AttemptVariable = "GENAI_JOB_ATTEMPT";

@@ -15,20 +15,20 @@ public sealed class PipelineRequestFactory(
     IOptions<RolloutOptions> rollout)
 {
     public PipelineRequest Create(string model, PipelineTrigger trigger, IReadOnlyList<DropBlob> drops, string reason) =>
-        new(model, trigger, drops, Data(model), Training(), Evaluation(), Rollout(), reason);
+        new(model, trigger, drops, Data(model), Training(model), Evaluation(), Rollout(), reason);
 
     /// <summary>The data policy for <paramref name="model"/>: the <c>Data</c> section with the model's own settings
     /// (<c>Data:Models:{model}</c>) over it.</summary>
     public DataPolicy Data(string model) => DataPolicies.For(data.Value, model);
 
-    public TrainingPolicy Training()
+    public TrainingPolicy Training(string model)
     {
         TrainingOptions t = training.Value;
         var compute = new ComputeRequirements(
             string.IsNullOrWhiteSpace(t.GpuType) ? null : t.GpuType, t.MinGpuMemoryGb, t.GpuCount, t.AllowedRegions, t.ExpectedDuration,
             t.CheckpointInterval, t.RestartOverhead, t.Deadline, t.BudgetUsd, t.AllowSpot);
-        return new TrainingPolicy(compute, new Dictionary<string, string>(t.Hyperparameters, StringComparer.Ordinal), t.RestartBudget, t.PollInterval, t.MaxPollInterval,
-            t.FallbackToDedicated, t.MaxPriceWait, t.MinPriceSaving);
+        return new TrainingPolicy(compute, t.HyperparametersOf(model), t.RestartBudget, t.PollInterval, t.MaxPollInterval,
+            t.FallbackToDedicated, t.MaxPriceWait, t.MinPriceSaving, t.ComponentOf(model));
     }
 
     public EvaluationPolicy Evaluation()

@@ -45,7 +45,8 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 CheckpointKey: input.JobIdPrefix,
                 InstanceType: offer.Sku,
                 Spot: offer.Spot,
-                Hyperparameters: hyperparameters);
+                Hyperparameters: hyperparameters,
+                Component: policy.Component);
             await context.CallActivityAsync<JobStatus>(nameof(SubmitJob), submission, PipelineRetry.Activity);
 
             JobStatus? status = null;

@@ -5,6 +5,7 @@ namespace GenAiServerless.Training;
 /// <summary>How the Training stage chooses compute and runs its jobs (the evaluation job too).</summary>
 /// <param name="PollInterval">First wait between two polls of a job; doubles up to <paramref name="MaxPollInterval"/>.</param>
 /// <param name="MaxPriceWait">How long a run may wait for a cheaper spot hour; zero = never.</param>
+/// <param name="Component">The training component that runs the model's jobs (<c>Training:Components</c>).</param>
 public sealed record TrainingPolicy(
     ComputeRequirements Compute,
     IReadOnlyDictionary<string, string> Hyperparameters,
@@ -13,7 +14,8 @@ public sealed record TrainingPolicy(
     TimeSpan MaxPollInterval,
     bool FallbackToDedicated = true,
     TimeSpan MaxPriceWait = default,
-    double MinPriceSaving = 0.1);
+    double MinPriceSaving = 0.1,
+    string Component = Components.TrainingComponents.NGram);
 
 /// <summary>The two kinds of job that run under the job contract.</summary>
 public enum JobKind
@@ -45,7 +47,8 @@ public sealed record JobSubmission(
     string CheckpointKey,
     string InstanceType,
     bool Spot,
-    IReadOnlyDictionary<string, string> Hyperparameters);
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    string Component = Components.TrainingComponents.NGram);
 
 /// <summary>Backend-neutral job state. <see cref="Evicted"/> covers spot preemption however the backend signals it.</summary>
 public enum JobState

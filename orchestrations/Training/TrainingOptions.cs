@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using GenAiServerless.Training.Components;
 
 namespace GenAiServerless.Training;
 
@@ -57,7 +58,47 @@ public sealed class TrainingOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Passed to the training job as <c>--key value</c>. Empty by default: a bound dictionary keeps the keys of
-    /// its default, so defaults here could never be removed by configuration.</summary>
+    /// <summary>Passed to every training job as <c>--key value</c> (a model's own take precedence). Empty by default: a
+    /// bound dictionary keeps the keys of its default, so defaults here could never be removed by configuration.</summary>
     public Dictionary<string, string> Hyperparameters { get; set; } = [];
+
+    /// <summary>Components beyond (or replacing) the shipped ones, by name (<see cref="TrainingComponents.BuiltIn"/>).</summary>
+    public Dictionary<string, TrainingComponent> Components { get; set; } = [];
+
+    /// <summary>The folder that holds the components (the build's <c>components/</c>; on Azure ML, its code asset).</summary>
+    public string ComponentsFolder { get; set; } = Path.Combine(AppContext.BaseDirectory, "components");
+
+    /// <summary>Per-model training: component and hyperparameters, by model name.</summary>
+    public Dictionary<string, ModelTrainingOptions> Models { get; set; } = [];
+
+    /// <summary>The component that trains <paramref name="model"/>.</summary>
+    public string ComponentOf(string model) =>
+        Models.TryGetValue(model, out ModelTrainingOptions? m) && !string.IsNullOrWhiteSpace(m.Component) ? m.Component : TrainingComponents.NGram;
+
+    /// <summary>The hyperparameters of <paramref name="model"/>'s training jobs: the shared ones, the model's over them.</summary>
+    public Dictionary<string, string> HyperparametersOf(string model)
+    {
+        var merged = new Dictionary<string, string>(Hyperparameters, StringComparer.Ordinal);
+        if (Models.TryGetValue(model, out ModelTrainingOptions? m))
+        {
+            foreach ((string key, string value) in m.Hyperparameters)
+            {
+                merged[key] = value;
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>Every component by name: the shipped ones, with configured ones added or replacing them.</summary>
+    public IReadOnlyDictionary<string, TrainingComponent> AllComponents()
+    {
+        var all = new Dictionary<string, TrainingComponent>(TrainingComponents.BuiltIn, StringComparer.Ordinal);
+        foreach ((string name, TrainingComponent component) in Components)
+        {
+            all[name] = component;
+        }
+
+        return all;
+    }
 }

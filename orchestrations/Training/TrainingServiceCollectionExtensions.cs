@@ -1,6 +1,7 @@
 using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Training;
 
@@ -10,6 +11,7 @@ public static class TrainingServiceCollectionExtensions
 {
     public static IServiceCollection AddTrainingStage(this IServiceCollection services)
     {
+        services.AddSingleton<IValidateOptions<TrainingOptions>, TrainingOptionsValidator>();
         services.AddOptions<TrainingOptions>().BindConfiguration("Training").ValidateDataAnnotations()
             .Validate(o => o.PollInterval <= o.MaxPollInterval, "Training:PollInterval must not be longer than Training:MaxPollInterval")
             .ValidateOnStart();

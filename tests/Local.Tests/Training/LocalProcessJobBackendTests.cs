@@ -126,7 +126,12 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
 
         // The shell that would record the exit code dies; its trainer child runs on, unseen by a look at the leader.
         Assert.NotEmpty(trainers);
+        JobProcess leader = JobProcess.Read(Path.Combine(JobDir(submission.JobId), "pid"));
         Process.GetProcessById(group).Kill();
+        while (JobProcesses.IsAlive(leader))
+        {
+            await Task.Delay(10);
+        }
 
         JobStatus first = await backend.GetStatusAsync(submission.JobId, CancellationToken.None);
         Assert.Equal(JobState.Running, first.State);
@@ -203,12 +208,12 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
             new LocalJobOptions
             {
                 JobsRoot = JobsRoot,
-                TrainerAssembly = Path.Combine(AppContext.BaseDirectory, "genai-trainer.dll"),
                 EvictionRatePerHour = evictionRatePerHour,
                 SimulatedHour = TimeSpan.FromSeconds(simulatedHourSeconds),
                 InjectEvictionAtProgress = injectEvictionAtProgress,
                 LostAfter = lostAfter ?? TimeSpan.FromSeconds(3),
             },
+            Microsoft.Extensions.Options.Options.Create(new TrainingOptions()),
             NullLogger<LocalProcessJobBackend>.Instance);
 
     JobSubmission Submission(string name, int steps = 8, int stepDelayMs = 0, string? checkpointKey = null) =>
@@ -275,7 +280,7 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out int pid) && Stat(pid) is { State: not 'Z' } stat && stat.Group == group
-                && ReadOrEmpty(Path.Combine(dir, "cmdline")).Contains("genai-trainer.dll", StringComparison.Ordinal))
+                && ReadOrEmpty(Path.Combine(dir, "cmdline")).Contains("genai-trainer", StringComparison.Ordinal))
             {
                 yield return pid;
             }
