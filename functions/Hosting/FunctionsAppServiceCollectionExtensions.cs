@@ -1,7 +1,6 @@
 using Azure.Identity;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
-using GenAiServerless.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,12 +11,11 @@ namespace GenAiServerless.Functions.Hosting;
 public static class FunctionsAppServiceCollectionExtensions
 {
     /// <summary>Storage clients (from <paramref name="configuration"/>), the pipeline and its validated options, the Azure ML
-    /// job backend, the endpoint host and the per-call starter factory.</summary>
+    /// job backend, endpoint host and registry mirror, and the per-call starter factory.</summary>
     public static IServiceCollection AddGenAiFunctionsApp(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddStorageClients(configuration)
             .AddPipelineServices()
-            .AddAzureMlJobBackend(new DefaultAzureCredential())
-            .AddUnconfiguredEndpointHost()
+            .AddAzureMl(new DefaultAzureCredential())
             .AddPipelineStarterFactory();
 }

@@ -75,6 +75,11 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(split);
+        if (split.Mirror is { Count: > 0 })
+        {
+            throw new NotSupportedException($"endpoint {split.Endpoint}: the local endpoint host does not mirror traffic");
+        }
+
         int total = split.Traffic.Values.Sum();
         if (split.Traffic.Count > 0 && total != 100)
         {

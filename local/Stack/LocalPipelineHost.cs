@@ -1,4 +1,5 @@
 using System.Net;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
@@ -121,12 +122,8 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddSingleton(new BlobServiceClient(settings.StorageConnectionString));
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
         builder.Services.AddPipelineServices();
-        builder.Services.AddLocalJobBackend();
         builder.Services.AddSingleton<PipelineStarter>();
-        builder.Services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
-        builder.Services.AddSingleton<LocalEndpointHost>();
-        builder.Services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalEndpointHost>());
+        AddBackends(builder.Services, builder.Configuration, settings);
         if (settings.EnableTriggers)
         {
             builder.Services.AddLocalTriggers();
@@ -153,6 +150,36 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         _ = app.Services.GetRequiredService<TaskHubGrpcServer>();
         return new LocalPipelineHost(app, channel, new Uri($"http://127.0.0.1:{apiPort}/"));
     }
+
+    /// <summary>Where jobs run and endpoints live: this machine (the default), or an Azure ML workspace when
+    /// <c>Training:Backend</c> or <c>Rollout:Backend</c> is <c>AzureMl</c> — a subscription (signed in with the Azure CLI
+    /// or any credential <see cref="DefaultAzureCredential"/> finds) or any server that speaks the ARM API
+    /// (<c>AzureMl:ArmEndpoint</c> and <c>AzureMl:StaticToken</c>, such as the tests' Azure ML emulator).</summary>
+    static void AddBackends(IServiceCollection services, IConfiguration configuration, LocalPipelineHostSettings settings)
+    {
+        bool azureJobs = IsAzureMl(configuration, "Training:Backend");
+        bool azureEndpoints = IsAzureMl(configuration, "Rollout:Backend");
+        services.AddAzureMl(new DefaultAzureCredential(), azureJobs, azureEndpoints);
+        if (!azureJobs)
+        {
+            services.AddLocalJobBackend();
+        }
+
+        if (!azureEndpoints)
+        {
+            services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
+            services.AddSingleton<LocalEndpointHost>();
+            services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());
+            services.AddHostedService(sp => sp.GetRequiredService<LocalEndpointHost>());
+        }
+    }
+
+    static bool IsAzureMl(IConfiguration configuration, string key) => configuration[key] switch
+    {
+        null or "" or "Local" => false,
+        "AzureMl" => true,
+        string other => throw new InvalidOperationException($"{key} is '{other}': Local or AzureMl"),
+    };
 
     static AzureStorageOrchestrationService CreateEngine(LocalPipelineHostSettings settings, IServiceCollection services)
     {

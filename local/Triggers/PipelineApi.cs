@@ -64,6 +64,11 @@ public static class PipelineApi
             {
                 return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
+            catch (HttpRequestException e)
+            {
+                // An Azure ML online endpoint that answered with an error.
+                return TypedResults.Problem(title: "Bad gateway", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
+            }
         });
         app.MapGet("/endpoints/{model}", async (string model, IEndpointHost host, CancellationToken ct) => Results.Ok(await host.GetEndpointAsync(model, ct)));
         return app;

@@ -1,7 +1,9 @@
+using Azure.Core;
 using Cronos;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Platform;
+using GenAiServerless.Platform.AzureMl;
 using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
@@ -9,6 +11,8 @@ using GenAiServerless.Triggers;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Pipeline;
 
@@ -46,6 +50,32 @@ public static class PipelineServiceCollectionExtensions
             .AddModelRegistry()
             .AddRolloutStage();
         services.AddSingleton<PipelineRequestFactory>();
+        return services;
+    }
+
+    /// <summary>The Azure ML adapters: command jobs (when <paramref name="jobs"/>), managed online endpoints (when
+    /// <paramref name="endpoints"/>), and with either the registry mirrored into the workspace and the components folder
+    /// (<c>Training:ComponentsFolder</c>) as the code asset both run from. One client, one credential.</summary>
+    public static IServiceCollection AddAzureMl(this IServiceCollection services, TokenCredential credential, bool jobs = true, bool endpoints = true)
+    {
+        if (!jobs && !endpoints)
+        {
+            return services;
+        }
+
+        services.AddAzureMlClient(credential);
+        services.TryAddSingleton(sp => new AzureMlCodeAsset(sp.GetRequiredService<AzureMlClient>(), sp.GetRequiredService<IOptions<TrainingOptions>>().Value.ComponentsFolder));
+        services.AddAzureMlModelRegistry(credential);
+        if (jobs)
+        {
+            services.AddAzureMlJobBackend(credential);
+        }
+
+        if (endpoints)
+        {
+            services.AddAzureMlEndpointHost(credential);
+        }
+
         return services;
     }
 

@@ -1,3 +1,7 @@
+using Azure.Core;
+using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Registry.AzureMl;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +12,19 @@ public static class RegistryServiceCollectionExtensions
 {
     public static IServiceCollection AddModelRegistry(this IServiceCollection services)
     {
-        services.AddSingleton<IModelRegistry, BlobModelRegistry>();
+        services.AddSingleton<BlobModelRegistry>();
+        services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<BlobModelRegistry>());
+        return services;
+    }
+
+    /// <summary>Mirrors the registry into the Azure ML workspace (<see cref="AzureMlModelRegistry"/>): the blob registry
+    /// stays the source of truth, every version and alias move is also written as a model asset.</summary>
+    public static IServiceCollection AddAzureMlModelRegistry(this IServiceCollection services, TokenCredential credential)
+    {
+        services.AddAzureMlClient(credential);
+        services.TryAddSingleton<BlobModelRegistry>();
+        services.Replace(ServiceDescriptor.Singleton<IModelRegistry>(sp => new AzureMlModelRegistry(
+            sp.GetRequiredService<BlobModelRegistry>(), sp.GetRequiredService<AzureMlClient>())));
         return services;
     }
 

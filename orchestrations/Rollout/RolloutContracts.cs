@@ -4,7 +4,8 @@ namespace GenAiServerless.Rollout;
 /// <param name="TrafficSteps">Percent of traffic on the new deployment at each step; the last is 100.</param>
 /// <param name="BakeTime">How long each step bakes before the new deployment is judged.</param>
 /// <param name="ReadinessTimeout">How long the new deployment may take to become ready.</param>
-public sealed record RolloutPolicy(IReadOnlyList<int> TrafficSteps, TimeSpan BakeTime, TimeSpan ReadinessTimeout, string ProbePrompt);
+/// <param name="ReadinessPollInterval">How often its provisioning state is read meanwhile.</param>
+public sealed record RolloutPolicy(IReadOnlyList<int> TrafficSteps, TimeSpan BakeTime, TimeSpan ReadinessTimeout, TimeSpan ReadinessPollInterval, string ProbePrompt);
 
 /// <summary>A model version as the rollout deploys it: its number and where its files are.</summary>
 public sealed record DeployableModel(string Model, int Version, string FilesPrefix);
@@ -27,8 +28,9 @@ public enum DeploymentProvisioning
 /// <summary>One deployment on an endpoint.</summary>
 public sealed record DeploymentInfo(string Name, int ModelVersion, DeploymentProvisioning State, string Detail);
 
-/// <summary>An endpoint: its deployments and the traffic split between them (percent, summing to 100 when any).</summary>
-public sealed record EndpointInfo(string Name, IReadOnlyList<DeploymentInfo> Deployments, IReadOnlyDictionary<string, int> Traffic);
+/// <summary>An endpoint: its deployments, the traffic split between them (percent, summing to 100 when any) and the
+/// share of requests copied to deployments whose answers are discarded (mirror traffic, at most 50 % each).</summary>
+public sealed record EndpointInfo(string Name, IReadOnlyList<DeploymentInfo> Deployments, IReadOnlyDictionary<string, int> Traffic, IReadOnlyDictionary<string, int>? Mirror = null);
 
 /// <summary>A scoring answer and the deployment that gave it.</summary>
 public sealed record ScoreResult(string Deployment, string Completion);
@@ -39,8 +41,8 @@ public sealed record DeploymentRef(string Endpoint, string Deployment);
 /// <summary>Input of <see cref="CreateDeployment"/>.</summary>
 public sealed record DeploymentSpec(string Endpoint, string Deployment, DeployableModel Model);
 
-/// <summary>Input of <see cref="ShiftTraffic"/>.</summary>
-public sealed record TrafficSplit(string Endpoint, IReadOnlyDictionary<string, int> Traffic);
+/// <summary>Input of <see cref="ShiftTraffic"/>: the live split, and the mirror traffic (none when null).</summary>
+public sealed record TrafficSplit(string Endpoint, IReadOnlyDictionary<string, int> Traffic, IReadOnlyDictionary<string, int>? Mirror = null);
 
 /// <summary>Input of <see cref="ProbeEndpoint"/>: a prompt, optionally pinned to one deployment, sent a few times.</summary>
 public sealed record ProbeRequest(string Endpoint, string? Deployment, string Prompt, int Requests);

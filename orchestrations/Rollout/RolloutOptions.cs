@@ -21,6 +21,11 @@ public sealed class RolloutOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often a new deployment's provisioning state is read while it becomes ready (each read is an
+    /// activity between durable timers, so a long timeout with a short interval makes a long history).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ReadinessPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     [Required]
     public string ProbePrompt { get; set; } = "the model";
 }

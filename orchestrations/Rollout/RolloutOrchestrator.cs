@@ -13,9 +13,6 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 {
     const int ProbeRequests = 5;
 
-    /// <summary>How often a new deployment's provisioning state is read while it becomes ready.</summary>
-    static readonly TimeSpan ReadinessPoll = TimeSpan.FromSeconds(1);
-
     public override async Task<RolloutResult> RunAsync(TaskOrchestrationContext context, RolloutRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -37,7 +34,8 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
             // Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).
             bool ready = false;
-            int checks = (int)Math.Ceiling(input.Policy.ReadinessTimeout / ReadinessPoll);
+            TimeSpan poll = input.Policy.ReadinessPollInterval > TimeSpan.Zero ? input.Policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
+            int checks = (int)Math.Ceiling(input.Policy.ReadinessTimeout / poll);
             for (int check = 0; check <= checks && !ready; check++)
             {
                 EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
@@ -50,7 +48,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 ready = d.State == DeploymentProvisioning.Succeeded;
                 if (!ready)
                 {
-                    await context.CreateTimer(context.CurrentUtcDateTime + ReadinessPoll, CancellationToken.None);
+                    await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
                 }
             }
 

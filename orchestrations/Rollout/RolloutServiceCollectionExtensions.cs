@@ -1,3 +1,7 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Rollout.AzureMl;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +24,21 @@ public static class RolloutServiceCollectionExtensions
             .Validate(o => o.TrafficSteps.All(p => p is > 0 and <= 100) && o.TrafficSteps[^1] == 100, "Rollout:TrafficSteps: each step is 1–100 and the last is 100")
             .Validate(o => o.TrafficSteps.Zip(o.TrafficSteps.Skip(1)).All(p => p.First < p.Second), "Rollout:TrafficSteps: steps must increase")
             .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Rollouts to Azure ML managed online endpoints (section <c>AzureMl</c>). Scoring requests go out on a
+    /// pipeline of their own without retries: a probe counts what failed, it does not hide it. The deployments' code
+    /// asset (<see cref="AzureMlCodeAsset"/>) is registered by the composition (<c>AddAzureMl</c>).</summary>
+    public static IServiceCollection AddAzureMlEndpointHost(this IServiceCollection services, TokenCredential credential)
+    {
+        services.AddAzureMlClient(credential);
+        services.AddSingleton<IEndpointHost>(sp => new AzureMlEndpointHost(
+            sp.GetRequiredService<AzureMlClient>(),
+            sp.GetRequiredService<AzureMlCodeAsset>(),
+            HttpPipelineBuilder.Build(new AzureMlClientOptions { Retry = { MaxRetries = 0 } }),
+            credential,
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

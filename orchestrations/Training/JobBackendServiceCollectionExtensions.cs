@@ -1,5 +1,5 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
+using GenAiServerless.Platform.AzureMl;
 using GenAiServerless.Training.AzureMl;
 using GenAiServerless.Training.Prices;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,13 +10,16 @@ namespace GenAiServerless.Training;
 /// <summary>Wires the Azure ML job backend (the local one is wired by the local host).</summary>
 public static class JobBackendServiceCollectionExtensions
 {
-    /// <summary>Jobs as Azure ML command jobs (section <c>AzureMl</c>, validated at start-up).</summary>
+    /// <summary>Jobs as Azure ML command jobs (section <c>AzureMl</c>, validated at start-up) and spot price history from
+    /// Azure Resource Graph. The jobs' code asset (<see cref="AzureMlCodeAsset"/>) is registered by the composition
+    /// (<c>AddAzureMl</c>), which knows the components folder.</summary>
     public static IServiceCollection AddAzureMlJobBackend(this IServiceCollection services, TokenCredential credential)
     {
-        services.AddOptions<AzureMlOptions>().BindConfiguration("AzureMl").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IJobBackend>(sp => AzureMlJobBackend.Create(credential, sp.GetRequiredService<IOptions<AzureMlOptions>>().Value));
-        services.AddSingleton<ISpotPriceHistory>(_ => new ResourceGraphSpotPriceHistory(
-            HttpPipelineBuilder.Build(new AzureMlClientOptions(), new BearerTokenAuthenticationPolicy(credential, "https://management.azure.com/.default"))));
+        services.AddAzureMlClient(credential);
+        services.AddSingleton<IJobBackend, AzureMlJobBackend>();
+        services.AddSingleton<ISpotPriceHistory>(sp => new ResourceGraphSpotPriceHistory(
+            AzureMlServiceCollectionExtensions.Pipeline(sp.GetRequiredService<IOptions<AzureMlOptions>>().Value, credential),
+            sp.GetRequiredService<IOptions<AzureMlOptions>>().Value.ArmEndpoint));
         return services;
     }
 }

@@ -84,7 +84,7 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     public void StorageAccounts_DataContainers_CoverEveryContainerAndQueueTheCodeUses()
     {
         string data = Account("data");
-        var defaults = new GenAiServerless.Training.AzureMl.AzureMlOptions();
+        var defaults = new GenAiServerless.Platform.AzureMl.AzureMlOptions();
         string[] used =
         [
             GenAiServerless.Platform.PipelineStorage.Incoming, GenAiServerless.Platform.PipelineStorage.Curated,
@@ -101,7 +101,7 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     [Fact]
     public void MlDatastores_IdentityBased_PointAtTheDataContainersTheJobsUse()
     {
-        var defaults = new GenAiServerless.Training.AzureMl.AzureMlOptions();
+        var defaults = new GenAiServerless.Platform.AzureMl.AzureMlOptions();
         var datastores = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/datastores")
             .ToDictionary(d => d["name"]!.GetValue<string>()[(d["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..], d => d["properties"]!);
 

@@ -28,8 +28,9 @@ class _NGram:
     """The n-gram trainer's `serve` process: one request line in, one answer line out, behind a lock."""
 
     def __init__(self, folder):
-        executable = os.path.join(_HERE, "ngram", "genai-trainer")
-        self._process = subprocess.Popen([executable, "serve", "--model", folder], stdin=subprocess.PIPE,
+        # The launcher restores the execute bit a code asset loses in blob storage (or runs a copy that has it).
+        launcher = os.path.join(_HERE, "ngram", "genai-trainer.sh")
+        self._process = subprocess.Popen(["sh", launcher, "serve", "--model", folder], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=sys.stderr, text=True, bufsize=1)
         ready = json.loads(self._process.stdout.readline() or "{}")
         if not ready.get("ready"):

@@ -1,137 +1,142 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Xml;
 using Azure;
 using Azure.Core;
-using Azure.Core.Pipeline;
+using GenAiServerless.Platform;
+using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Training.Components;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Training.AzureMl;
 
-/// <summary>Azure ML command jobs over the ARM REST API (<c>PUT …/jobs/{id}</c>), through a thin client on
-/// <see cref="HttpPipeline"/>: <c>Azure.ResourceManager.MachineLearning</c> is not available to us, and
-/// <c>GenericResource</c> cannot call POST actions nor omit <c>location</c> (it picks the provider's first api-version unless pinned per type).</summary>
+/// <summary>Azure ML command jobs over the ARM REST API (<c>PUT …/jobs/{id}</c>): the model's training component runs
+/// from the components code asset in the component's environment, its inputs and outputs on the pipeline's datastores.</summary>
 /// <remarks>Idempotent by construction: the job id derives from the orchestration instance and attempt, and a PUT on
-/// an existing id starts nothing new — a GET first makes the retry cheap and keeps a finished job's record intact.</remarks>
-public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions options) : IJobBackend
+/// an existing id starts nothing new — a GET first makes the retry cheap and keeps a finished job's record intact. A
+/// job's <c>metrics.json</c> and progress are read from the datastores' containers (the data account), which jobs write
+/// through their mounts.</remarks>
+public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset code, IOptions<TrainingOptions> training, PipelineStorage storage) : IJobBackend
 {
-    /// <summary>Creates the backend with a bearer-token pipeline for ARM.</summary>
-    public static AzureMlJobBackend Create(TokenCredential credential, AzureMlOptions options, ClientOptions? clientOptions = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        HttpPipeline pipeline = HttpPipelineBuilder.Build(
-            clientOptions ?? new AzureMlClientOptions(),
-            new BearerTokenAuthenticationPolicy(credential, "https://management.azure.com/.default"));
-        return new AzureMlJobBackend(pipeline, options);
-    }
+    AzureMlOptions Options => client.Options;
 
     public async Task<JobStatus> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
-        if (await GetJobAsync(submission.JobId, cancellationToken) is { } existing)
+        if (await client.GetAsync(JobPath(submission.JobId), cancellationToken) is { } existing)
         {
-            return ToStatus(submission.JobId, existing);
+            return await ToStatusAsync(submission.JobId, existing, cancellationToken);
         }
 
-        using HttpMessage message = pipeline.CreateMessage();
-        message.Request.Method = RequestMethod.Put;
-        message.Request.Uri.Reset(JobUri(submission.JobId));
-        message.Request.Headers.Add("Content-Type", "application/json");
-        message.Request.Content = RequestContent.Create(BinaryData.FromString(JobBody(submission).ToJsonString()));
-        JsonElement job = await SendAsync(message, [200, 201], cancellationToken);
-        return ToStatus(submission.JobId, job);
+        string codeId = await code.EnsureAsync(cancellationToken);
+        ArmResponse created = await client.SendAsync(RequestMethod.Put, JobPath(submission.JobId), JobBody(submission, codeId), [200, 201], cancellationToken);
+        return await ToStatusAsync(submission.JobId, created.Body!.Value, cancellationToken);
     }
 
     public async Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken)
     {
-        JsonElement? job = await GetJobAsync(jobId, cancellationToken);
-        return job is { } j ? ToStatus(jobId, j) : new JobStatus(jobId, JobState.Failed, 0, 0, $"Azure ML has no job '{jobId}'");
+        JsonElement? job = await client.GetAsync(JobPath(jobId), cancellationToken);
+        return job is { } j ? await ToStatusAsync(jobId, j, cancellationToken) : new JobStatus(jobId, JobState.Failed, 0, 0, $"Azure ML has no job '{jobId}'");
     }
 
     public async Task CancelAsync(string jobId, CancellationToken cancellationToken)
     {
-        using HttpMessage message = pipeline.CreateMessage();
-        message.Request.Method = RequestMethod.Post;
-        message.Request.Uri.Reset(new Uri($"{JobUri(jobId).GetLeftPart(UriPartial.Path)}/cancel?api-version={options.ApiVersion}"));
-        _ = await SendAsync(message, [200, 202, 204], cancellationToken);
+        // A job that is gone or already ended has nothing to cancel.
+        _ = await client.SendAsync(RequestMethod.Post, $"{JobPath(jobId)}/cancel", null, [200, 202, 204, 404], cancellationToken);
     }
 
-    /// <summary>Reads the job's MLflow run (the run id is the job name): the last value of each metric.</summary>
+    /// <summary>The numbers of the job's <c>metrics.json</c> (the job contract's output), read from its output folder.</summary>
     public async Task<IReadOnlyDictionary<string, double>> GetMetricsAsync(string jobId, CancellationToken cancellationToken)
     {
-        using HttpMessage message = pipeline.CreateMessage();
-        message.Request.Method = RequestMethod.Get;
-        message.Request.Uri.Reset(new Uri(
-            $"https://{options.Region}.api.azureml.ms/mlflow/v1.0{options.WorkspacePath}/api/2.0/mlflow/runs/get?run_id={Uri.EscapeDataString(jobId)}"));
-        JsonElement body = await SendAsync(message, [200], cancellationToken);
-        var metrics = new Dictionary<string, (long Step, long Time, double Value)>(StringComparer.Ordinal);
-        if (body.TryGetProperty("run", out JsonElement run) && run.TryGetProperty("data", out JsonElement data) && data.TryGetProperty("metrics", out JsonElement list))
+        (Azure.Storage.Blobs.BlobContainerClient container, string prefix) = storage.Locate(OutputPrefix(jobId));
+        BinaryData content;
+        try
         {
-            foreach (JsonElement m in list.EnumerateArray())
-            {
-                string key = m.GetProperty("key").GetString() ?? string.Empty;
-                double value = m.GetProperty("value").GetDouble();
-                long step = m.TryGetProperty("step", out JsonElement s) && s.TryGetInt64(out long sv) ? sv : 0;
-                long time = m.TryGetProperty("timestamp", out JsonElement t) && t.TryGetInt64(out long tv) ? tv : 0;
-                if (!metrics.TryGetValue(key, out var prior) || (step, time).CompareTo((prior.Step, prior.Time)) >= 0)
-                {
-                    metrics[key] = (step, time, value);
-                }
-            }
+            content = (await container.GetBlobClient(prefix + "metrics.json").DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new InvalidOperationException($"job {jobId} wrote no metrics.json (expected at {OutputPrefix(jobId)}metrics.json)", e);
         }
 
-        return metrics.ToDictionary(kv => kv.Key, kv => kv.Value.Value, StringComparer.Ordinal);
+        using JsonDocument doc = JsonDocument.Parse(content);
+        return doc.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number)
+            .ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal);
     }
 
-    public string OutputPrefix(string jobId) => $"{options.ModelsDatastore}/jobs/{jobId}/";
+    /// <summary>Where the job's outputs land: its folder on the models datastore, which is the data account's container
+    /// of the same name.</summary>
+    public string OutputPrefix(string jobId) => $"{Options.ModelsDatastore}/jobs/{jobId}/";
 
     /// <summary>The request body of <c>PUT W/jobs/{id}</c> for one attempt (public for the contract tests).</summary>
-    public JsonObject JobBody(JobSubmission submission)
+    public JsonObject JobBody(JobSubmission submission, string codeId)
     {
         ArgumentNullException.ThrowIfNull(submission);
-        string dataset = submission.DataPrefixes.Count > 0 ? TrimContainer(submission.DataPrefixes[0]) : string.Empty;
-        var inputs = new JsonObject
+        TrainingComponent component = training.Value.AllComponents().GetValueOrDefault(submission.Component)
+            ?? throw new InvalidOperationException($"job {submission.JobId}: no training component '{submission.Component}' (Training:Components)");
+        var inputs = new JsonObject();
+        for (int i = 0; i < submission.DataPrefixes.Count; i++)
         {
-            ["data"] = new JsonObject { ["jobInputType"] = "uri_folder", ["uri"] = $"azureml://datastores/{options.CuratedDatastore}/paths/{dataset}", ["mode"] = "ReadOnlyMount" },
-        };
+            inputs[$"data_{i}"] = Folder($"azureml://datastores/{Options.CuratedDatastore}/paths/{TrimContainer(submission.DataPrefixes[i])}", "ReadOnlyMount", input: true);
+        }
+
         var outputs = new JsonObject
         {
-            ["model"] = new JsonObject { ["jobOutputType"] = "uri_folder", ["uri"] = $"azureml://datastores/{options.ModelsDatastore}/paths/jobs/{submission.JobId}/", ["mode"] = "ReadWriteMount" },
+            ["model"] = Folder($"azureml://datastores/{Options.ModelsDatastore}/paths/jobs/{submission.JobId}/", "ReadWriteMount", input: false),
         };
-        string command;
         if (submission.Kind == JobKind.Train)
         {
             // Checkpoints belong to the logical job, not the attempt: every attempt mounts the same folder and resumes.
-            outputs["checkpoints"] = new JsonObject { ["jobOutputType"] = "uri_folder", ["uri"] = $"azureml://datastores/{options.CheckpointsDatastore}/paths/{submission.CheckpointKey}/", ["mode"] = "ReadWriteMount" };
-            command = "genai-trainer train --data ${{inputs.data}} --out ${{outputs.model}} --checkpoints ${{outputs.checkpoints}}"
-                + string.Concat(submission.Hyperparameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $" --{p.Key} {p.Value}"));
+            outputs["checkpoints"] = Folder($"azureml://datastores/{Options.CheckpointsDatastore}/paths/{submission.CheckpointKey}/", "ReadWriteMount", input: false);
         }
         else
         {
-            inputs["model"] = new JsonObject { ["jobInputType"] = "uri_folder", ["uri"] = $"azureml://datastores/{options.ModelsDatastore}/paths/{TrimContainer(submission.ModelPrefix ?? string.Empty)}", ["mode"] = "ReadOnlyMount" };
-            command = "genai-trainer evaluate --model ${{inputs.model}} --data ${{inputs.data}} --out ${{outputs.model}}";
+            inputs["model"] = Folder($"azureml://datastores/{Options.ModelsDatastore}/paths/{TrimContainer(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."))}", "ReadOnlyMount", input: true);
         }
+
+        (string staging, string data) = DataFolder(submission.DataPrefixes.Count);
+        string command = staging + JobCommand.Render(
+            submission.Kind == JobKind.Train ? component.TrainCommand : component.EvaluateCommand,
+            name => name switch
+            {
+                "data" => data,
+                "out" => "${{outputs.model}}",
+                "checkpoints" when submission.Kind == JobKind.Train => "${{outputs.checkpoints}}",
+                "model" when submission.Kind == JobKind.Evaluate => "${{inputs.model}}",
+                _ => null,
+            },
+            submission.Kind == JobKind.Train ? submission.Hyperparameters : new Dictionary<string, string>());
 
         var properties = new JsonObject
         {
             ["jobType"] = "Command",
             ["displayName"] = submission.JobId,
-            ["experimentName"] = options.ExperimentName,
+            ["experimentName"] = Options.ExperimentName,
+            ["codeId"] = codeId,
             ["command"] = command,
-            ["environmentId"] = options.EnvironmentId,
+            ["environmentId"] = component.Environment,
             ["identity"] = new JsonObject { ["identityType"] = "Managed" },
             ["inputs"] = inputs,
             ["outputs"] = outputs,
             ["resources"] = new JsonObject { ["instanceCount"] = 1, ["instanceType"] = submission.InstanceType },
-            ["limits"] = new JsonObject { ["jobLimitsType"] = "Command", ["timeout"] = options.Timeout },
+            ["limits"] = new JsonObject { ["jobLimitsType"] = "Command", ["timeout"] = XmlConvert.ToString(Options.JobTimeout) },
+
             // The attempt fences the checkpoints: a trainer stops once a later attempt has claimed them.
             ["environmentVariables"] = new JsonObject { ["GENAI_JOB_ATTEMPT"] = submission.Attempt.ToString(CultureInfo.InvariantCulture) },
-            ["tags"] = new JsonObject { ["attempt"] = submission.Attempt.ToString(CultureInfo.InvariantCulture), ["checkpointKey"] = submission.CheckpointKey },
+            ["tags"] = new JsonObject
+            {
+                ["attempt"] = submission.Attempt.ToString(CultureInfo.InvariantCulture),
+                ["checkpointKey"] = submission.CheckpointKey,
+                ["component"] = submission.Component,
+                ["kind"] = submission.Kind.ToString(),
+            },
             ["properties"] = new JsonObject(),
         };
-        if (!string.IsNullOrEmpty(options.ComputeName))
+        if (!string.IsNullOrEmpty(Options.ComputeName))
         {
             // A low-priority cluster decides spot by its vmPriority; a dedicated attempt needs a dedicated cluster.
-            properties["computeId"] = $"{options.WorkspacePath}/computes/{options.ComputeName}";
+            properties["computeId"] = client.ResourceId($"computes/{Options.ComputeName}");
         }
         else
         {
@@ -141,6 +146,26 @@ public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions opti
 
         return new JsonObject { ["properties"] = properties };
     }
+
+    /// <summary>The folder the job reads as its data: the one dataset's mount, or (retraining on several) a folder of
+    /// links to every dataset's shards, each named after its split with the dataset's index after it so names stay
+    /// distinct and the job contract's <c>train-*</c>, <c>validation-*</c>, <c>test-*</c> patterns still match.</summary>
+    static (string Staging, string Data) DataFolder(int datasets)
+    {
+        if (datasets == 1)
+        {
+            return (string.Empty, "${{inputs.data_0}}");
+        }
+
+        string mounts = string.Join(' ', Enumerable.Range(0, datasets).Select(i => $"${{{{inputs.data_{i}}}}}"));
+        string staging = "d=\"${TMPDIR:-/tmp}/genai-data\"; mkdir -p \"$d\"; i=0; for s in " + mounts
+            + "; do for f in \"$s\"/*.jsonl; do [ -e \"$f\" ] || continue; b=$(basename \"$f\"); ln -sf \"$f\" \"$d/${b%%-*}-$i-${b#*-}\"; done; i=$((i+1)); done; ";
+        return (staging, "\"$d\"");
+    }
+
+    static JsonObject Folder(string uri, string mode, bool input) => input
+        ? new JsonObject { ["jobInputType"] = "uri_folder", ["uri"] = uri, ["mode"] = mode }
+        : new JsonObject { ["jobOutputType"] = "uri_folder", ["uri"] = uri, ["mode"] = mode };
 
     /// <summary>Maps Azure ML's job status (lenient: unknown values are kept as running) to ours. Azure ML has no
     /// Preempted status: a preempted job is restarted by the service (Running → Queued) or ends Failed; the
@@ -154,79 +179,62 @@ public sealed class AzureMlJobBackend(HttpPipeline pipeline, AzureMlOptions opti
         _ => JobState.Running, // Running, Finalizing, NotResponding, Unknown and any new value
     };
 
-    static JobStatus ToStatus(string jobId, JsonElement job)
+    /// <summary>The job's state, its training progress (the job contract's <c>progress.json</c> in its checkpoints) and
+    /// the time it has been billed for, as far as ARM shows it (from its creation to its last change, or to now while it
+    /// runs; queueing included).</summary>
+    async Task<JobStatus> ToStatusAsync(string jobId, JsonElement job, CancellationToken cancellationToken)
     {
         JsonElement properties = job.GetProperty("properties");
         string? status = properties.TryGetProperty("status", out JsonElement s) ? s.GetString() : null;
         JobState state = MapStatus(status);
-        return new JobStatus(jobId, state, state == JobState.Completed ? 1 : 0, 0, status ?? "unknown");
-    }
-
-    async Task<JsonElement?> GetJobAsync(string jobId, CancellationToken cancellationToken)
-    {
-        using HttpMessage message = pipeline.CreateMessage();
-        message.Request.Method = RequestMethod.Get;
-        message.Request.Uri.Reset(JobUri(jobId));
-        await pipeline.SendAsync(message, cancellationToken);
-        if (message.Response.Status == 404)
+        double billed = 0;
+        if (job.TryGetProperty("systemData", out JsonElement system)
+            && system.TryGetProperty("createdAt", out JsonElement created) && created.TryGetDateTimeOffset(out DateTimeOffset createdAt))
         {
-            return null;
+            DateTimeOffset end = state is JobState.Completed or JobState.Failed or JobState.Canceled
+                && system.TryGetProperty("lastModifiedAt", out JsonElement modified) && modified.TryGetDateTimeOffset(out DateTimeOffset m) ? m : DateTimeOffset.UtcNow;
+            billed = Math.Max(0, (end - createdAt).TotalSeconds);
         }
 
-        return Parse(message, [200]);
-    }
+        double progress = state == JobState.Completed ? 1 : await ProgressAsync(properties, cancellationToken);
 
-    async Task<JsonElement> SendAsync(HttpMessage message, int[] expected, CancellationToken cancellationToken)
-    {
-        await pipeline.SendAsync(message, cancellationToken);
-        return Parse(message, expected);
-    }
-
-    static JsonElement Parse(HttpMessage message, int[] expected)
-    {
-        Response response = message.Response;
-        if (!expected.Contains(response.Status))
+        // ARM does not carry a job's error: point at the studio page that shows its logs.
+        string detail = status ?? "unknown";
+        if (state == JobState.Failed && properties.TryGetProperty("services", out JsonElement services)
+            && services.TryGetProperty("Studio", out JsonElement studio) && studio.TryGetProperty("endpoint", out JsonElement url) && url.GetString() is { Length: > 0 } link)
         {
-            // ARM errors: {"error":{"code","message",…}}
-            string detail = response.Content?.ToString() ?? string.Empty;
-            string code = "unknown";
-            try
-            {
-                using JsonDocument doc = JsonDocument.Parse(detail);
-                if (doc.RootElement.TryGetProperty("error", out JsonElement e))
-                {
-                    code = e.TryGetProperty("code", out JsonElement c) ? c.GetString() ?? code : code;
-                    detail = e.TryGetProperty("message", out JsonElement m) ? m.GetString() ?? detail : detail;
-                }
-            }
-            catch (JsonException)
-            {
-                // not JSON: keep the raw text
-            }
-
-            throw new RequestFailedException(response.Status, $"Azure ML {message.Request.Method} {message.Request.Uri} answered {response.Status} {code}: {detail}", code, null);
+            detail += $" (logs: {link})";
         }
 
-        if (response.Content is null || response.Content.ToMemory().Length == 0)
-        {
-            return default;
-        }
-
-        using JsonDocument body = JsonDocument.Parse(response.Content.ToMemory());
-        return body.RootElement.Clone();
+        return new JobStatus(jobId, state, progress, billed, detail);
     }
 
-    Uri JobUri(string jobId) =>
-        new($"{options.ManagementEndpoint.ToString().TrimEnd('/')}{options.WorkspacePath}/jobs/{Uri.EscapeDataString(jobId)}?api-version={options.ApiVersion}");
+    async Task<double> ProgressAsync(JsonElement properties, CancellationToken cancellationToken)
+    {
+        if (!properties.TryGetProperty("tags", out JsonElement tags) || !tags.TryGetProperty("checkpointKey", out JsonElement key) || key.GetString() is not { } checkpointKey)
+        {
+            return 0;
+        }
+
+        try
+        {
+            BinaryData content = (await storage.Container(Options.CheckpointsDatastore).GetBlobClient($"{checkpointKey}/progress.json").DownloadContentAsync(cancellationToken)).Value.Content;
+            using JsonDocument doc = JsonDocument.Parse(content);
+            double step = doc.RootElement.GetProperty("step").GetDouble();
+            double total = doc.RootElement.GetProperty("totalSteps").GetDouble();
+            return total > 0 ? Math.Clamp(step / total, 0, 1) : 0;
+        }
+        catch (Exception e) when (e is RequestFailedException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return 0; // no progress written yet, or being rewritten: the next poll reads it
+        }
+    }
+
+    static string JobPath(string jobId) => $"jobs/{Uri.EscapeDataString(jobId)}";
 
     static string TrimContainer(string containerAndPrefix)
     {
         int slash = containerAndPrefix.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? containerAndPrefix : containerAndPrefix[(slash + 1)..];
     }
-}
-
-/// <summary>Client options (retries, logging) for the Azure ML REST client.</summary>
-public sealed class AzureMlClientOptions : ClientOptions
-{
 }

@@ -44,8 +44,8 @@ public static class TrainingComponents
     {
         [NGram] = new()
         {
-            TrainCommand = "ngram/genai-trainer train --data {data} --out {out} --checkpoints {checkpoints}",
-            EvaluateCommand = "ngram/genai-trainer evaluate --model {model} --data {data} --out {out}",
+            TrainCommand = "sh ngram/genai-trainer.sh train --data {data} --out {out} --checkpoints {checkpoints}",
+            EvaluateCommand = "sh ngram/genai-trainer.sh evaluate --model {model} --data {data} --out {out}",
             Environment = CuratedPyTorch,
         },
         [CausalLm] = new()

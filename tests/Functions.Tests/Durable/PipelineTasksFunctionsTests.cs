@@ -24,18 +24,6 @@ public sealed class PipelineTasksFunctionsTests
     }
 
     [Fact]
-    public async Task GetEndpoint_OnAzureFunctions_FailsNamingTheMissingAdapter()
-    {
-        using var services = TestApp.Services();
-        var context = new FakeFunctionContext(services, new Dictionary<string, object?>());
-
-        NotSupportedException e = await Assert.ThrowsAsync<NotSupportedException>(() => PipelineTasksFunctions.GetEndpoint("tinylm", context));
-
-        Assert.Contains("Azure ML online-endpoint adapter is not implemented yet", e.Message, StringComparison.Ordinal);
-        Assert.Contains(UnconfiguredEndpointHost.Reason, e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void For_WithInstanceIdInBindingData_CarriesNameAndInstanceId()
     {
         using var services = TestApp.Services();

@@ -1,8 +1,13 @@
 using Azure.Storage.Blobs;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Functions.Triggers;
+using GenAiServerless.Registry;
+using GenAiServerless.Registry.AzureMl;
 using GenAiServerless.Rollout;
+using GenAiServerless.Rollout.AzureMl;
 using GenAiServerless.Tests.Functions.TestDoubles;
+using GenAiServerless.Training;
+using GenAiServerless.Training.AzureMl;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +24,9 @@ public sealed class WiringTests
         using ServiceProvider services = TestApp.Services();
 
         Assert.NotNull(services.GetRequiredService<PipelineStarterFactory>().Create(new FakeDurableTaskClient()));
-        Assert.IsType<UnconfiguredEndpointHost>(services.GetRequiredService<IEndpointHost>());
+        Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
+        Assert.IsType<AzureMlModelRegistry>(services.GetRequiredService<IModelRegistry>());
+        Assert.IsType<AzureMlJobBackend>(services.GetRequiredService<IJobBackend>());
         Assert.Null(services.GetService<PipelineStarter>());
     }
 
@@ -47,15 +54,5 @@ public sealed class WiringTests
 
         Assert.Contains("Storage:BlobServiceUri", e.Message, StringComparison.Ordinal);
         Assert.Contains("ConnectionStrings:Storage", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task UnconfiguredEndpointHost_AnyCall_ThrowsNotSupportedNamingTheAdapter()
-    {
-        var host = new UnconfiguredEndpointHost();
-
-        NotSupportedException e = await Assert.ThrowsAsync<NotSupportedException>(() => host.SetTrafficAsync(new TrafficSplit("tinylm", new Dictionary<string, int>()), CancellationToken.None));
-
-        Assert.Contains("Azure ML online-endpoint adapter is not implemented yet", e.Message, StringComparison.Ordinal);
     }
 }

@@ -44,7 +44,7 @@ public sealed class ModelSlotOnStorageTests(StackFixture fixture)
     public async Task DeploymentOrchestrator_TwoDeploysOfOneModel_TheSecondIsWokenByTheHandOver()
     {
         string model = $"slotwake{Guid.NewGuid():N}"[..16];
-        var policy = new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(5), "hi");
+        var policy = new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200), "hi");
         string[] ids = [$"{model}-deploy-a", $"{model}-deploy-b"];
 
         // Someone else holds the model: both deploys line up behind it.

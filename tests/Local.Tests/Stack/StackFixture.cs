@@ -48,12 +48,16 @@ public sealed class StackFixture : IAsyncLifetime
     }
 
     /// <summary>Polls the instance (the client's own wait polls every 2 s) until it ends.</summary>
-    public async Task<PipelineStatusView> WaitForEndAsync(string instanceId, TimeSpan timeout)
+    public Task<PipelineStatusView> WaitForEndAsync(string instanceId, TimeSpan timeout) => WaitForEndAsync(Stack, instanceId, timeout);
+
+    /// <summary>Polls an instance of <paramref name="stack"/> until it ends.</summary>
+    public static async Task<PipelineStatusView> WaitForEndAsync(LocalPipelineHost stack, string instanceId, TimeSpan timeout)
     {
+        ArgumentNullException.ThrowIfNull(stack);
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            PipelineStatusView? view = await Stack.Starter.GetStatusAsync(instanceId, CancellationToken.None);
+            PipelineStatusView? view = await stack.Starter.GetStatusAsync(instanceId, CancellationToken.None);
             if (view is { RuntimeStatus: "Completed" or "Failed" or "Terminated" })
             {
                 return view;

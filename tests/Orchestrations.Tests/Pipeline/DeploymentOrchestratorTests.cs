@@ -20,7 +20,7 @@ public sealed class DeploymentOrchestratorTests
     static readonly ModelVersionInfo Version7 = new(Model, 7, "registry/shop/runs/r7/files/", "r7", "r7-train-a1", "curated/shop/r7/manifest.json", "abc",
         new Dictionary<string, double>(), DateTime.UnixEpoch);
 
-    static readonly RolloutPolicy Policy = new([50, 100], TimeSpan.Zero, TimeSpan.FromSeconds(10), "hi");
+    static readonly RolloutPolicy Policy = new([50, 100], TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), "hi");
 
     static async Task<(RolloutResult Result, List<string> Calls)> RunAsync(InMemoryEndpointHost endpoints, RecordingModelRegistry registry, int busyClaims)
     {

@@ -30,7 +30,7 @@ public sealed class ModelPipelineOrchestratorTests
             new ComputeRequirements("T4", 16, 1, [], TimeSpan.FromHours(1), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), null, 10m, true),
             new Dictionary<string, string>(), 2, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)),
         new EvaluationPolicy(maxPerplexity, 0.1, approval, TimeSpan.FromMinutes(5)),
-        new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(30), "hi"),
+        new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), "hi"),
         "test");
 
     sealed class Calls

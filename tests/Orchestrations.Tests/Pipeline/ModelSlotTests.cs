@@ -79,7 +79,7 @@ public sealed class ModelSlotTests
         var slot = new InMemorySlot();
         var endpoints = new InMemoryEndpointHost("shop");
         var registry = new RecordingModelRegistry();
-        var policy = new RolloutPolicy([100], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), "hi");
+        var policy = new RolloutPolicy([100], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), "hi");
         await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             r => r.AddOrchestrator<DeploymentOrchestrator>()
                 .AddRolloutTasks()

@@ -12,7 +12,7 @@ public class RolloutOrchestratorTests
 
     private static readonly DeployableModel Version5 = new(Model, 5, "models/shop/v5/");
 
-    private static readonly RolloutPolicy Policy = new(TrafficSteps: [10, 50, 100], BakeTime: TimeSpan.Zero, ReadinessTimeout: TimeSpan.FromSeconds(10), ProbePrompt: "the model");
+    private static readonly RolloutPolicy Policy = new(TrafficSteps: [10, 50, 100], BakeTime: TimeSpan.Zero, ReadinessTimeout: TimeSpan.FromSeconds(10), ReadinessPollInterval: TimeSpan.FromMilliseconds(200), ProbePrompt: "the model");
 
     private static (string InstanceId, string Deployment) NewInstance()
     {

@@ -10,13 +10,13 @@ namespace GenAiServerless.Tests.Orchestrations.TestDoubles;
 /// and records every request's method, URI and body, so a contract test can assert the exact request shapes.</summary>
 internal sealed class RecordingTransport : HttpPipelineTransport
 {
-    readonly Queue<(int Status, string Body)> answers = new();
+    readonly Queue<(int Status, string Body, IReadOnlyDictionary<string, string> Headers)> answers = new();
 
     public RecordingTransport(params (int Status, string Body)[] answers)
     {
-        foreach ((int, string) a in answers)
+        foreach ((int status, string body) in answers)
         {
-            this.answers.Enqueue(a);
+            this.answers.Enqueue((status, body, new Dictionary<string, string>()));
         }
     }
 
@@ -33,7 +33,14 @@ internal sealed class RecordingTransport : HttpPipelineTransport
 
     public RecordingTransport Then(int status, string body)
     {
-        answers.Enqueue((status, body));
+        answers.Enqueue((status, body, new Dictionary<string, string>()));
+        return this;
+    }
+
+    /// <summary>Queues an answer with response headers (<c>Azure-AsyncOperation</c>, <c>Location</c>, <c>Retry-After</c>, …).</summary>
+    public RecordingTransport Then(int status, string body, IReadOnlyDictionary<string, string> headers)
+    {
+        answers.Enqueue((status, body, headers));
         return this;
     }
 
@@ -57,17 +64,20 @@ internal sealed class RecordingTransport : HttpPipelineTransport
             body = Encoding.UTF8.GetString(stream.ToArray());
         }
 
-        Requests.Add(new RecordedRequest(message.Request.Method.Method, message.Request.Uri.ToUri(), body));
+        Requests.Add(new RecordedRequest(message.Request.Method.Method, message.Request.Uri.ToUri(), body,
+            message.Request.Headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase)));
         if (answers.Count == 0)
         {
             throw new InvalidOperationException($"Unexpected request {message.Request.Method} {message.Request.Uri}: no answer queued.");
         }
 
-        (int status, string answer) = answers.Dequeue();
-        message.Response = new RecordedResponse(status, answer);
+        (int status, string answer, IReadOnlyDictionary<string, string> headers) = answers.Dequeue();
+        var all = new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase);
+        all.TryAdd("Content-Type", "application/json; charset=utf-8");
+        message.Response = new RecordedResponse(status, answer, all);
     }
 
-    sealed class RecordedResponse(int status, string body) : Response
+    sealed class RecordedResponse(int status, string body, Dictionary<string, string> headers) : Response
     {
         public override int Status { get; } = status;
 
@@ -79,23 +89,19 @@ internal sealed class RecordingTransport : HttpPipelineTransport
 
         public override void Dispose() => ContentStream?.Dispose();
 
-        protected override bool ContainsHeader(string name) => string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase);
+        protected override bool ContainsHeader(string name) => headers.ContainsKey(name);
 
-        protected override IEnumerable<HttpHeader> EnumerateHeaders() => [new HttpHeader("Content-Type", "application/json; charset=utf-8")];
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => headers.Select(h => new HttpHeader(h.Key, h.Value));
 
-        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value)
-        {
-            value = ContainsHeader(name) ? "application/json; charset=utf-8" : null;
-            return value is not null;
-        }
+        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value) => headers.TryGetValue(name, out value);
 
         protected override bool TryGetHeaderValues(string name, [NotNullWhen(true)] out IEnumerable<string>? values)
         {
-            values = ContainsHeader(name) ? ["application/json; charset=utf-8"] : null;
+            values = headers.TryGetValue(name, out string? value) ? [value] : null;
             return values is not null;
         }
     }
 }
 
 /// <summary>One request as the service received it.</summary>
-internal sealed record RecordedRequest(string Method, Uri Uri, string? Body);
+internal sealed record RecordedRequest(string Method, Uri Uri, string? Body, IReadOnlyDictionary<string, string> Headers);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Core.Pipeline;
+using GenAiServerless.Platform.AzureMl;
 using GenAiServerless.Tests.Orchestrations.TestDoubles;
 using GenAiServerless.Training;
 using GenAiServerless.Training.AzureMl;

@@ -1,84 +1,125 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
-using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using GenAiServerless.Platform;
+using GenAiServerless.Platform.AzureMl;
 using GenAiServerless.Tests.Orchestrations.TestDoubles;
 using GenAiServerless.Training;
 using GenAiServerless.Training.AzureMl;
+using Microsoft.Extensions.Options;
+using static GenAiServerless.Tests.Orchestrations.Platform.AzureMl.ArmContract;
 
 namespace GenAiServerless.Tests.Orchestrations.Training.AzureMl;
 
-/// <summary>The Azure ML adapter against the exact shapes of the Azure ML REST API (2025-12-01 jobs): method, URI,
-/// api-version and JSON body of every call, and the mapping of the answers.</summary>
-public sealed class AzureMlJobBackendContractTests
+/// <summary>The Azure ML job backend against the exact shapes of the REST API (2025-12-01 jobs and code assets): method,
+/// URI, api-version and JSON body of every call, and the mapping of the answers.</summary>
+public sealed class AzureMlJobBackendContractTests : IDisposable
 {
-    const string W = "/subscriptions/sub-1/resourceGroups/rg-genai/providers/Microsoft.MachineLearningServices/workspaces/mlw-genai";
+    readonly string folder;
+    readonly string codeVersion;
 
-    static AzureMlOptions Options(string? compute = null) => new()
-    {
-        SubscriptionId = "sub-1",
-        ResourceGroup = "rg-genai",
-        WorkspaceName = "mlw-genai",
-        Region = "eastus",
-        ComputeName = compute,
-    };
+    public AzureMlJobBackendContractTests() => (folder, codeVersion) = ComponentsFolder();
 
-    static JobSubmission Train(int attempt = 1, bool spot = true) => new(
-        $"tinylm-drop-abc-train-a{attempt}", attempt, JobKind.Train, ["curated/tinylm/tinylm-drop-abc/"], null, "tinylm-drop-abc-train",
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    string CodeId => $"{W}/codes/genai-components/versions/{codeVersion}";
+
+    static JobSubmission Train(int attempt = 1, bool spot = true, string[]? data = null) => new(
+        $"tinylm-drop-abc-train-a{attempt}", attempt, JobKind.Train, data ?? ["curated/tinylm/tinylm-drop-abc/"], null, "tinylm-drop-abc-train",
         "Standard_NC24ads_A100_v4", spot, new Dictionary<string, string> { ["steps"] = "20", ["order"] = "3" });
 
-    static (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, params (int, string)[] answers)
+    (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, params (int, string)[] answers)
     {
         var transport = new RecordingTransport(answers);
-        HttpPipeline pipeline = HttpPipelineBuilder.Build(new AzureMlClientOptions { Transport = transport, Retry = { MaxRetries = 0 } });
-        return (new AzureMlJobBackend(pipeline, options), transport);
+        AzureMlClient client = Client(transport, options);
+        var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"), new QueueServiceClient("UseDevelopmentStorage=true"));
+        return (new AzureMlJobBackend(client, new AzureMlCodeAsset(client, folder), Microsoft.Extensions.Options.Options.Create(new TrainingOptions()), storage), transport);
     }
 
     static string Job(string status) => $"{{\"id\":\"{W}/jobs/x\",\"name\":\"x\",\"properties\":{{\"jobType\":\"Command\",\"status\":\"{status}\"}}}}";
 
+    static string Code => "{\"properties\":{\"codeUri\":\"https://ws.blob.core.windows.net/code/LocalUpload/x\"}}";
+
     [Fact]
-    public async Task SubmitAsync_NewJob_GetsThenPutsCommandJobWithSpotTierAndExplicitUris()
+    public async Task SubmitAsync_NewJob_PutsCommandJobRunningTheComponentFromTheCodeAsset()
     {
-        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"no job\"}}"), (201, Job("NotStarted")));
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, Error("ResourceNotFound", "no job")), (200, Code), (201, Job("NotStarted")));
 
         JobStatus status = await backend.SubmitAsync(Train(), CancellationToken.None);
 
         Assert.Equal(JobState.Queued, status.State);
-        Assert.Equal(2, transport.Requests.Count);
-        Assert.Equal("GET", transport.Requests[0].Method);
-        RecordedRequest put = transport.Requests[1];
-        Assert.Equal("PUT", put.Method);
-        Assert.Equal($"https://management.azure.com{W}/jobs/tinylm-drop-abc-train-a1?api-version=2025-12-01", put.Uri.ToString());
+        Assert.Equal(["GET", "GET", "PUT"], transport.Methods);
+        Assert.Equal($"{Arm}{CodeId}?{ApiVersion}", transport.RequestUris[1]);
+        RecordedRequest put = transport.Requests[2];
+        Assert.Equal($"{Arm}{W}/jobs/tinylm-drop-abc-train-a1?{ApiVersion}", put.Uri.ToString());
 
         JsonNode p = JsonNode.Parse(put.Body!)!["properties"]!;
         Assert.Equal("Command", (string?)p["jobType"]);
+        Assert.Equal(CodeId, (string?)p["codeId"]);
         Assert.Equal("azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest", (string?)p["environmentId"]);
-        Assert.Equal("genai-trainer train --data ${{inputs.data}} --out ${{outputs.model}} --checkpoints ${{outputs.checkpoints}} --order 3 --steps 20", (string?)p["command"]);
+        Assert.Equal("sh ngram/genai-trainer.sh train --data ${{inputs.data_0}} --out ${{outputs.model}} --checkpoints ${{outputs.checkpoints}} --order 3 --steps 20", (string?)p["command"]);
         Assert.Equal("Spot", (string?)p["queueSettings"]!["jobTier"]);
         Assert.Null(p["computeId"]);
         Assert.Equal("Managed", (string?)p["identity"]!["identityType"]);
-        Assert.Equal("uri_folder", (string?)p["inputs"]!["data"]!["jobInputType"]);
         Assert.Equal("1", (string?)p["environmentVariables"]!["GENAI_JOB_ATTEMPT"]);
-        Assert.Equal("azureml://datastores/curated/paths/tinylm/tinylm-drop-abc/", (string?)p["inputs"]!["data"]!["uri"]);
-        Assert.Equal("ReadOnlyMount", (string?)p["inputs"]!["data"]!["mode"]);
+        Assert.Equal("uri_folder", (string?)p["inputs"]!["data_0"]!["jobInputType"]);
+        Assert.Equal("azureml://datastores/curated/paths/tinylm/tinylm-drop-abc/", (string?)p["inputs"]!["data_0"]!["uri"]);
+        Assert.Equal("ReadOnlyMount", (string?)p["inputs"]!["data_0"]!["mode"]);
         Assert.Equal("azureml://datastores/models/paths/jobs/tinylm-drop-abc-train-a1/", (string?)p["outputs"]!["model"]!["uri"]);
         Assert.Equal("ReadWriteMount", (string?)p["outputs"]!["model"]!["mode"]);
         Assert.Equal("azureml://datastores/checkpoints/paths/tinylm-drop-abc-train/", (string?)p["outputs"]!["checkpoints"]!["uri"]);
         Assert.Equal(1, (int?)p["resources"]!["instanceCount"]);
         Assert.Equal("Standard_NC24ads_A100_v4", (string?)p["resources"]!["instanceType"]);
         Assert.Equal("Command", (string?)p["limits"]!["jobLimitsType"]);
+        Assert.Equal("PT12H", (string?)p["limits"]!["timeout"]);
+        Assert.Equal("tinylm-drop-abc-train", (string?)p["tags"]!["checkpointKey"]);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_CodeVersionMissing_StartsAPendingUploadFirst()
+    {
+        // The upload itself goes to the SAS the service hands out (a blob endpoint this test cannot answer): the
+        // emulator-driven tests cover it; here the request that starts it.
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (404, "{}"),
+            (400, Error("UserError", "pending uploads are disabled")));
+
+        RequestFailedException e = await Assert.ThrowsAsync<RequestFailedException>(() => backend.SubmitAsync(Train(), CancellationToken.None));
+
+        RecordedRequest start = transport.Requests[2];
+        Assert.Equal("POST", start.Method);
+        Assert.Equal($"{Arm}{CodeId}/startPendingUpload?{ApiVersion}", start.Uri.ToString());
+        Assert.Equal("TemporaryBlobReference", (string?)JsonNode.Parse(start.Body!)!["pendingUploadType"]);
+        Assert.Contains("pending uploads are disabled", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SeveralDatasets_MountsEachAndLinksTheirShardsIntoOneFolder()
+    {
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (200, Code), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(data: ["curated/tinylm/d1/", "curated/tinylm/d2/"]), CancellationToken.None);
+
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Equal("azureml://datastores/curated/paths/tinylm/d1/", (string?)p["inputs"]!["data_0"]!["uri"]);
+        Assert.Equal("azureml://datastores/curated/paths/tinylm/d2/", (string?)p["inputs"]!["data_1"]!["uri"]);
+        string command = (string)p["command"]!;
+        Assert.Contains("for s in ${{inputs.data_0}} ${{inputs.data_1}}; do", command, StringComparison.Ordinal);
+        Assert.Contains("sh ngram/genai-trainer.sh train --data \"$d\" --out ${{outputs.model}}", command, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SubmitAsync_SecondAttempt_MountsTheSameCheckpoints()
     {
-        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (201, Job("Queued")));
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (200, Code), (201, Job("Queued")));
 
         await backend.SubmitAsync(Train(attempt: 2), CancellationToken.None);
 
-        JsonNode p = JsonNode.Parse(transport.Requests[1].Body!)!["properties"]!;
-        Assert.EndsWith("/jobs/tinylm-drop-abc-train-a2?api-version=2025-12-01", transport.Requests[1].Uri.ToString(), StringComparison.Ordinal);
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.EndsWith($"/jobs/tinylm-drop-abc-train-a2?{ApiVersion}", transport.Requests[2].Uri.ToString(), StringComparison.Ordinal);
         Assert.Equal("azureml://datastores/checkpoints/paths/tinylm-drop-abc-train/", (string?)p["outputs"]!["checkpoints"]!["uri"]);
+        Assert.Equal("2", (string?)p["environmentVariables"]!["GENAI_JOB_ATTEMPT"]);
     }
 
     [Fact]
@@ -89,18 +130,18 @@ public sealed class AzureMlJobBackendContractTests
         JobStatus status = await backend.SubmitAsync(Train(), CancellationToken.None);
 
         Assert.Equal(JobState.Running, status.State);
-        Assert.Single(transport.Requests);
-        Assert.Equal("GET", transport.Requests[0].Method);
+        RecordedRequest get = Assert.Single(transport.Requests);
+        Assert.Equal("GET", get.Method);
     }
 
     [Fact]
     public async Task SubmitAsync_LowPriorityCluster_SetsComputeIdInsteadOfJobTier()
     {
-        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(compute: "gpu-lowpri"), (404, "{}"), (201, Job("Queued")));
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(compute: "gpu-lowpri"), (404, "{}"), (200, Code), (201, Job("Queued")));
 
         await backend.SubmitAsync(Train(), CancellationToken.None);
 
-        JsonNode p = JsonNode.Parse(transport.Requests[1].Body!)!["properties"]!;
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
         Assert.Equal($"{W}/computes/gpu-lowpri", (string?)p["computeId"]);
         Assert.Null(p["queueSettings"]);
     }
@@ -108,23 +149,66 @@ public sealed class AzureMlJobBackendContractTests
     [Fact]
     public async Task SubmitAsync_DedicatedFallback_UsesStandardTier()
     {
-        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (201, Job("Queued")));
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (404, "{}"), (200, Code), (201, Job("Queued")));
 
         await backend.SubmitAsync(Train(spot: false), CancellationToken.None);
 
-        Assert.Equal("Standard", (string?)JsonNode.Parse(transport.Requests[1].Body!)!["properties"]!["queueSettings"]!["jobTier"]);
+        Assert.Equal("Standard", (string?)JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!["queueSettings"]!["jobTier"]);
     }
 
     [Fact]
     public async Task SubmitAsync_ArmError_ThrowsWithCodeAndMessage()
     {
-        (AzureMlJobBackend backend, _) = Create(Options(), (404, "{}"), (400, "{\"error\":{\"code\":\"UserError\",\"message\":\"instanceType is not supported\"}}"));
+        (AzureMlJobBackend backend, _) = Create(Options(), (404, "{}"), (200, Code), (400, Error("UserError", "instanceType is not supported")));
 
         RequestFailedException e = await Assert.ThrowsAsync<RequestFailedException>(() => backend.SubmitAsync(Train(), CancellationToken.None));
 
         Assert.Equal(400, e.Status);
         Assert.Equal("UserError", e.ErrorCode);
+        Assert.Contains("jobs/tinylm-drop-abc-train-a1", e.Message, StringComparison.Ordinal);
         Assert.Contains("instanceType is not supported", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_JobGone_IsFailedNamingTheJob()
+    {
+        (AzureMlJobBackend backend, _) = Create(Options(), (404, Error("ResourceNotFound", "gone")));
+
+        JobStatus status = await backend.GetStatusAsync("tinylm-drop-abc-train-a1", CancellationToken.None);
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Contains("tinylm-drop-abc-train-a1", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_Finished_BillsFromCreationToLastChange()
+    {
+        const string job = """
+            {"name":"j","properties":{"jobType":"Command","status":"Completed"},
+             "systemData":{"createdAt":"2026-12-05T10:00:00Z","lastModifiedAt":"2026-12-05T10:42:30Z"}}
+            """;
+        (AzureMlJobBackend backend, _) = Create(Options(), (200, job));
+
+        JobStatus status = await backend.GetStatusAsync("j", CancellationToken.None);
+
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.Equal(1, status.Progress);
+        Assert.Equal(42.5 * 60, status.BilledSeconds, 3);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_Failed_PointsAtTheStudioLogs()
+    {
+        const string job = """
+            {"name":"j","properties":{"jobType":"Command","status":"Failed",
+             "services":{"Studio":{"jobServiceType":"Studio","endpoint":"https://ml.azure.com/runs/j?wsid=/subscriptions/sub-1"}}}}
+            """;
+        (AzureMlJobBackend backend, _) = Create(Options(), (200, job));
+
+        JobStatus status = await backend.GetStatusAsync("j", CancellationToken.None);
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal("Failed (logs: https://ml.azure.com/runs/j?wsid=/subscriptions/sub-1)", status.Detail);
     }
 
     [Theory]
@@ -153,25 +237,7 @@ public sealed class AzureMlJobBackendContractTests
 
         RecordedRequest r = Assert.Single(transport.Requests);
         Assert.Equal("POST", r.Method);
-        Assert.Equal($"https://management.azure.com{W}/jobs/tinylm-drop-abc-train-a1/cancel?api-version=2025-12-01", r.Uri.ToString());
-    }
-
-    [Fact]
-    public async Task GetMetricsAsync_MlflowRun_TakesLatestValuePerKey()
-    {
-        const string run = """
-            {"run":{"info":{"run_id":"j"},"data":{"metrics":[
-              {"key":"validation_perplexity","value":40.0,"timestamp":1,"step":1},
-              {"key":"validation_perplexity","value":31.5,"timestamp":2,"step":2},
-              {"key":"train_tokens","value":1000,"timestamp":2,"step":0}]}}}
-            """;
-        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(), (200, run));
-
-        IReadOnlyDictionary<string, double> metrics = await backend.GetMetricsAsync("tinylm-drop-abc-train-a1", CancellationToken.None);
-
-        Assert.Equal($"https://eastus.api.azureml.ms/mlflow/v1.0{W}/api/2.0/mlflow/runs/get?run_id=tinylm-drop-abc-train-a1", transport.Requests[0].Uri.ToString());
-        Assert.Equal(31.5, metrics["validation_perplexity"]);
-        Assert.Equal(1000, metrics["train_tokens"]);
+        Assert.Equal($"{Arm}{W}/jobs/tinylm-drop-abc-train-a1/cancel?{ApiVersion}", r.Uri.ToString());
     }
 
     [Fact]
@@ -181,11 +247,32 @@ public sealed class AzureMlJobBackendContractTests
         var submission = new JobSubmission("r-eval-a1", 1, JobKind.Evaluate, ["curated/tinylm/r/"], "models/jobs/r-train-a2/", "r-eval",
             "Standard_NC4as_T4_v3", true, new Dictionary<string, string>());
 
-        JsonNode p = backend.JobBody(submission)["properties"]!;
+        JsonNode p = backend.JobBody(submission, CodeId)["properties"]!;
 
-        Assert.Equal("genai-trainer evaluate --model ${{inputs.model}} --data ${{inputs.data}} --out ${{outputs.model}}", (string?)p["command"]);
+        Assert.Equal("sh ngram/genai-trainer.sh evaluate --model ${{inputs.model}} --data ${{inputs.data_0}} --out ${{outputs.model}}", (string?)p["command"]);
         Assert.Equal("azureml://datastores/models/paths/jobs/r-train-a2/", (string?)p["inputs"]!["model"]!["uri"]);
         Assert.Null(p["outputs"]!["checkpoints"]);
+    }
+
+    [Fact]
+    public void JobBody_CausalLmComponent_RunsThePythonModule()
+    {
+        (AzureMlJobBackend backend, _) = Create(Options());
+        JobSubmission submission = Train() with { Component = "causal-lm", Hyperparameters = new Dictionary<string, string>() };
+
+        JsonNode p = backend.JobBody(submission, CodeId)["properties"]!;
+
+        Assert.Equal("python -m causal_lm train --data ${{inputs.data_0}} --out ${{outputs.model}} --checkpoints ${{outputs.checkpoints}}", (string?)p["command"]);
+    }
+
+    [Fact]
+    public void JobBody_UnknownComponent_FailsNamingIt()
+    {
+        (AzureMlJobBackend backend, _) = Create(Options());
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => backend.JobBody(Train() with { Component = "nope" }, CodeId));
+
+        Assert.Contains("'nope'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,454 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using GenAiServerless.Platform.AzureMl;
+
+namespace GenAiServerless.Rollout.AzureMl;
+
+/// <summary>Azure ML managed online endpoints over the ARM REST API: one endpoint per model (created on first use, key or
+/// AAD-token auth), deployments of registered model versions that run the components' <c>score.py</c> in the scoring
+/// environment, traffic changed by GET → edit → PUT of the endpoint, and scoring through the endpoint's scoring URI.</summary>
+/// <remarks>A deployment's provisioning is not awaited here: <see cref="CreateDeploymentAsync"/> starts it and the rollout
+/// polls <see cref="GetEndpointAsync"/> between durable timers, so no activity runs for the many minutes a GPU deployment
+/// can take. Endpoint changes (creation, traffic, deletion) are short operations that are awaited, bounded by
+/// <see cref="AzureMlOptions.OperationTimeout"/>.</remarks>
+public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset code, HttpPipeline scoring, TokenCredential credential, TimeProvider clock) : IEndpointHost
+{
+    /// <summary>The header that pins a scoring request to a deployment, and names the deployment that answered.</summary>
+    public const string DeploymentHeader = "azureml-model-deployment";
+
+    /// <summary>The token scope of online endpoints with <c>authMode: AADToken</c>.</summary>
+    public const string ScoringScope = "https://ml.azure.com/.default";
+
+    /// <summary>How long an endpoint's scoring URI and key are reused before they are read again.</summary>
+    static readonly TimeSpan ScoringCacheLifetime = TimeSpan.FromMinutes(5);
+
+    readonly ConcurrentDictionary<string, ScoringTarget> targets = new(StringComparer.Ordinal);
+
+    AzureMlOptions Options => client.Options;
+
+    /// <summary>The Azure endpoint of a model: <see cref="AzureMlOptions.EndpointPrefix"/> and the model's name, lower
+    /// case, letters, digits and dashes, at most 32 characters (Azure's rule; names are unique within a region).</summary>
+    public string EndpointName(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var name = new StringBuilder();
+        foreach (char c in (Options.EndpointPrefix + model).ToLowerInvariant())
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+        }
+
+        string result = name.ToString().Trim('-');
+        result = result.Length > 32 ? result[..32].TrimEnd('-') : result;
+        if (result.Length < 3 || !char.IsAsciiLetter(result[0]))
+        {
+            throw new ArgumentException($"model '{model}' gives no valid online endpoint name ('{result}'): it must start with a letter and have 3–32 letters, digits or dashes; set AzureMl:EndpointPrefix", nameof(model));
+        }
+
+        return result;
+    }
+
+    public async Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string endpoint = EndpointName(spec.Endpoint);
+        await EnsureEndpointAsync(endpoint, spec.Endpoint, cancellationToken);
+        string path = DeploymentPath(endpoint, spec.Deployment);
+        if (await client.GetAsync(path, cancellationToken) is not null)
+        {
+            return; // a retried activity or a replay: the deployment exists and provisions (or did)
+        }
+
+        string modelId = await EnsureModelAssetAsync(spec.Model, cancellationToken);
+        string codeId = await code.EnsureAsync(cancellationToken);
+        _ = await client.SendAsync(RequestMethod.Put, path, DeploymentBody(spec, modelId, codeId), [200, 201], cancellationToken);
+    }
+
+    public async Task<EndpointInfo> GetEndpointAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        string name = EndpointName(endpoint);
+        if (await client.GetAsync(EndpointPath(name), cancellationToken) is not { } found)
+        {
+            return new EndpointInfo(endpoint, [], new Dictionary<string, int>(), new Dictionary<string, int>());
+        }
+
+        JsonElement properties = found.GetProperty("properties");
+        var deployments = new List<DeploymentInfo>();
+        JsonElement? list = await client.GetAsync($"{EndpointPath(name)}/deployments", cancellationToken);
+        if (list is { } l && l.TryGetProperty("value", out JsonElement value))
+        {
+            foreach (JsonElement d in value.EnumerateArray())
+            {
+                deployments.Add(await ToDeploymentAsync(name, d, cancellationToken));
+            }
+        }
+
+        return new EndpointInfo(endpoint, [.. deployments.OrderBy(d => d.Name, StringComparer.Ordinal)], Weights(properties, "traffic"), Weights(properties, "mirrorTraffic"));
+    }
+
+    /// <summary>GET → edit → PUT of the endpoint (a PATCH cannot change traffic), then waits for the update.</summary>
+    public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        int total = split.Traffic.Values.Sum();
+        if (split.Traffic.Count > 0 && total != 100 && total != 0)
+        {
+            throw new InvalidOperationException($"traffic for endpoint {split.Endpoint} must sum to 100, got {total}");
+        }
+
+        string name = EndpointName(split.Endpoint);
+        JsonObject body = await ReadForUpdateAsync(name, cancellationToken);
+        JsonObject properties = body["properties"]!.AsObject();
+        properties["traffic"] = Weights(split.Traffic);
+        properties["mirrorTraffic"] = Weights(split.Mirror ?? new Dictionary<string, int>());
+        ArmResponse started = await client.SendAsync(RequestMethod.Put, EndpointPath(name), body, [200, 201], cancellationToken);
+        await client.WaitAsync(started, EndpointPath(name), cancellationToken);
+    }
+
+    public async Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
+    {
+        string name = EndpointName(endpoint);
+        for (int attempt = 0; ; attempt++)
+        {
+            ScoringTarget target = await TargetAsync(name, refresh: attempt > 0, cancellationToken);
+            using HttpMessage message = scoring.CreateMessage();
+            message.Request.Method = RequestMethod.Post;
+            message.Request.Uri.Reset(target.Uri);
+            message.Request.Headers.SetValue("Authorization", $"Bearer {target.Credential}");
+            message.Request.Headers.SetValue("Content-Type", "application/json");
+            if (deployment is not null)
+            {
+                message.Request.Headers.SetValue(DeploymentHeader, deployment);
+            }
+
+            message.Request.Content = RequestContent.Create(BinaryData.FromObjectAsJson(new { prompt }));
+            await scoring.SendAsync(message, cancellationToken);
+            Response response = message.Response;
+
+            // A rotated key: read the keys again, once.
+            if (response.Status == 401 && attempt == 0)
+            {
+                continue;
+            }
+
+            string answered = response.Headers.TryGetValue(DeploymentHeader, out string? header) ? header : deployment ?? "unknown";
+            string text = response.Content?.ToString() ?? string.Empty;
+            if (response.Status is < 200 or > 299)
+            {
+                string reason = response.Headers.TryGetValue("ms-azureml-model-error-reason", out string? modelError) ? $" (model error: {modelError})" : string.Empty;
+                throw new HttpRequestException($"online endpoint {name} ({answered}) answered {response.Status}{reason}: {Truncate(text, 500)}", null, (System.Net.HttpStatusCode)response.Status);
+            }
+
+            return new ScoreResult(answered, Completion(name, answered, text));
+        }
+    }
+
+    /// <summary>Moves the deployment's traffic (live and mirrored) to 0 when the rest of the split allows it, then deletes
+    /// it and waits for the deletion. A deployment that still carries traffic others cannot take over is refused.</summary>
+    public async Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        string name = EndpointName(deployment.Endpoint);
+        if (await client.GetAsync(EndpointPath(name), cancellationToken) is not { } found)
+        {
+            return;
+        }
+
+        JsonElement properties = found.GetProperty("properties");
+        Dictionary<string, int> traffic = Weights(properties, "traffic");
+        Dictionary<string, int> mirror = Weights(properties, "mirrorTraffic");
+        if (traffic.GetValueOrDefault(deployment.Deployment) > 0 || mirror.ContainsKey(deployment.Deployment))
+        {
+            int own = traffic.GetValueOrDefault(deployment.Deployment);
+            if (own > 0 && own < 100)
+            {
+                throw new InvalidOperationException($"deployment {deployment.Deployment} still takes {own}% of {name}; move its traffic first");
+            }
+
+            traffic.Remove(deployment.Deployment);
+            mirror.Remove(deployment.Deployment);
+            await SetTrafficAsync(new TrafficSplit(deployment.Endpoint, traffic, mirror), cancellationToken);
+        }
+
+        string path = DeploymentPath(name, deployment.Deployment);
+        ArmResponse started = await client.SendAsync(RequestMethod.Delete, path, null, [200, 202, 204, 404], cancellationToken);
+        if (started.Status != 404)
+        {
+            await client.WaitAsync(started, path, cancellationToken);
+        }
+    }
+
+    /// <summary>The request body of <c>PUT W/onlineEndpoints/{e}/deployments/{d}</c> (public for the contract tests).</summary>
+    public JsonObject DeploymentBody(DeploymentSpec spec, string modelId, string codeId)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new JsonObject
+        {
+            ["location"] = Options.Region,
+            ["tags"] = new JsonObject
+            {
+                ["model"] = spec.Model.Model,
+                ["version"] = spec.Model.Version.ToString(CultureInfo.InvariantCulture),
+            },
+            ["sku"] = new JsonObject { ["name"] = "Default", ["capacity"] = Options.DeploymentInstanceCount },
+            ["properties"] = new JsonObject
+            {
+                ["endpointComputeType"] = "Managed",
+                ["description"] = $"{spec.Model.Model} version {spec.Model.Version.ToString(CultureInfo.InvariantCulture)}",
+                ["instanceType"] = Options.DeploymentInstanceType,
+                ["model"] = modelId,
+                ["codeConfiguration"] = new JsonObject { ["codeId"] = codeId, ["scoringScript"] = "score.py" },
+                ["environmentId"] = Options.ScoringEnvironments.GetValueOrDefault(spec.Model.Model) ?? Options.ScoringEnvironmentId,
+                ["scaleSettings"] = new JsonObject { ["scaleType"] = "Default" },
+                ["requestSettings"] = new JsonObject
+                {
+                    ["requestTimeout"] = XmlConvert.ToString(Options.ScoringTimeout),
+                    ["maxConcurrentRequestsPerInstance"] = 1,
+                },
+                ["livenessProbe"] = Probe(Options.ProbeInitialDelay),
+                ["readinessProbe"] = Probe(Options.ProbeInitialDelay),
+                ["appInsightsEnabled"] = true,
+                ["egressPublicNetworkAccess"] = Options.DeploymentEgress,
+            },
+        };
+    }
+
+    /// <summary>The request body of <c>PUT W/onlineEndpoints/{e}</c> when the endpoint is created (no traffic yet).</summary>
+    public JsonObject EndpointBody(string model)
+    {
+        var identity = string.IsNullOrEmpty(Options.EndpointIdentityId)
+            ? new JsonObject { ["type"] = "SystemAssigned" }
+            : new JsonObject { ["type"] = "UserAssigned", ["userAssignedIdentities"] = new JsonObject { [Options.EndpointIdentityId] = new JsonObject() } };
+        return new JsonObject
+        {
+            ["location"] = Options.Region,
+            ["identity"] = identity,
+            ["tags"] = new JsonObject { ["model"] = model },
+            ["properties"] = new JsonObject
+            {
+                ["authMode"] = Options.EndpointAuthMode,
+                ["description"] = $"GenAiServerless: online endpoint of {model}",
+                ["publicNetworkAccess"] = Options.EndpointPublicNetworkAccess,
+                ["traffic"] = new JsonObject(),
+            },
+        };
+    }
+
+    async Task EnsureEndpointAsync(string name, string model, CancellationToken cancellationToken)
+    {
+        if (await client.GetAsync(EndpointPath(name), cancellationToken) is { } existing)
+        {
+            string? state = existing.GetProperty("properties").TryGetProperty("provisioningState", out JsonElement s) ? s.GetString() : null;
+            if (state is "Failed" or "Canceled")
+            {
+                throw new InvalidOperationException($"online endpoint {name} is in state {state}: delete it or fix it in the workspace before rolling out");
+            }
+
+            return;
+        }
+
+        ArmResponse started = await client.SendAsync(RequestMethod.Put, EndpointPath(name), EndpointBody(model), [200, 201], cancellationToken);
+        await client.WaitAsync(started, EndpointPath(name), cancellationToken);
+    }
+
+    /// <summary>The model version's asset id; the registry mirror registers it, but a version registered before the mirror
+    /// (or by the blob registry alone) is registered here from its files.</summary>
+    async Task<string> EnsureModelAssetAsync(DeployableModel model, CancellationToken cancellationToken)
+    {
+        string path = AzureMlModelAssets.VersionPath(model.Model, model.Version);
+        if (await client.GetAsync(path, cancellationToken) is null)
+        {
+            _ = await client.SendAsync(RequestMethod.Put, path, AzureMlModelAssets.VersionBody(Options, model.FilesPrefix, $"{model.Model} version {model.Version.ToString(CultureInfo.InvariantCulture)}", new JsonObject(), new JsonObject()), [200, 201], cancellationToken);
+        }
+
+        return client.ResourceId(path);
+    }
+
+    /// <summary>The endpoint as a PUT body: what a GET shows, less what only the service sets.</summary>
+    async Task<JsonObject> ReadForUpdateAsync(string name, CancellationToken cancellationToken)
+    {
+        JsonElement current = await client.GetAsync(EndpointPath(name), cancellationToken)
+            ?? throw new KeyNotFoundException($"no online endpoint {name}");
+        JsonObject body = JsonNode.Parse(current.GetRawText())!.AsObject();
+        foreach (string field in new[] { "id", "name", "type", "systemData" })
+        {
+            body.Remove(field);
+        }
+
+        JsonObject properties = body["properties"]!.AsObject();
+        foreach (string field in new[] { "provisioningState", "scoringUri", "swaggerUri" })
+        {
+            properties.Remove(field);
+        }
+
+        return body;
+    }
+
+    async Task<DeploymentInfo> ToDeploymentAsync(string endpoint, JsonElement deployment, CancellationToken cancellationToken)
+    {
+        string name = deployment.GetProperty("name").GetString()!;
+        JsonElement properties = deployment.GetProperty("properties");
+        string? state = properties.TryGetProperty("provisioningState", out JsonElement s) ? s.GetString() : null;
+        DeploymentProvisioning provisioning = MapProvisioning(state);
+        string detail = state ?? "unknown";
+        if (provisioning == DeploymentProvisioning.Failed)
+        {
+            detail = $"{state}: {await FailureAsync(endpoint, name, cancellationToken)}";
+        }
+
+        int version = 0;
+        if (properties.TryGetProperty("model", out JsonElement model) && model.GetString() is { } id)
+        {
+            int slash = id.LastIndexOf('/');
+            _ = int.TryParse(id.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out version);
+        }
+
+        return new DeploymentInfo(name, version, provisioning, detail);
+    }
+
+    /// <summary>Why a deployment failed: the tail of its inference server's log (where <c>init()</c> raises), else of its
+    /// storage initializer's (where a missing model or code shows).</summary>
+    async Task<string> FailureAsync(string endpoint, string deployment, CancellationToken cancellationToken)
+    {
+        var reasons = new List<string>();
+        foreach (string container in new[] { "InferenceServer", "StorageInitializer" })
+        {
+            try
+            {
+                ArmResponse logs = await client.SendAsync(RequestMethod.Post, $"{DeploymentPath(endpoint, deployment)}/getLogs",
+                    new JsonObject { ["containerType"] = container, ["tail"] = 30 }, [200], cancellationToken);
+                if (logs.Body is { } b && b.TryGetProperty("content", out JsonElement content) && content.GetString() is { Length: > 0 } text)
+                {
+                    reasons.Add($"{container} log: {Truncate(text.Trim(), 1500)}");
+                    break;
+                }
+            }
+            catch (RequestFailedException e)
+            {
+                reasons.Add($"{container} log unavailable: {e.Message}");
+            }
+        }
+
+        return reasons.Count == 0 ? "no logs" : string.Join(" | ", reasons);
+    }
+
+    async Task<ScoringTarget> TargetAsync(string endpoint, bool refresh, CancellationToken cancellationToken)
+    {
+        if (!refresh && targets.TryGetValue(endpoint, out ScoringTarget? cached) && clock.GetUtcNow() - cached.Read < ScoringCacheLifetime)
+        {
+            return cached;
+        }
+
+        JsonElement found = await client.GetAsync(EndpointPath(endpoint), cancellationToken)
+            ?? throw new KeyNotFoundException($"no online endpoint {endpoint}");
+        JsonElement properties = found.GetProperty("properties");
+        string uri = properties.TryGetProperty("scoringUri", out JsonElement u) && u.GetString() is { Length: > 0 } s
+            ? s : throw new InvalidOperationException($"online endpoint {endpoint} has no scoring URI yet");
+        string authMode = properties.TryGetProperty("authMode", out JsonElement a) ? a.GetString() ?? "Key" : "Key";
+        string secret;
+        if (string.Equals(authMode, "AADToken", StringComparison.OrdinalIgnoreCase))
+        {
+            secret = (await credential.GetTokenAsync(new TokenRequestContext([ScoringScope]), cancellationToken)).Token;
+        }
+        else if (string.Equals(authMode, "AMLToken", StringComparison.OrdinalIgnoreCase))
+        {
+            ArmResponse token = await client.SendAsync(RequestMethod.Post, $"{EndpointPath(endpoint)}/token", null, [200], cancellationToken);
+            secret = token.Body!.Value.GetProperty("accessToken").GetString()!;
+        }
+        else
+        {
+            ArmResponse keys = await client.SendAsync(RequestMethod.Post, $"{EndpointPath(endpoint)}/listKeys", null, [200], cancellationToken);
+            secret = keys.Body!.Value.GetProperty("primaryKey").GetString()!;
+        }
+
+        var target = new ScoringTarget(new Uri(uri), secret, clock.GetUtcNow());
+        targets[endpoint] = target;
+        return target;
+    }
+
+    /// <summary>The completion of a scoring answer: <c>score.py</c> returns <c>{"completion"}</c>, or <c>{"error"}</c> for a
+    /// request it refuses (the inference server may wrap a returned string in JSON once more).</summary>
+    static string Completion(string endpoint, string deployment, string text)
+    {
+        try
+        {
+            JsonNode? answer = JsonNode.Parse(text);
+            if (answer is JsonValue v && v.TryGetValue(out string? inner))
+            {
+                answer = JsonNode.Parse(inner);
+            }
+
+            if (answer?["completion"] is JsonValue completion && completion.TryGetValue(out string? c))
+            {
+                return c;
+            }
+
+            string error = answer?["error"]?.ToString() ?? $"no completion in the answer: {Truncate(text, 300)}";
+            throw new InvalidOperationException($"online endpoint {endpoint} ({deployment}): {error}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"online endpoint {endpoint} ({deployment}) answered something other than JSON: {Truncate(text, 300)}", e);
+        }
+    }
+
+    /// <summary>Azure ML's provisioning states in ours; unknown values count as still in progress.</summary>
+    public static DeploymentProvisioning MapProvisioning(string? state) => state switch
+    {
+        "Succeeded" => DeploymentProvisioning.Succeeded,
+        "Failed" or "Canceled" => DeploymentProvisioning.Failed,
+        "Deleting" => DeploymentProvisioning.Deleting,
+        _ => DeploymentProvisioning.Creating, // Creating, Updating, Scaling and any new value
+    };
+
+    static JsonObject Probe(TimeSpan initialDelay) => new()
+    {
+        ["initialDelay"] = XmlConvert.ToString(initialDelay),
+        ["period"] = "PT10S",
+        ["timeout"] = "PT2S",
+        ["failureThreshold"] = 30,
+        ["successThreshold"] = 1,
+    };
+
+    static Dictionary<string, int> Weights(JsonElement properties, string name)
+    {
+        var weights = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (properties.TryGetProperty(name, out JsonElement map) && map.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty p in map.EnumerateObject())
+            {
+                if (p.Value.TryGetInt32(out int w) && w > 0)
+                {
+                    weights[p.Name] = w;
+                }
+            }
+        }
+
+        return weights;
+    }
+
+    static JsonObject Weights(IReadOnlyDictionary<string, int> weights)
+    {
+        var map = new JsonObject();
+        foreach ((string name, int weight) in weights.Where(w => w.Value > 0).OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            map[name] = weight;
+        }
+
+        return map;
+    }
+
+    static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+
+    static string EndpointPath(string endpoint) => $"onlineEndpoints/{endpoint}";
+
+    static string DeploymentPath(string endpoint, string deployment) => $"onlineEndpoints/{endpoint}/deployments/{deployment}";
+
+    sealed record ScoringTarget(Uri Uri, string Credential, DateTimeOffset Read);
+}

@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Registry;
+using GenAiServerless.Registry.AzureMl;
+using GenAiServerless.Tests.Orchestrations.TestDoubles;
+using static GenAiServerless.Tests.Orchestrations.Platform.AzureMl.ArmContract;
+
+namespace GenAiServerless.Tests.Orchestrations.Registry.AzureMl;
+
+/// <summary>The registry's mirror into Azure ML model assets: the exact PUTs of versions and stages.</summary>
+public sealed class AzureMlModelRegistryContractTests
+{
+    static readonly ModelRegistration Registration = new("tinylm", "run-1", "tinylm-run-1-train-a2", "models/jobs/tinylm-run-1-train-a2/",
+        "curated/tinylm/run-1/manifest.json", "ab12", new Dictionary<string, double> { ["test_perplexity"] = 41.25 });
+
+    static (AzureMlModelRegistry Registry, InMemoryRegistry Inner, RecordingTransport Arm) Create()
+    {
+        var arm = new RecordingTransport();
+        var inner = new InMemoryRegistry();
+        return (new AzureMlModelRegistry(inner, Client(arm)), inner, arm);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_NewVersion_PutsAnAssetWithLineage()
+    {
+        (AzureMlModelRegistry registry, _, RecordingTransport arm) = Create();
+        arm.Then(404, Error("ResourceNotFound", "none")).Then(201, "{}");
+
+        ModelVersionInfo info = await registry.RegisterAsync(Registration, new DateTime(2026, 12, 5, 10, 0, 0, DateTimeKind.Utc), CancellationToken.None);
+
+        Assert.Equal(1, info.Version);
+        Assert.Equal(["GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/1?{ApiVersion}", arm.RequestUris[1]);
+        JsonNode p = JsonNode.Parse(arm.Requests[1].Body!)!["properties"]!;
+        Assert.Equal("azureml://datastores/registry/paths/tinylm/runs/run-1/files/", (string?)p["modelUri"]);
+        Assert.Equal("custom_model", (string?)p["modelType"]);
+        Assert.Equal("tinylm-run-1-train-a2", (string?)p["jobName"]);
+        Assert.Equal("run-1", (string?)p["tags"]!["runId"]);
+        Assert.Equal("ab12", (string?)p["tags"]!["dataManifestSha256"]);
+        Assert.Equal("41.25", (string?)p["tags"]!["metric.test_perplexity"]);
+        Assert.Equal("curated/tinylm/run-1/manifest.json", (string?)p["properties"]!["genai.dataManifest"]);
+        Assert.Equal("2026-12-05T10:00:00.0000000Z", (string?)p["properties"]!["genai.createdUtc"]);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_AssetExists_PutsNothing()
+    {
+        (AzureMlModelRegistry registry, _, RecordingTransport arm) = Create();
+        arm.Then(200, "{\"properties\":{}}");
+
+        await registry.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+
+        Assert.Equal(["GET"], arm.Methods);
+    }
+
+    [Fact]
+    public async Task SetAliasAsync_NewChampion_PromotesItAndArchivesTheOldOne()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { RunId = "run-2" }, DateTime.UtcNow, CancellationToken.None);
+        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 1), CancellationToken.None);
+        const string v = """{"id":"x","name":"2","properties":{"modelUri":"azureml://datastores/registry/paths/tinylm/runs/run-2/files/","stage":"Staging","provisioningState":"Succeeded"},"systemData":{}}""";
+        arm.Then(200, v).Then(200, v).Then(200, "{}")
+            .Then(200, v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal)).Then(200, v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal)).Then(200, "{}");
+
+        await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/2?{ApiVersion}", arm.RequestUris[2]);
+        JsonNode promoted = JsonNode.Parse(arm.Requests[2].Body!)!;
+        Assert.Equal("Production", (string?)promoted["properties"]!["stage"]);
+        Assert.Null(promoted["properties"]!["provisioningState"]);
+        Assert.Null(promoted["id"]);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/1?{ApiVersion}", arm.RequestUris[5]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[5].Body!)!["properties"]!["stage"]);
+        Assert.Equal(2, (await inner.GetAliasAsync("tinylm", ModelAliases.Champion, CancellationToken.None))!.Version);
+    }
+
+    /// <summary>The pipeline's registry, in memory: versions numbered from 1, aliases by name.</summary>
+    sealed class InMemoryRegistry : IModelRegistry
+    {
+        readonly List<ModelVersionInfo> versions = [];
+        readonly Dictionary<string, int> aliases = new(StringComparer.Ordinal);
+
+        public Task<ModelVersionInfo> RegisterAsync(ModelRegistration registration, DateTime createdUtc, CancellationToken cancellationToken)
+        {
+            var info = new ModelVersionInfo(registration.Model, versions.Count + 1, $"registry/{registration.Model}/runs/{registration.RunId}/files/", registration.RunId,
+                registration.JobId, registration.DataManifestBlob, registration.DataManifestSha256, registration.Metrics, createdUtc);
+            versions.Add(info);
+            return Task.FromResult(info);
+        }
+
+        public Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
+        {
+            aliases[assignment.Alias] = assignment.Version;
+            return Task.CompletedTask;
+        }
+
+        public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken) =>
+            Task.FromResult(versions.FirstOrDefault(v => v.Version == version));
+
+        public Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken) =>
+            Task.FromResult(aliases.TryGetValue(aliasName, out int v) ? versions.FirstOrDefault(x => x.Version == v) : null);
+
+        public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
+    }
+}
