@@ -83,4 +83,24 @@ public sealed class PriceWindowTests
         Assert.Contains("sku.name =~ 'Standard_NC24ads_A100_v4'", query, StringComparison.Ordinal);
         Assert.Equal([0.4444m, 0.4012m], points.Select(p => p.PricePerHour));
     }
+
+    [Fact]
+    public async Task PlanPriceWindow_HistoryUnreadable_SubmitsNowSayingWhy()
+    {
+        var transport = new RecordingTransport((403, "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"no read on SpotResources\"}}"));
+        var history = new ResourceGraphSpotPriceHistory(HttpPipelineBuilder.Build(new AzureMlClientOptions { Transport = transport, Retry = { MaxRetries = 0 } }));
+        var plan = new PlanPriceWindow(history, new FixedClock(new DateTimeOffset(Now, TimeSpan.Zero)));
+
+        PriceWindow window = await plan.RunAsync(null!, new PriceWindowQuery("Standard_NC4as_T4_v3", "eastus", 0.2m, TimeSpan.FromHours(6), 0.1));
+
+        Assert.Equal(Now, window.StartUtc);
+        Assert.Equal(0.2m, window.ExpectedPricePerHour);
+        Assert.StartsWith("spot price history unavailable (Resource Graph answered 403", window.Reason, StringComparison.Ordinal);
+        Assert.EndsWith("submitting now", window.Reason, StringComparison.Ordinal);
+    }
+
+    sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }
