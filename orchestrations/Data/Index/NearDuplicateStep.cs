@@ -11,7 +11,8 @@ namespace GenAiServerless.Data;
 /// (<see cref="IndexLayout.DropSegment"/>) and its own manifest: the base's segments, then its own. When that would list
 /// more than <see cref="IndexPolicy.MaxSegments"/>, it writes instead one new segment of every entry
 /// (<see cref="IndexLayout.CompactedSegment"/>, the index it already holds in memory) and lists just that: compaction
-/// writes a new segment and never rewrites one another manifest lists.</para>
+/// writes a new segment and never rewrites one another manifest lists. <see cref="IndexRetention"/> deletes what no
+/// manifest needs any more.</para>
 /// <para>Idempotent under activity retries: a run's segment and manifest are named by the run and written again with the
 /// same bytes. The pointer <see cref="IndexLayout.Latest"/> moves to the run only once the run's data manifest is
 /// written (<see cref="PublishAsync"/>), so a run that fails after its fan-in leaves the model's index as it was. A rerun

@@ -39,8 +39,8 @@ internal sealed class ModelDrops(string root)
 
     public static DataPolicy Policy => new(0.1, 0.1, 2000, 1000, DataQualityPresets.Off);
 
-    public Task<DataPrepResult> RunAsync(string output, int drop, DataPolicy? policy = null) =>
-        DataStage.RunAsync(new FolderDataStore(In, output), Input(drop, Drop(drop), policy), NullLogger.Instance, CancellationToken.None);
+    public Task<DataPrepResult> RunAsync(string output, int drop, DataPolicy? policy = null, TimeProvider? clock = null) =>
+        DataStage.RunAsync(new FolderDataStore(In, output), Input(drop, Drop(drop), policy), NullLogger.Instance, CancellationToken.None, clock: clock);
 
     /// <summary>A run that gets as far as its fan-in (its index segment and manifest written) and then fails: no data manifest.</summary>
     public async Task FanInOnlyAsync(string output, int drop, DataPolicy? policy = null)
