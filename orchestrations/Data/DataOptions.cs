@@ -28,6 +28,16 @@ public sealed class DataOptions
     /// <summary>Also write every curated JSONL file as Parquet beside it.</summary>
     public bool ParquetOutput { get; set; }
 
+    /// <summary>The most segments the model's near-duplicate index is kept in; a run that would leave more merges them into one.</summary>
+    [Range(1, 1000)]
+    public int IndexMaxSegments { get; set; } = IndexPolicy.DefaultMaxSegments;
+
+    /// <summary>How long index segments and run manifests that the model's index no longer needs are kept before they are
+    /// deleted ("7.00:00:00"); a run that takes longer than this between its fan-in and its manifest fails rather than
+    /// publish an index that was collected.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan IndexRetention { get; set; } = IndexPolicy.DefaultRetention;
+
     /// <summary>Per-model settings, bound from <c>Data:Models:{model}</c>; anything left out takes the value above.</summary>
     public Dictionary<string, ModelDataOptions> Models { get; set; } = new(StringComparer.Ordinal);
 }

@@ -9,7 +9,8 @@ public static class DataPolicies
     public static DataPolicy For(DataOptions options, string model)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var policy = new DataPolicy(options.ValidationFraction, options.TestFraction, options.MaxRecordChars, options.ShardRecords, options.QualityPreset, options.ShardBytes, ParquetOutput: options.ParquetOutput);
+        var policy = new DataPolicy(options.ValidationFraction, options.TestFraction, options.MaxRecordChars, options.ShardRecords, options.QualityPreset, options.ShardBytes, ParquetOutput: options.ParquetOutput,
+            Index: new IndexPolicy(options.IndexMaxSegments, options.IndexRetention));
         if (!options.Models.TryGetValue(model, out ModelDataOptions? m))
         {
             return policy;

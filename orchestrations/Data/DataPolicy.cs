@@ -7,6 +7,7 @@ namespace GenAiServerless.Data;
 /// <param name="Inputs">How tabular inputs are read (text columns, CSV separator); null = the defaults.</param>
 /// <param name="ParquetOutput">Also write each curated JSONL file as Parquet beside it (columns id, text, prompt,
 /// response, source, meta).</param>
+/// <param name="Index">How the model's near-duplicate index is kept (segments, retention); null = <see cref="IndexPolicy.Default"/>.</param>
 public sealed record DataPolicy(
     double ValidationFraction,
     double TestFraction,
@@ -16,7 +17,8 @@ public sealed record DataPolicy(
     long ShardBytes = DataPolicy.DefaultShardBytes,
     Data.Inputs.RecordSchema? Schema = null,
     Data.Inputs.InputOptions? Inputs = null,
-    bool ParquetOutput = false)
+    bool ParquetOutput = false,
+    IndexPolicy? Index = null)
 {
     public const long DefaultShardBytes = 64L * 1024 * 1024;
 }

@@ -79,16 +79,14 @@ public sealed class WriteDataManifest(PipelineStorage storage, Microsoft.Extensi
         DataManifestWriter.RunAsync(new BlobDataStore(storage), input, logger, CancellationToken.None);
 }
 
-/// <summary>Deletes the run's working files once the manifest is written, and any fan-in scratch files an interrupted
-/// attempt left on this machine.</summary>
+/// <summary>Deletes the run's working files once the manifest is written, any fan-in scratch files an interrupted attempt
+/// left on this machine, and what the model's near-duplicate index no longer needs (<see cref="DataWorkCleaner"/>).</summary>
 [DurableTask(nameof(CleanDataWork))]
-public sealed class CleanDataWork(PipelineStorage storage) : TaskActivity<DataPrepInput, bool>
+public sealed class CleanDataWork(PipelineStorage storage, TimeProvider clock) : TaskActivity<DataPrepInput, bool>
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, DataPrepInput input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        await new BlobDataStore(storage).DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), CancellationToken.None);
-        DropDeduplicator.DeleteScratch(input);
+        await DataWorkCleaner.RunAsync(new BlobDataStore(storage), input, clock, CancellationToken.None);
         return true;
     }
 }

@@ -1,4 +1,3 @@
-using GenAiServerless.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Data;
@@ -13,16 +12,17 @@ public static class DataStage
 {
     public const string ToolVersion = "genai-curate/0.3";
 
+    /// <param name="clock">What the index's retention is measured against; the system clock by default.</param>
     public static Task<DataPrepResult> RunAsync(
-        IDataStore store, DataPrepInput input, ILogger logger, CancellationToken cancellationToken, int threads = 1, Action<string>? progress = null)
+        IDataStore store, DataPrepInput input, ILogger logger, CancellationToken cancellationToken, int threads = 1, Action<string>? progress = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        return DataPrepFlow.RunAsync(new InProcessSteps(store, logger, threads, progress, cancellationToken), input);
+        return DataPrepFlow.RunAsync(new InProcessSteps(store, logger, threads, progress, clock ?? TimeProvider.System, cancellationToken), input);
     }
 
     /// <summary>Each step called directly; the shard steps on up to <c>threads</c> threads, results kept in shard order.</summary>
-    sealed class InProcessSteps(IDataStore store, ILogger logger, int threads, Action<string>? progress, CancellationToken cancellationToken) : IDataPrepSteps
+    sealed class InProcessSteps(IDataStore store, ILogger logger, int threads, Action<string>? progress, TimeProvider clock, CancellationToken cancellationToken) : IDataPrepSteps
     {
         readonly ParallelOptions parallel = new() { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
         int shardCount;
@@ -66,8 +66,11 @@ public static class DataStage
 
         public async Task CleanAsync(DataPrepInput input)
         {
-            await store.DeletePrefixAsync(PipelineStorage.Curated, WorkFiles.Folder(input), cancellationToken);
-            DropDeduplicator.DeleteScratch(input);
+            IReadOnlyList<string> collected = await DataWorkCleaner.RunAsync(store, input, clock, cancellationToken);
+            if (collected.Count > 0)
+            {
+                progress?.Invoke($"near-duplicate index: {collected.Count} segment(s) and manifest(s) no longer needed were deleted");
+            }
         }
     }
 }

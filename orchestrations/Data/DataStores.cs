@@ -37,7 +37,17 @@ public interface IDataStore
 
     /// <summary>Deletes every output whose name starts with <paramref name="prefix"/> (a run's working files).</summary>
     Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Every output whose name starts with <paramref name="prefix"/>, in name order, with its size and the time it
+    /// was last written (the storage's clock for blobs, the file system's for files).</summary>
+    IAsyncEnumerable<StoredOutput> ListAsync(string area, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes one output; one that is already gone is not an error (a retried clean-up).</summary>
+    Task DeleteAsync(string area, string path, CancellationToken cancellationToken);
 }
+
+/// <summary>An output as <see cref="IDataStore.ListAsync"/> finds it.</summary>
+public sealed record StoredOutput(string Path, long Length, DateTimeOffset LastModified);
 
 /// <summary>The pipeline's store: drops in <c>incoming/</c>, outputs in the <c>curated</c> and <c>quarantine</c> containers.</summary>
 public sealed class BlobDataStore(PipelineStorage storage) : IDataStore
@@ -127,6 +137,18 @@ public sealed class BlobDataStore(PipelineStorage storage) : IDataStore
             await container.DeleteBlobIfExistsAsync(item.Name, cancellationToken: cancellationToken);
         }
     }
+
+    public async IAsyncEnumerable<StoredOutput> ListAsync(string area, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (BlobItem item in storage.Container(area).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        {
+            // A listing always carries Last-Modified; were it missing, the blob would count as new: never old enough to delete.
+            yield return new StoredOutput(item.Name, item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MaxValue);
+        }
+    }
+
+    public async Task DeleteAsync(string area, string path, CancellationToken cancellationToken) =>
+        await storage.Container(area).DeleteBlobIfExistsAsync(path, cancellationToken: cancellationToken);
 }
 
 /// <summary>A local folder as the store (<c>genai curate</c>): drops are files relative to <paramref name="inputRoot"/>,
@@ -204,6 +226,30 @@ public sealed class FolderDataStore(string inputRoot, string outputRoot) : IData
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public IAsyncEnumerable<StoredOutput> ListAsync(string area, string prefix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        string areaRoot = Target(area, string.Empty);
+        string folder = Target(area, prefix[..(prefix.LastIndexOf('/') + 1)]);
+        IEnumerable<StoredOutput> found = !Directory.Exists(folder) ? [] : Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(file => (File: new FileInfo(file), Path: Path.GetRelativePath(areaRoot, file).Replace(Path.DirectorySeparatorChar, '/')))
+            .Where(f => f.Path.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(f => f.Path, StringComparer.Ordinal)
+            .Select(f => new StoredOutput(f.Path, f.File.Length, f.File.LastWriteTimeUtc));
+        return found.ToAsyncEnumerable();
+    }
+
+    public Task DeleteAsync(string area, string path, CancellationToken cancellationToken)
+    {
+        string target = Target(area, path);
+        if (File.Exists(target))
+        {
+            File.Delete(target);
         }
 
         return Task.CompletedTask;

@@ -30,7 +30,7 @@ public static class DropDeduplicator
         DataPrepInput input = task.Input;
         SortedDictionary<int, string> badFiles = DataShardOutcomes.BadFiles(task.Plan, task.Shards);
         var shards = new CandidateMap(task.Plan.Shards.Where(s => !badFiles.ContainsKey(s.FileIndex)).OrderBy(s => s.Index), task.Shards);
-        (LshIndex index, string? baseRun) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
+        (LshIndex index, IndexManifest? baseIndex) = await NearDuplicateStep.LoadAsync(store, input.Model, input.RunId, cancellationToken);
 
         // 1. Read every shard's signatures in drop order (so the first record seen is the one kept): exact duplicates
         // are decided on the way, the others go into the spilled drop.
@@ -104,7 +104,7 @@ public static class DropDeduplicator
                 : Line(new { id, source, rule = "near_duplicate", duplicateOf = of, matchedWith, estimatedJaccard = Math.Round(index.EstimatedJaccard(drop, record, root), 3) });
         }
 
-        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseRun, cancellationToken, drop);
+        await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseIndex, drop, input.Policy.Index ?? IndexPolicy.Default, cancellationToken);
 
         // 4. Each shard's decisions, for the writers and the manifest.
         foreach ((int shard, SortedDictionary<int, string> lines) in dropped)

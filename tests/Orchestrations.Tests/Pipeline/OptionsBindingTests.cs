@@ -67,6 +67,7 @@ public sealed class OptionsBindingTests
         Assert.Equal([10, 50, 100], provider.GetRequiredService<IOptions<RolloutOptions>>().Value.TrafficSteps);
         Assert.Empty(provider.GetRequiredService<IOptions<TrainingOptions>>().Value.Hyperparameters);
         Assert.Empty(provider.GetRequiredService<IOptions<TrainingOptions>>().Value.AllowedRegions);
+        Assert.Equal(IndexPolicy.Default, provider.GetRequiredService<PipelineRequestFactory>().Data("a").Index);
     }
 
     [Fact]
@@ -74,7 +75,8 @@ public sealed class OptionsBindingTests
     {
         using ServiceProvider provider = Bind("""
             { "Pipeline": { "Models": [ "a" ] }, "Training": { "PollInterval": "00:00:00.250", "MaxPriceWait": "06:00:00" },
-              "Evaluation": { "ApprovalTimeout": "2.00:00:00" }, "Rollout": { "BakeTime": "00:00:05" } }
+              "Evaluation": { "ApprovalTimeout": "2.00:00:00" }, "Rollout": { "BakeTime": "00:00:05" },
+              "Data": { "IndexRetention": "3.00:00:00", "IndexMaxSegments": 4 } }
             """);
 
         PipelineRequest request = provider.GetRequiredService<PipelineRequestFactory>().Create("a", PipelineTrigger.Schedule, [], "test");
@@ -83,6 +85,7 @@ public sealed class OptionsBindingTests
         Assert.Equal(TimeSpan.FromHours(6), request.Training.MaxPriceWait);
         Assert.Equal(TimeSpan.FromDays(2), request.Evaluation.ApprovalTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), request.Rollout.BakeTime);
+        Assert.Equal(new IndexPolicy(4, TimeSpan.FromDays(3)), request.Data.Index);
     }
 
     /// <summary>JSON as the JSON configuration provider reads it: <c>Section:Key</c>, array items numbered.</summary>

@@ -247,6 +247,66 @@ public class LshIndexTests
         Assert.Equal(("a", "b"), (c2.DuplicateOf, c2.MatchedWith));
     }
 
+    [Fact]
+    public void AppendSegment_SegmentsSavedDropByDrop_SameIndexAsOneSavedWhole()
+    {
+        var random = new Random(23);
+        var whole = new LshIndex();
+        var segments = new List<byte[]>();
+        for (var drop = 0; drop < 3; drop++)
+        {
+            var first = whole.Count;
+            whole.Deduplicate([DedupTexts.Batch([.. Enumerable.Range(0, 5).Select(i => ($"d{drop}r{i}", (long)i, DedupTexts.Words(random, 100)))])]);
+            using var segment = new MemoryStream();
+            whole.Save(segment, firstEntry: first);
+            segments.Add(segment.ToArray());
+        }
+
+        var loaded = LshIndex.Load(new MemoryStream(segments[0]), capacity: 15);
+        loaded.AppendSegment(new MemoryStream(segments[1]));
+        loaded.AppendSegment(new MemoryStream(segments[2]));
+        using MemoryStream a = new(), b = new();
+        whole.Save(a);
+        loaded.Save(b);
+
+        Assert.Equal(a.ToArray(), b.ToArray());
+        Assert.Equal(["d0r0", "d1r0", "d2r4"], [loaded.IdAt(0), loaded.IdAt(5), loaded.IdAt(14)]);
+    }
+
+    [Fact]
+    public void AppendSegment_OtherBandsOrSeed_FailsNamingBoth()
+    {
+        var other = new LshIndex(new LshOptions(Bands: 16, Rows: 8));
+        other.Deduplicate([DedupTexts.Batch(("a", 0, DedupTexts.Words(new Random(24), 100)))]);
+        using var segment = new MemoryStream();
+        other.Save(segment);
+        segment.Position = 0;
+
+        var error = Assert.Throws<InvalidDataException>(() => new LshIndex().AppendSegment(segment));
+
+        Assert.Contains("16 × 8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("20 × 6", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AppendSegment_DamagedSegment_ChecksumFailsOverItsOwnRecords()
+    {
+        var index = new LshIndex();
+        index.Deduplicate([DedupTexts.Batch(("a", 0, DedupTexts.Words(new Random(25), 100)))]);
+        using MemoryStream first = new(), second = new();
+        index.Save(first);
+        index.Deduplicate([DedupTexts.Batch(("b", 0, DedupTexts.Words(new Random(26), 100)))]);
+        index.Save(second, firstEntry: 1);
+        var damaged = second.ToArray();
+        damaged[^20] ^= 0xFF;
+        first.Position = 0;
+        var loaded = LshIndex.Load(first);
+
+        var error = Assert.Throws<InvalidDataException>(() => loaded.AppendSegment(new MemoryStream(damaged)));
+
+        Assert.Contains("checksum mismatch over 1 records", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A saved index's header as <see cref="LshIndex.Save"/> writes it (default options and seed).</summary>
     static void WriteHeader(BinaryWriter writer, int version, int count)
     {
