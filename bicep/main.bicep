@@ -71,7 +71,7 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'azd-env-name': environmentName })
 
-// The data account's containers and queues (orchestrations/Pipeline/PipelineStorage.cs and the stages).
+// The data account's containers and queues (orchestrations/Platform/PipelineStorage.cs and the stages).
 var pipelineContainers = [
   'incoming'
   'curated'
@@ -89,11 +89,13 @@ var pipelineQueues = [
 ]
 var driftQueueName = 'drift-alerts'
 var deploymentContainerName = 'app-package'
-// Azure ML datastore name -> data account container (AzureMlOptions' default datastore names).
+// Azure ML datastore name -> data account container (AzureMlOptions' default datastore names). Jobs mount
+// curated, models and checkpoints; model assets point at the registered files in registry.
 var datastores = {
   curated: 'curated'
   models: 'models'
   checkpoints: 'checkpoints'
+  registry: 'registry'
 }
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
@@ -362,6 +364,7 @@ module functions 'modules/functions.bicep' = {
       AzureMl__CuratedDatastore: datastores.curated
       AzureMl__ModelsDatastore: datastores.models
       AzureMl__CheckpointsDatastore: datastores.checkpoints
+      AzureMl__RegistryDatastore: datastores.registry
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace

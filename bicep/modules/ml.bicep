@@ -1,6 +1,7 @@
 // Azure ML workspace (training, evaluation, registry and managed online endpoints), a low-priority GPU
 // cluster that scales to zero and runs as its own user-assigned identity, and identity-based datastores
-// over the data account's containers, so jobs read curated shards and write models and checkpoints there.
+// over the data account's containers, so jobs read curated shards and write models and checkpoints there,
+// and model assets point at the registered files in the registry container.
 
 @description('Required. Name of the Azure ML workspace.')
 param name string

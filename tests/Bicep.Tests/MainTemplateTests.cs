@@ -99,14 +99,14 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void MlDatastores_IdentityBased_PointAtTheDataContainersTheJobsUse()
+    public void MlDatastores_IdentityBased_PointAtTheDataContainersTheJobsAndModelAssetsUse()
     {
         var defaults = new GenAiServerless.Platform.AzureMl.AzureMlOptions();
         var datastores = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/datastores")
             .ToDictionary(d => d["name"]!.GetValue<string>()[(d["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..], d => d["properties"]!);
 
         Assert.Equal(
-            new[] { defaults.CheckpointsDatastore, defaults.CuratedDatastore, defaults.ModelsDatastore }.Order(),
+            new[] { defaults.CheckpointsDatastore, defaults.CuratedDatastore, defaults.ModelsDatastore, defaults.RegistryDatastore }.Order(),
             datastores.Keys.Order());
         Assert.All(datastores, pair =>
         {

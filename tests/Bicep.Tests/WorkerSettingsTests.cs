@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using GenAiServerless.Functions.Hosting;
+using GenAiServerless.Platform;
+using GenAiServerless.Platform.AzureMl;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -44,6 +46,37 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
         Assert.Equal(DeployedValue.PlaceholderClientId, settings["AzureWebJobsStorage__clientId"]);
         Assert.Equal(Account(fixture.Public, "host"), settings["AzureWebJobsStorage__accountName"]);
         Assert.Equal(DeployedValue.PlaceholderClientId, settings["AZURE_CLIENT_ID"]);
+    }
+
+    [Fact]
+    public void AppSettings_AzureMlDatastores_BindToTheDatastoresTheTemplateCreates()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        var created = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/datastores")
+            .ToDictionary(
+                d => d["name"]!.GetValue<string>()[(d["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..],
+                d => d["properties"]!["containerName"]!.GetValue<string>(),
+                StringComparer.Ordinal);
+
+        using ServiceProvider services = BuildWorker(settings);
+        AzureMlOptions options = services.GetRequiredService<IOptions<AzureMlOptions>>().Value;
+
+        // Every datastore the worker names is set explicitly (not left to a default) and exists in the workspace.
+        foreach (string key in new[] { "CuratedDatastore", "ModelsDatastore", "CheckpointsDatastore", "RegistryDatastore" })
+        {
+            Assert.True(settings.ContainsKey($"AzureMl__{key}"), $"app setting AzureMl__{key} is missing");
+        }
+
+        Assert.Equal(
+            new[] { options.CuratedDatastore, options.ModelsDatastore, options.CheckpointsDatastore, options.RegistryDatastore }.Order(StringComparer.Ordinal),
+            created.Keys.Order(StringComparer.Ordinal));
+        // The URIs the worker writes into jobs and model assets resolve to a datastore over the same container.
+        foreach (string container in new[] { PipelineStorage.Curated, PipelineStorage.Models, PipelineStorage.Registry })
+        {
+            string uri = AzureMlModelAssets.DatastoreUri(options, $"{container}/tiny-lm/");
+            string datastore = uri["azureml://datastores/".Length..uri.IndexOf("/paths/", StringComparison.Ordinal)];
+            Assert.Equal(container, created[datastore]);
+        }
     }
 
     [Theory]
