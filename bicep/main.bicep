@@ -120,6 +120,14 @@ resource gpuIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-3
   tags: allTags
 }
 
+// The managed online endpoints run as this identity (AzureMl:EndpointIdentityId): their deployments download
+// the model from the registry container and the code asset from the workspace storage, and read nothing else.
+resource endpointIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${abbrs.managedIdentityUserAssignedIdentities}endpoint-${resourceToken}'
+  location: location
+  tags: allTags
+}
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -289,6 +297,7 @@ module rbac 'modules/rbac.bicep' = {
       datastores.models
       datastores.checkpoints
     ]
+    registryContainerName: datastores.registry
     deadLetterContainerName: deadLetterContainerName
     driftQueueName: driftQueueName
     mlStorageAccountName: mlStorage.outputs.name
@@ -297,10 +306,12 @@ module rbac 'modules/rbac.bicep' = {
     mlWorkspaceName: ml.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     gpuIdentityName: gpuIdentity.name
+    endpointIdentityName: endpointIdentity.name
     functionAppPrincipalId: appIdentity.properties.principalId
     deploymentPrincipalId: deploymentIdentity.properties.principalId
     mlWorkspacePrincipalId: ml.outputs.principalId
     gpuClusterPrincipalId: gpuIdentity.properties.principalId
+    endpointPrincipalId: endpointIdentity.properties.principalId
     dataTopicPrincipalId: eventTopics.outputs.dataTopicPrincipalId
     mlTopicPrincipalId: eventTopics.outputs.mlTopicPrincipalId
     developerPrincipalId: principalId
@@ -365,6 +376,8 @@ module functions 'modules/functions.bicep' = {
       AzureMl__ModelsDatastore: datastores.models
       AzureMl__CheckpointsDatastore: datastores.checkpoints
       AzureMl__RegistryDatastore: datastores.registry
+      // Endpoints the app creates run as the endpoint identity (the app holds Managed Identity Operator on it).
+      AzureMl__EndpointIdentityId: endpointIdentity.id
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace

@@ -3,9 +3,11 @@
 // redeployment finds and keeps the same one.
 //
 // Who may write what, in short: the GPU cluster (arbitrary training code) writes only the models and
-// checkpoints containers and reads curated; neither it nor the workspace has anything on the host account;
-// the function app's runtime identity runs the task hub on the host account but cannot write the code
-// package, which only the deployment identity (the platform's one-deploy, called by azd deploy) writes.
+// checkpoints containers and reads curated; the online endpoints' identity (the scoring containers) only
+// reads the registry container and the workspace storage; none of them nor the workspace has anything on
+// the host account; the function app's runtime identity runs the task hub on the host account but cannot
+// write the code package, which only the deployment identity (the platform's one-deploy, called by azd
+// deploy) writes.
 
 @description('Required. Name of the host storage account (task hub, deployment package).')
 param hostStorageAccountName string
@@ -21,6 +23,9 @@ param curatedContainerName string
 
 @description('Required. Containers the GPU cluster writes (model files, checkpoints).')
 param gpuWritableContainerNames string[]
+
+@description('Required. Container of registered model versions (the online endpoints read it; the GPU cluster does not).')
+param registryContainerName string
 
 @description('Required. Container that takes dead-lettered blob events.')
 param deadLetterContainerName string
@@ -46,6 +51,9 @@ param applicationInsightsName string
 @description('Required. Name of the GPU cluster\'s user-assigned identity.')
 param gpuIdentityName string
 
+@description('Required. Name of the user-assigned identity the online endpoints run as.')
+param endpointIdentityName string
+
 @description('Required. Principal ID of the function app\'s runtime identity.')
 param functionAppPrincipalId string
 
@@ -57,6 +65,9 @@ param mlWorkspacePrincipalId string
 
 @description('Required. Principal ID of the GPU cluster identity.')
 param gpuClusterPrincipalId string
+
+@description('Required. Principal ID of the online endpoints\' identity.')
+param endpointPrincipalId string
 
 @description('Required. Principal ID of the data account\'s Event Grid system topic (dead letters).')
 param dataTopicPrincipalId string
@@ -131,6 +142,10 @@ var gpuCluster = {
   principalId: gpuClusterPrincipalId
   principalType: 'ServicePrincipal'
 }
+var endpoint = {
+  principalId: endpointPrincipalId
+  principalType: 'ServicePrincipal'
+}
 var dataTopic = {
   principalId: dataTopicPrincipalId
   principalType: 'ServicePrincipal'
@@ -170,14 +185,16 @@ var dataAccountGrants = concat(
     : []
 )
 
-// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; Event
-// Grid dead-letters undeliverable blob events.
+// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; online
+// deployments download the registered model (the model asset's registry datastore, identity-based, read
+// with the endpoint identity); Event Grid dead-letters undeliverable blob events.
 var dataContainerGrants = concat(
   [
     union(gpuCluster, { role: 'StorageBlobDataReader', container: curatedContainerName })
   ],
   map(gpuWritableContainerNames, name => union(gpuCluster, { role: 'StorageBlobDataContributor', container: name })),
   [
+    union(endpoint, { role: 'StorageBlobDataReader', container: registryContainerName })
     union(dataTopic, { role: 'StorageBlobDataContributor', container: deadLetterContainerName })
   ]
 )
@@ -187,11 +204,16 @@ var dataQueueGrants = [
   union(mlTopic, { role: 'StorageQueueDataMessageSender', queue: driftQueueName })
 ]
 
-// The workspace's own storage: its system datastores (identity-based); jobs read code snapshots from it.
+// The workspace's own storage: its system datastores (identity-based); jobs and online deployments read the
+// code asset from it. Azure ML grants a system-assigned endpoint identity Storage Blob Data Reader on the
+// workspace's default datastore by itself, a user-assigned one nothing (Azure ML docs, "Authentication for
+// managed online endpoints"), so the endpoint identity's grant is here. No AcrPull: the template creates no
+// container registry (the scoring image is a curated one from the azureml registry).
 var mlStorageGrants = [
   union(mlWorkspace, { role: 'StorageBlobDataContributor' })
   union(mlWorkspace, { role: 'StorageFileDataPrivilegedContributor' })
   union(gpuCluster, { role: 'StorageBlobDataReader' })
+  union(endpoint, { role: 'StorageBlobDataReader' })
 ]
 
 var keyVaultGrants = concat(
@@ -211,7 +233,9 @@ var serviceBusGrants = concat(
 
 var mlWorkspaceGrants = concat(
   [
-    // Submit jobs, register models, manage online endpoints and their traffic.
+    // Submit jobs, register models, manage online endpoints and their traffic. The role allows
+    // workspaces/*/read, write, delete and action but the workspace itself and compute: that covers
+    // onlineEndpoints (and their deployments) write and delete, listKeys, token and getLogs.
     union(app, { role: 'AzureMLDataScientist' })
   ],
   hasDeveloper ? [union(developer, { role: 'AzureMLDataScientist' })] : []
@@ -222,9 +246,11 @@ var applicationInsightsGrants = [
   union(app, { role: 'MonitoringMetricsPublisher' })
 ]
 
-// The app may attach the cluster's identity to compute it manages (Managed Identity Operator on it alone).
-var gpuIdentityGrants = [
-  union(app, { role: 'ManagedIdentityOperator' })
+// The app may attach these identities to what it creates (Managed Identity Operator on each alone): the
+// cluster's to compute it manages, the endpoint identity to the online endpoints it creates.
+var identityGrants = [
+  union(app, { role: 'ManagedIdentityOperator', identity: gpuIdentityName })
+  union(app, { role: 'ManagedIdentityOperator', identity: endpointIdentityName })
 ]
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
@@ -288,9 +314,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource gpuIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
-  name: gpuIdentityName
-}
+resource identities 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = [
+  for grant in identityGrants: {
+    name: grant.identity
+  }
+]
 
 resource hostAccountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for grant in hostAccountGrants: {
@@ -414,10 +442,10 @@ resource applicationInsightsRoleAssignments 'Microsoft.Authorization/roleAssignm
   }
 ]
 
-resource gpuIdentityRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for grant in gpuIdentityGrants: {
-    name: guid(gpuIdentity.id, grant.principalId, roleDefinitionIds[grant.role])
-    scope: gpuIdentity
+resource identityRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (grant, i) in identityGrants: {
+    name: guid(identities[i].id, grant.principalId, roleDefinitionIds[grant.role])
+    scope: identities[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds[grant.role])
       principalId: grant.principalId
@@ -427,4 +455,4 @@ resource gpuIdentityRoleAssignments 'Microsoft.Authorization/roleAssignments@202
 ]
 
 @description('Number of role assignments this module makes.')
-output assignmentCount int = length(hostAccountGrants) + length(hostContainerGrants) + length(dataAccountGrants) + length(dataContainerGrants) + length(dataQueueGrants) + length(mlStorageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants) + length(gpuIdentityGrants)
+output assignmentCount int = length(hostAccountGrants) + length(hostContainerGrants) + length(dataAccountGrants) + length(dataContainerGrants) + length(dataQueueGrants) + length(mlStorageGrants) + length(keyVaultGrants) + length(serviceBusGrants) + length(mlWorkspaceGrants) + length(applicationInsightsGrants) + length(identityGrants)

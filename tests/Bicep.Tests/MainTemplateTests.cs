@@ -231,6 +231,8 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
         Assert.Equal("12338af0-0e69-4776-bea7-57ae8d297424", roles["KeyVaultCryptoUser"]!.GetValue<string>());
         Assert.Equal("69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", roles["AzureServiceBusDataSender"]!.GetValue<string>());
         Assert.Equal("f6c7c914-8db3-469d-8ca1-694a8f32e121", roles["AzureMLDataScientist"]!.GetValue<string>());
+        Assert.Equal("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", roles["StorageBlobDataReader"]!.GetValue<string>());
+        Assert.Equal("f1a07417-d97a-45cb-824c-7a7467783830", roles["ManagedIdentityOperator"]!.GetValue<string>());
     }
 
     [Fact]

@@ -25,9 +25,12 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
             "developer | KeyVaultCryptoOfficer | key-vault",
             "developer | StorageBlobDataContributor | data",
             "developer | StorageQueueDataContributor | data",
+            "endpoint | StorageBlobDataReader | data/registry",
+            "endpoint | StorageBlobDataReader | ml-storage",
             "function | AzureMLDataScientist | workspace",
             "function | AzureServiceBusDataSender | service-bus",
             "function | KeyVaultCryptoUser | key-vault",
+            "function | ManagedIdentityOperator | endpoint-identity",
             "function | ManagedIdentityOperator | gpu-identity",
             "function | MonitoringMetricsPublisher | app-insights",
             "function | StorageBlobDataContributor | data",
@@ -101,6 +104,47 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
         Assert.DoesNotContain(gpu, grant => grant.Scope == data);
     }
 
+    [Theory]
+    [MemberData(nameof(Networking))]
+    public void EndpointIdentity_ReadsOnlyTheRegistryContainerAndTheWorkspaceStorage(string networking)
+    {
+        DeploymentSnapshot snapshot = networking == "private" ? fixture.Private : fixture.Public;
+        string registry = $"{AccountId("data")}/blobServices/default/containers/registry";
+        var endpoint = snapshot.RoleAssignments.Where(grant => Who(grant) == "endpoint").ToList();
+
+        // Read-only, and only where a deployment reads: the model asset (registry datastore) and the code asset
+        // (the workspace's default datastore). Nothing on the workspace, the host account or other containers.
+        Assert.All(endpoint, grant => Assert.Equal("StorageBlobDataReader", RoleName(grant)));
+        Assert.Equal(new[] { AccountId("ml"), registry }.Order(StringComparer.Ordinal), endpoint.Select(grant => grant.Scope).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void RegistryContainer_GpuCluster_HoldsNoRoleOnIt()
+    {
+        // Training code must not read or rewrite registered models: no grant of the cluster on the container, the data
+        // account or anything above it.
+        string registry = $"{AccountId("data")}/blobServices/default/containers/registry";
+
+        Assert.DoesNotContain(
+            fixture.Public.RoleAssignments.Concat(fixture.Private.RoleAssignments),
+            grant => Who(grant) == "gpu-cluster" && (registry == grant.Scope || registry.StartsWith(grant.Scope + "/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void FunctionApp_Endpoints_MayCreateThemAndAttachTheEndpointIdentity()
+    {
+        string endpointIdentity = fixture.Public.Single("Microsoft.ManagedIdentity/userAssignedIdentities", "id-endpoint-")["id"]!.GetValue<string>();
+        string workspace = fixture.Public.Single("Microsoft.MachineLearningServices/workspaces")["id"]!.GetValue<string>();
+        var app = fixture.Public.RoleAssignments.Where(grant => Who(grant) == "function").ToList();
+
+        // Attaching a user-assigned identity to a resource needs its assign action: Managed Identity Operator on that
+        // identity alone. Creating, updating and deleting endpoints and deployments, listKeys and getLogs: AzureML Data
+        // Scientist on the workspace.
+        Assert.Single(app, grant => grant.Scope == endpointIdentity && RoleName(grant) == "ManagedIdentityOperator");
+        Assert.Single(app, grant => grant.Scope == workspace && RoleName(grant) == "AzureMLDataScientist");
+        Assert.DoesNotContain(fixture.Public.RoleAssignments, grant => grant.Scope == endpointIdentity && Who(grant) != "function");
+    }
+
     [Fact]
     public void RoleAssignments_Names_AreGuidOfTheirScopePrincipalAndRole()
     {
@@ -137,6 +181,7 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
         var p when p.StartsWith("id-func-", StringComparison.Ordinal) => "function",
         var p when p.StartsWith("id-deploy-", StringComparison.Ordinal) => "deployment",
         var p when p.StartsWith("id-gpu-", StringComparison.Ordinal) => "gpu-cluster",
+        var p when p.StartsWith("id-endpoint-", StringComparison.Ordinal) => "endpoint",
         var p when p.StartsWith("mlw-", StringComparison.Ordinal) => "workspace",
         var p when p.StartsWith("evgt-data-", StringComparison.Ordinal) => "data-topic",
         var p when p.StartsWith("evgt-ml-", StringComparison.Ordinal) => "ml-topic",
@@ -167,6 +212,7 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
             "Microsoft.MachineLearningServices/workspaces" => "workspace",
             "Microsoft.Insights/components" => "app-insights",
             "Microsoft.ManagedIdentity/userAssignedIdentities" when grant.ScopeName.StartsWith("id-gpu-", StringComparison.Ordinal) => "gpu-identity",
+            "Microsoft.ManagedIdentity/userAssignedIdentities" when grant.ScopeName.StartsWith("id-endpoint-", StringComparison.Ordinal) => "endpoint-identity",
             _ => grant.Scope,
         };
     }

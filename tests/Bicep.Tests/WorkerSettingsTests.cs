@@ -1,9 +1,12 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Platform;
 using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Rollout;
+using GenAiServerless.Rollout.AzureMl;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -77,6 +80,24 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
             string datastore = uri["azureml://datastores/".Length..uri.IndexOf("/paths/", StringComparison.Ordinal)];
             Assert.Equal(container, created[datastore]);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Networking))]
+    public void AppSettings_EndpointIdentity_EndpointsTheAppCreatesRunAsTheTemplatesIdentity(string networking)
+    {
+        string identity = Identity(Snapshot(networking), "id-endpoint-");
+
+        using ServiceProvider services = BuildWorker(Settings(networking));
+        AzureMlOptions options = services.GetRequiredService<IOptions<AzureMlOptions>>().Value;
+        var host = Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
+        JsonNode endpointIdentity = host.EndpointBody("tiny-lm")["identity"]!;
+
+        // The body of the endpoint PUT, as the deployed worker would send it: the user-assigned identity the template
+        // grants the registry and the workspace storage to, not a system-assigned one that would hold no grant.
+        Assert.Equal(identity, options.EndpointIdentityId);
+        Assert.Equal("UserAssigned", endpointIdentity["type"]!.GetValue<string>());
+        Assert.Equal([identity], endpointIdentity["userAssignedIdentities"]!.AsObject().Select(pair => pair.Key));
     }
 
     [Theory]
