@@ -378,6 +378,12 @@ module functions 'modules/functions.bicep' = {
       AzureMl__RegistryDatastore: datastores.registry
       // Endpoints the app creates run as the endpoint identity (the app holds Managed Identity Operator on it).
       AzureMl__EndpointIdentityId: endpointIdentity.id
+      // Private networking: endpoints take scoring requests only through the workspace's private endpoint (the
+      // function app reaches it from the VNet), and deployments get no public egress. With the workspace's
+      // managed network (privateNetworking), Azure ML applies that network's outbound rules to deployments
+      // and documents the per-deployment egress flag as no longer applying: Disabled records the intent.
+      AzureMl__EndpointPublicNetworkAccess: publicNetworkAccess
+      AzureMl__DeploymentEgress: publicNetworkAccess
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace

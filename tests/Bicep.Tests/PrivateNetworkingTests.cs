@@ -132,6 +132,18 @@ public sealed class PrivateNetworkingTests(MainTemplateFixture fixture)
         Assert.False(cluster["enableNodePublicIp"]!.GetValue<bool>());
     }
 
+    [Theory]
+    [InlineData(false, "Enabled")]
+    [InlineData(true, "Disabled")]
+    public void AppSettings_OnlineEndpoints_FollowTheSwitch(bool privateNetworking, string expected)
+    {
+        IReadOnlyDictionary<string, string> settings = (privateNetworking ? fixture.Private : fixture.Public).AppSettings;
+
+        // Scoring only through the workspace's private endpoint, and no public egress from deployments, when on.
+        Assert.Equal(expected, settings["AzureMl__EndpointPublicNetworkAccess"]);
+        Assert.Equal(expected, settings["AzureMl__DeploymentEgress"]);
+    }
+
     private string Account(string role) =>
         fixture.Private.Single("Microsoft.Storage/storageAccounts", $"st{role}")["id"]!.GetValue<string>();
 

@@ -101,6 +101,20 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     }
 
     [Theory]
+    [InlineData("public", "Enabled")]
+    [InlineData("private", "Disabled")]
+    public void AppSettings_EndpointNetworking_ReachTheEndpointAndDeploymentBodies(string networking, string expected)
+    {
+        using ServiceProvider services = BuildWorker(Settings(networking));
+        var host = Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
+        var spec = new DeploymentSpec("tiny-lm", "v1", new DeployableModel("tiny-lm", 1, "registry/tiny-lm/v1/"));
+
+        // What the deployed worker would PUT: the settings pass its validation (Enabled|Disabled) and land in the bodies.
+        Assert.Equal(expected, host.EndpointBody("tiny-lm")["properties"]!["publicNetworkAccess"]!.GetValue<string>());
+        Assert.Equal(expected, host.DeploymentBody(spec, "model-id", "code-id")["properties"]!["egressPublicNetworkAccess"]!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
