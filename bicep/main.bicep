@@ -379,11 +379,10 @@ module functions 'modules/functions.bicep' = {
       // Endpoints the app creates run as the endpoint identity (the app holds Managed Identity Operator on it).
       AzureMl__EndpointIdentityId: endpointIdentity.id
       // Private networking: endpoints take scoring requests only through the workspace's private endpoint (the
-      // function app reaches it from the VNet), and deployments get no public egress. With the workspace's
-      // managed network (privateNetworking), Azure ML applies that network's outbound rules to deployments
-      // and documents the per-deployment egress flag as no longer applying: Disabled records the intent.
+      // function app reaches it from the VNet). Deployment egress is not set: with the workspace's managed network
+      // (privateNetworking) its outbound rules govern deployments and Azure ML documents the per-deployment flag
+      // as not to be set; without it, the default (Enabled) is what a public deployment needs.
       AzureMl__EndpointPublicNetworkAccess: publicNetworkAccess
-      AzureMl__DeploymentEgress: publicNetworkAccess
       KeyVault__VaultUri: keyVault.outputs.uri
       KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace

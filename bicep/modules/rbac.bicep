@@ -3,7 +3,7 @@
 // redeployment finds and keeps the same one.
 //
 // Who may write what, in short: the GPU cluster (arbitrary training code) writes only the models and
-// checkpoints containers and reads curated; the online endpoints' identity (the scoring containers) only
+// checkpoints containers and reads curated and registry (an evaluation job re-scores the champion); the online endpoints' identity (the scoring containers) only
 // reads the registry container and the workspace storage; none of them nor the workspace has anything on
 // the host account; the function app's runtime identity runs the task hub on the host account but cannot
 // write the code package, which only the deployment identity (the platform's one-deploy, called by azd
@@ -24,7 +24,7 @@ param curatedContainerName string
 @description('Required. Containers the GPU cluster writes (model files, checkpoints).')
 param gpuWritableContainerNames string[]
 
-@description('Required. Container of registered model versions (the online endpoints read it; the GPU cluster does not).')
+@description('Required. Container of registered model versions (the online endpoints and the GPU cluster read it; neither writes).')
 param registryContainerName string
 
 @description('Required. Container that takes dead-lettered blob events.')
@@ -185,12 +185,15 @@ var dataAccountGrants = concat(
     : []
 )
 
-// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; online
-// deployments download the registered model (the model asset's registry datastore, identity-based, read
-// with the endpoint identity); Event Grid dead-letters undeliverable blob events.
+// Data containers: jobs read curated shards and write model files and checkpoints, nothing else; an
+// evaluation job also reads the champion's registered files (read-only: training code can never rewrite a
+// registered model); online deployments download the registered model (the model asset's registry
+// datastore, identity-based, read with the endpoint identity); Event Grid dead-letters undeliverable blob
+// events.
 var dataContainerGrants = concat(
   [
     union(gpuCluster, { role: 'StorageBlobDataReader', container: curatedContainerName })
+    union(gpuCluster, { role: 'StorageBlobDataReader', container: registryContainerName })
   ],
   map(gpuWritableContainerNames, name => union(gpuCluster, { role: 'StorageBlobDataContributor', container: name })),
   [

@@ -139,9 +139,10 @@ public sealed class PrivateNetworkingTests(MainTemplateFixture fixture)
     {
         IReadOnlyDictionary<string, string> settings = (privateNetworking ? fixture.Private : fixture.Public).AppSettings;
 
-        // Scoring only through the workspace's private endpoint, and no public egress from deployments, when on.
+        // Scoring only through the workspace's private endpoint when on. Deployment egress is left to the managed
+        // network's outbound rules (Azure ML documents the per-deployment flag as not to be set with one).
         Assert.Equal(expected, settings["AzureMl__EndpointPublicNetworkAccess"]);
-        Assert.Equal(expected, settings["AzureMl__DeploymentEgress"]);
+        Assert.False(settings.ContainsKey("AzureMl__DeploymentEgress"));
     }
 
     private string Account(string role) =>

@@ -41,6 +41,7 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
             "gpu-cluster | StorageBlobDataContributor | data/checkpoints",
             "gpu-cluster | StorageBlobDataContributor | data/models",
             "gpu-cluster | StorageBlobDataReader | data/curated",
+            "gpu-cluster | StorageBlobDataReader | data/registry",
             "gpu-cluster | StorageBlobDataReader | ml-storage",
             "ml-topic | StorageQueueDataMessageSender | data/queue drift-alerts",
             "workspace | StorageBlobDataContributor | ml-storage",
@@ -119,15 +120,18 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void RegistryContainer_GpuCluster_HoldsNoRoleOnIt()
+    public void RegistryContainer_GpuCluster_MayOnlyReadIt()
     {
-        // Training code must not read or rewrite registered models: no grant of the cluster on the container, the data
-        // account or anything above it.
+        // An evaluation job re-scores the champion from its registered files; training code must never rewrite a
+        // registered model: the cluster reads the container and holds nothing on the data account or above.
         string registry = $"{AccountId("data")}/blobServices/default/containers/registry";
+        var grants = fixture.Public.RoleAssignments.Concat(fixture.Private.RoleAssignments)
+            .Where(grant => Who(grant) == "gpu-cluster" && (registry == grant.Scope || registry.StartsWith(grant.Scope + "/", StringComparison.Ordinal)))
+            .ToList();
 
-        Assert.DoesNotContain(
-            fixture.Public.RoleAssignments.Concat(fixture.Private.RoleAssignments),
-            grant => Who(grant) == "gpu-cluster" && (registry == grant.Scope || registry.StartsWith(grant.Scope + "/", StringComparison.Ordinal)));
+        Assert.Equal(2, grants.Count); // one per networking variant
+        Assert.All(grants, grant => Assert.Equal(registry, grant.Scope));
+        Assert.All(grants, grant => Assert.Equal("StorageBlobDataReader", RoleName(grant)));
     }
 
     [Fact]

@@ -109,9 +109,10 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
         var host = Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
         var spec = new DeploymentSpec("tiny-lm", "v1", new DeployableModel("tiny-lm", 1, "registry/tiny-lm/v1/"));
 
-        // What the deployed worker would PUT: the settings pass its validation (Enabled|Disabled) and land in the bodies.
+        // What the deployed worker would PUT: the setting passes its validation (Enabled|Disabled) and lands in the
+        // endpoint's body; the deployment's leaves egress to the workspace (no flag).
         Assert.Equal(expected, host.EndpointBody("tiny-lm")["properties"]!["publicNetworkAccess"]!.GetValue<string>());
-        Assert.Equal(expected, host.DeploymentBody(spec, "model-id", "code-id")["properties"]!["egressPublicNetworkAccess"]!.GetValue<string>());
+        Assert.Null(host.DeploymentBody(spec, "model-id", "code-id")["properties"]!["egressPublicNetworkAccess"]);
     }
 
     [Theory]

@@ -101,10 +101,11 @@ public sealed class AzureMlOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
     public TimeSpan ProbeInitialDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Whether deployments may reach the internet (Enabled) or only the workspace's resources (Disabled).</summary>
-    [Required]
+    /// <summary>A deployment's <c>egressPublicNetworkAccess</c> (Enabled or Disabled), for workspaces without a managed
+    /// network; unset (the default) leaves it out. With a workspace managed network, as the Bicep creates, Azure ML's
+    /// docs say the workspace's outbound rules govern deployment egress and the flag must not be set.</summary>
     [RegularExpression("^(Enabled|Disabled)$", ErrorMessage = "AzureMl:DeploymentEgress is Enabled or Disabled")]
-    public string DeploymentEgress { get; set; } = "Enabled";
+    public string? DeploymentEgress { get; set; }
 
     /// <summary>How long an activity waits for one ARM long-running operation (an endpoint's creation, a traffic change)
     /// before it fails (and is retried); a deployment's own provisioning is polled by the rollout between timers.</summary>

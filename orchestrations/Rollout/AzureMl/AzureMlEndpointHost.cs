@@ -188,7 +188,7 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
     public JsonObject DeploymentBody(DeploymentSpec spec, string modelId, string codeId)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new JsonObject
+        var body = new JsonObject
         {
             ["location"] = Options.Region,
             ["tags"] = new JsonObject
@@ -214,9 +214,14 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
                 ["livenessProbe"] = Probe(Options.ProbeInitialDelay),
                 ["readinessProbe"] = Probe(Options.ProbeInitialDelay),
                 ["appInsightsEnabled"] = true,
-                ["egressPublicNetworkAccess"] = Options.DeploymentEgress,
             },
         };
+        if (Options.DeploymentEgress is { } egress)
+        {
+            body["properties"]!["egressPublicNetworkAccess"] = egress;
+        }
+
+        return body;
     }
 
     /// <summary>The request body of <c>PUT W/onlineEndpoints/{e}</c> when the endpoint is created (no traffic yet).</summary>
