@@ -47,6 +47,11 @@ internal sealed class CommandLineArguments
             ? value
             : throw new UsageException($"{command}: option '--{name}' is required");
 
+    public string? Optional(string name) =>
+        !values.TryGetValue(name, out var value) ? null
+        : value.Length > 0 ? value
+        : throw new UsageException($"{command}: option '--{name}' needs a value");
+
     public int Integer(string name, int fallback, int minimum)
     {
         if (!values.TryGetValue(name, out var text))

@@ -194,6 +194,24 @@ public sealed class NGramModel
     }
 
     /// <summary>
+    /// The bits the model spends on <paramref name="text"/>: the sum over its tokens, end marker included, of
+    /// -log2 p(token | history). Divided by the text's UTF-8 bytes it compares with models of any tokenizer.
+    /// </summary>
+    public double Bits(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sequence = StartSequence(text);
+        sequence.Add(NGramCounts.EndId);
+        var bits = 0.0;
+        for (var position = Order - 1; position < sequence.Count; position++)
+        {
+            bits -= Math.Log2(Probability(CollectionsMarshal.AsSpan(sequence)[..position], sequence[position]));
+        }
+
+        return bits;
+    }
+
+    /// <summary>
     /// Continues <paramref name="prompt"/> by sampling one token at a time until the end marker or
     /// <paramref name="maxTokens"/>; the same seed always gives the same completion.
     /// </summary>

@@ -2,6 +2,9 @@ using System.Text.Json;
 
 namespace GenAiServerless.Trainer;
 
+/// <summary>One record of a shard: its id and text.</summary>
+internal sealed record ShardRecord(string Id, string Text);
+
 /// <summary>Reads the texts of one split (<c>train</c>, <c>validation</c>, <c>test</c>) from curated JSONL shards.</summary>
 internal static class ShardReader
 {
@@ -10,15 +13,22 @@ internal static class ShardReader
     /// that is not a JSON object with a string <c>text</c> stops the job with its file and line number:
     /// the data was curated upstream, so a bad line here means a bug worth failing for.
     /// </summary>
-    public static IReadOnlyList<string> ReadTexts(string dataDirectory, string split)
+    public static IReadOnlyList<string> ReadTexts(string dataDirectory, string split) =>
+        [.. ReadRecords(dataDirectory, $"{split}-*.jsonl").Select(record => record.Text)];
+
+    /// <summary>
+    /// Every record of the files matching <paramref name="pattern"/> (ordinal name order) with its id: the record's
+    /// string <c>id</c>, or <c>file:line</c> when it has none. Fails like <see cref="ReadTexts"/> on a bad line.
+    /// </summary>
+    public static IReadOnlyList<ShardRecord> ReadRecords(string dataDirectory, string pattern)
     {
         if (!Directory.Exists(dataDirectory))
         {
             throw new TrainerInputException($"data directory '{dataDirectory}' does not exist");
         }
 
-        var texts = new List<string>();
-        var files = Directory.GetFiles(dataDirectory, $"{split}-*.jsonl").Order(StringComparer.Ordinal);
+        var records = new List<ShardRecord>();
+        var files = Directory.GetFiles(dataDirectory, pattern).Order(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var lineNumber = 0;
@@ -27,15 +37,15 @@ internal static class ShardReader
                 lineNumber++;
                 if (!string.IsNullOrWhiteSpace(line))
                 {
-                    texts.Add(TextOf(line, file, lineNumber));
+                    records.Add(RecordOf(line, file, lineNumber));
                 }
             }
         }
 
-        return texts;
+        return records;
     }
 
-    private static string TextOf(string line, string file, int lineNumber)
+    private static ShardRecord RecordOf(string line, string file, int lineNumber)
     {
         try
         {
@@ -51,7 +61,10 @@ internal static class ShardReader
                 throw new TrainerInputException($"{file}:{lineNumber}{id}: field 'text' is missing or not a string");
             }
 
-            return text.GetString()!;
+            var recordId = document.RootElement.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String
+                ? idValue.GetString()!
+                : $"{Path.GetFileName(file)}:{lineNumber}";
+            return new ShardRecord(recordId, text.GetString()!);
         }
         catch (JsonException e)
         {

@@ -37,6 +37,12 @@ internal sealed class TrainJob(TrainOptions options, TextWriter log)
         WriteIndented = true,
     };
 
+    /// <summary>JSON Lines rows: snake_case like <see cref="MetricsJson"/>, one object per line.</summary>
+    internal static readonly JsonSerializerOptions LinesJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
     public TrainMetrics Run()
     {
         var train = ShardReader.ReadTexts(options.Data, "train");

@@ -28,8 +28,11 @@ public static class TrainerCommand
               reads train-*.jsonl and validation-*.jsonl ({"id":..,"text":..} per line) from --data,
               resumes from <checkpoints>/checkpoint.bin if present, writes <checkpoints>/progress.json
               after each step, and <out>/model.json, <out>/model.bin, <out>/metrics.json at the end.
-          genai-trainer evaluate --model <dir> --data <dir> --out <dir>
-              scores test-*.jsonl; writes <out>/metrics.json (test_perplexity, test_tokens, samples).
+          genai-trainer evaluate --model <dir> --data <dir> --out <dir> [--eval-set <dir>] [--prompts <file|dir>]
+              scores every record of test-*.jsonl (and of the eval set's *.jsonl) in bits: <out>/examples.jsonl
+              ({"set","id","bytes","bits","bits_per_byte"}); completes each {"id","prompt"} of --prompts (or three
+              prompts from test records): <out>/generations.jsonl ({"id","prompt","completion","latency_ms"});
+              <out>/metrics.json (test_perplexity, test_bits_per_byte, eval_bits_per_byte, generation latency, samples).
           genai-trainer generate --model <dir> --prompt <text> [--max-tokens 30] [--seed 1] [--temperature 1.0]
               prints a completion of the prompt.
           genai-trainer serve --model <dir> [--max-tokens 24] [--temperature 0.8]
@@ -62,8 +65,12 @@ public static class TrainerCommand
                     new TrainJob(ParseTrain(options), stdout).Run();
                     break;
                 case "evaluate":
-                    var evaluate = CommandLineArguments.Parse("evaluate", options, "model", "data", "out");
-                    new EvaluateJob(evaluate.Required("model"), evaluate.Required("data"), evaluate.Required("out"), stdout).Run();
+                    var evaluate = CommandLineArguments.Parse("evaluate", options, "model", "data", "out", "eval-set", "prompts");
+                    new EvaluateJob(evaluate.Required("model"), evaluate.Required("data"), evaluate.Required("out"), stdout)
+                    {
+                        EvalSet = evaluate.Optional("eval-set"),
+                        Prompts = evaluate.Optional("prompts"),
+                    }.Run();
                     break;
                 case "generate":
                     var generate = CommandLineArguments.Parse("generate", options, "model", "prompt", "max-tokens", "seed", "temperature");

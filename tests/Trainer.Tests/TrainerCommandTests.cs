@@ -79,6 +79,52 @@ public sealed class TrainerCommandTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_EvalSetAndPrompts_ScoresEveryExampleInBitsAndCompletesEveryPrompt()
+    {
+        Assert.Equal(0, TrainerRun.Train(Data, Out, Checkpoints, "--steps", "2").ExitCode);
+        var evalSet = temp.Sub("evalset");
+        Directory.CreateDirectory(evalSet);
+        File.WriteAllLines(Path.Combine(evalSet, "part-0.jsonl"), ["""{"id":"e1","text":"a dog runs"}""", """{"id":"e2","text":"the cat"}"""]);
+        var prompts = temp.Sub("prompts");
+        Directory.CreateDirectory(prompts);
+        File.WriteAllLines(Path.Combine(prompts, "prompts.jsonl"), ["""{"id":"p1","prompt":"a dog"}""", "", """{"id":"p2","prompt":"the"}"""]);
+
+        var run = TrainerRun.Of("evaluate", "--model", Out, "--data", Data, "--eval-set", evalSet, "--prompts", prompts, "--out", temp.Sub("eval"));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var model = NGramModel.Load(Out);
+        var examples = File.ReadAllLines(Path.Combine(temp.Sub("eval"), "examples.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var testLines = Directory.GetFiles(Data, "test-*.jsonl").Sum(f => File.ReadAllLines(f).Count(l => l.Length > 0));
+        Assert.Equal(testLines, examples.Count(e => e.GetProperty("set").GetString() == "test"));
+        var e1 = Assert.Single(examples, e => e.GetProperty("id").GetString() == "e1");
+        Assert.Equal("eval", e1.GetProperty("set").GetString());
+        Assert.Equal(10, e1.GetProperty("bytes").GetInt64());
+        Assert.Equal(model.Bits("a dog runs"), e1.GetProperty("bits").GetDouble(), 9);
+        Assert.Equal(model.Bits("a dog runs") / 10, e1.GetProperty("bits_per_byte").GetDouble(), 9);
+        var generations = File.ReadAllLines(Path.Combine(temp.Sub("eval"), "generations.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["p1", "p2"], generations.Select(g => g.GetProperty("id").GetString()));
+        Assert.Equal(model.Generate("a dog", 20, 1), generations[0].GetProperty("completion").GetString());
+        Assert.All(generations, g => Assert.True(g.GetProperty("latency_ms").GetDouble() >= 0));
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.Sub("eval"), "metrics.json")));
+        Assert.Equal(2, metrics.RootElement.GetProperty("eval_examples").GetInt32());
+        Assert.InRange(metrics.RootElement.GetProperty("test_bits_per_byte").GetDouble(), 0.01, 8.0);
+    }
+
+    [Fact]
+    public void Evaluate_MalformedPromptLine_FailsNamingFileAndLine()
+    {
+        Assert.Equal(0, TrainerRun.Train(Data, Out, Checkpoints, "--steps", "2").ExitCode);
+        var prompts = Path.Combine(temp.Sub("p"), "prompts.jsonl");
+        Directory.CreateDirectory(temp.Sub("p"));
+        File.WriteAllLines(prompts, ["""{"id":"p1","prompt":"a dog"}""", """{"id":"p2","prompt":3}"""]);
+
+        var run = TrainerRun.Of("evaluate", "--model", Out, "--data", Data, "--prompts", prompts, "--out", temp.Sub("eval"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("prompts.jsonl:2", run.Stderr);
+    }
+
+    [Fact]
     public void Generate_TrainedModel_PrintsTheLibraryCompletion()
     {
         Assert.Equal(0, TrainerRun.Train(Data, Out, Checkpoints, "--steps", "2").ExitCode);

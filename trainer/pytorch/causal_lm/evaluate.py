@@ -83,13 +83,19 @@ def _prompts_from(test, count):
 
 
 def _read_prompts(path):
-    try:
-        with open(path, "rb") as stream:
-            lines = list(stream)
-    except OSError as error:
-        raise JobError(f"{path}: unreadable ({error.strerror})") from None
-    return [tuple(parse_line(raw, f"{path}:{number}", ("id", "prompt")))
-            for number, raw in enumerate(lines, start=1) if raw.strip()]
+    """``{"id", "prompt"}`` lines of a JSONL file, or of every ``*.jsonl`` in a folder (a job input is a folder)."""
+    files = sorted(os.path.join(path, name) for name in os.listdir(path) if name.endswith(".jsonl")) \
+        if os.path.isdir(path) else [path]
+    prompts = []
+    for file in files:
+        try:
+            with open(file, "rb") as stream:
+                lines = list(stream)
+        except OSError as error:
+            raise JobError(f"{file}: unreadable ({error.strerror})") from None
+        prompts.extend(tuple(parse_line(raw, f"{file}:{number}", ("id", "prompt")))
+                       for number, raw in enumerate(lines, start=1) if raw.strip())
+    return prompts
 
 
 def _nearest_rank(sorted_values, fraction):
