@@ -112,9 +112,13 @@ public static class PipelineTasksFunctions
 
     // Activities: evaluation gate and registry
 
-    [Function(nameof(DecideGate))]
-    public static Task<GateDecision> DecideGate([ActivityTrigger] GateInput input, FunctionContext context) =>
-        Run<DecideGate, GateInput, GateDecision>(nameof(DecideGate), input, context);
+    [Function(nameof(PrepareEvaluationSet))]
+    public static Task<EvaluationSet> PrepareEvaluationSet([ActivityTrigger] EvaluationSetRequest input, FunctionContext context) =>
+        Run<PrepareEvaluationSet, EvaluationSetRequest, EvaluationSet>(nameof(PrepareEvaluationSet), input, context);
+
+    [Function(nameof(JudgeChallenger))]
+    public static Task<GateDecision> JudgeChallenger([ActivityTrigger] GateInput input, FunctionContext context) =>
+        Run<JudgeChallenger, GateInput, GateDecision>(nameof(JudgeChallenger), input, context);
 
     [Function(nameof(RegisterModelVersion))]
     public static Task<ModelVersionInfo> RegisterModelVersion([ActivityTrigger] ModelRegistration input, FunctionContext context) =>

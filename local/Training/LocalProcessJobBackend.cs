@@ -113,11 +113,18 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
             await DownloadShardsAsync(prefix, data, cancellationToken);
         }
 
-        string? model = null;
+        string? model = null, evalSet = null, prompts = null;
         if (submission.Kind == JobKind.Evaluate)
         {
             model = Path.Combine(dir, "model");
             await storage.DownloadTreeAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, cancellationToken);
+            if (submission.Evaluation is { } inputs)
+            {
+                evalSet = Path.Combine(dir, "evalset");
+                prompts = Path.Combine(dir, "prompts");
+                await storage.DownloadTreeAsync(inputs.EvalSetPrefix, evalSet, cancellationToken);
+                await storage.DownloadTreeAsync(inputs.PromptsPrefix, prompts, cancellationToken);
+            }
         }
 
         // The component's command, run in the components folder with the job's folders in its placeholders.
@@ -131,6 +138,8 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
                 "out" => JobCommand.Quote(output),
                 "checkpoints" when submission.Kind == JobKind.Train => JobCommand.Quote(checkpoints),
                 "model" => model is null ? null : JobCommand.Quote(model),
+                "evalset" => evalSet is null ? null : JobCommand.Quote(evalSet),
+                "prompts" => prompts is null ? null : JobCommand.Quote(prompts),
                 _ => null,
             },
             submission.Kind == JobKind.Train ? submission.Hyperparameters : new Dictionary<string, string>());

@@ -127,22 +127,45 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
         return null;
     }
 
-    /// <summary>Runs the evaluation job, applies the gate against the champion, and waits for a human when asked to.</summary>
+    /// <summary>Scores the challenger and the champion on the same examples and prompts (the run's test split, the model's
+    /// fixed evaluation set, the safety probe), applies the gate, and waits for a human when asked to.</summary>
     static async Task<PipelineResult?> EvaluationAsync(PipelineRun run)
     {
         (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
         run.Stages.Start(PipelineStage.Evaluation);
+        EvaluationSet set = await context.CallActivityAsync<EvaluationSet>(
+            nameof(PrepareEvaluationSet), new EvaluationSetRequest(input.Model, run.Id, run.Datasets, input.Evaluation), PipelineRetry.Activity);
+        var inputs = new EvaluationInputs(set.EvalSetPrefix, set.PromptsPrefix);
         JobOutcome evaluation = await context.CallSubOrchestratorAsync<JobOutcome>(
             nameof(JobRunOrchestrator),
-            new JobRunRequest(input.Model, JobKind.Evaluate, $"{run.Id}-eval", run.Datasets, run.Training!.OutputPrefix, run.Compute!, input.Training),
+            new JobRunRequest(input.Model, JobKind.Evaluate, $"{run.Id}-eval", run.Datasets, run.Training!.OutputPrefix, run.Compute!, input.Training, inputs),
             new SubOrchestrationOptions { InstanceId = $"{run.Id}-eval" });
         run.Evaluation = evaluation;
+
+        // The champion is scored again, on this run's examples: figures from another test split, or another tokenizer's
+        // perplexity, would not be comparable.
         ModelVersionInfo? champion = await context.CallActivityAsync<ModelVersionInfo?>(
             nameof(GetModelVersion), new ModelVersionQuery(input.Model, null, ModelAliases.Champion), PipelineRetry.Activity);
+        ChampionEvaluation? championEvaluation = null;
+        if (champion is not null)
+        {
+            run.Stages.Update(PipelineStage.Evaluation, $"scoring champion v{champion.Version} on the same {set.EvalExamples} evaluation examples and the run's test split");
+            try
+            {
+                JobOutcome scored = await context.CallSubOrchestratorAsync<JobOutcome>(
+                    nameof(JobRunOrchestrator),
+                    new JobRunRequest(input.Model, JobKind.Evaluate, $"{run.Id}-eval-champion", run.Datasets, champion.FilesPrefix, run.Compute!, input.Training, inputs),
+                    new SubOrchestrationOptions { InstanceId = $"{run.Id}-eval-champion" });
+                championEvaluation = new ChampionEvaluation(champion.Version, scored.OutputPrefix, null);
+            }
+            catch (TaskFailedException e)
+            {
+                championEvaluation = new ChampionEvaluation(champion.Version, null, e.FailureDetails.ErrorMessage);
+            }
+        }
+
         GateDecision gate = await context.CallActivityAsync<GateDecision>(
-            nameof(DecideGate),
-            new GateInput(input.Model, evaluation.Metrics, champion is null ? null : new ChampionMetrics(champion.Version, champion.Metrics), input.Evaluation),
-            PipelineRetry.Activity);
+            nameof(JudgeChallenger), new GateInput(input.Model, run.Id, evaluation.OutputPrefix, championEvaluation, input.Evaluation), PipelineRetry.Activity);
         run.Gate = gate;
         if (!gate.Passed)
         {
@@ -159,9 +182,10 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             }
             catch (TaskCanceledException)
             {
-                return run.Fail(PipelineStage.Evaluation, $"no approval within {input.Evaluation.ApprovalTimeout}");
+                return run.Fail(PipelineStage.Evaluation, $"rejected: nobody approved within {input.Evaluation.ApprovalTimeout}");
             }
 
+            run.Gate = gate with { Approver = approval.By };
             if (!approval.Approved)
             {
                 return run.Fail(PipelineStage.Evaluation, $"rejected by {approval.By}: {approval.Comment}");

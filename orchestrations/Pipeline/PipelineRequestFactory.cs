@@ -15,7 +15,7 @@ public sealed class PipelineRequestFactory(
     IOptions<RolloutOptions> rollout)
 {
     public PipelineRequest Create(string model, PipelineTrigger trigger, IReadOnlyList<DropBlob> drops, string reason) =>
-        new(model, trigger, drops, Data(model), Training(model), Evaluation(), Rollout(), reason);
+        new(model, trigger, drops, Data(model), Training(model), Evaluation(model), Rollout(), reason);
 
     /// <summary>The data policy for <paramref name="model"/>: the <c>Data</c> section with the model's own settings
     /// (<c>Data:Models:{model}</c>) over it.</summary>
@@ -31,11 +31,8 @@ public sealed class PipelineRequestFactory(
             t.FallbackToDedicated, t.MaxPriceWait, t.MinPriceSaving, t.ComponentOf(model));
     }
 
-    public EvaluationPolicy Evaluation()
-    {
-        EvaluationOptions e = evaluation.Value;
-        return new EvaluationPolicy(e.MaxTestPerplexity, e.MaxPerplexityRegression, e.RequireApproval, e.ApprovalTimeout);
-    }
+    /// <summary>The gate policy for <paramref name="model"/> (<c>Evaluation</c>, with <c>Evaluation:Models:{model}</c> over it).</summary>
+    public EvaluationPolicy Evaluation(string model) => evaluation.Value.PolicyFor(model);
 
     public RolloutPolicy Rollout()
     {

@@ -49,6 +49,7 @@ public static class PipelineServiceCollectionExtensions
             .AddEvaluationStage()
             .AddModelRegistry()
             .AddRolloutStage();
+        services.AddSingleton<IGenerationSafety, DataQualityGenerationSafety>();
         services.AddSingleton<PipelineRequestFactory>();
         return services;
     }

@@ -46,7 +46,8 @@ public sealed partial class JobRunOrchestrator : TaskOrchestrator<JobRunRequest,
                 InstanceType: offer.Sku,
                 Spot: offer.Spot,
                 Hyperparameters: hyperparameters,
-                Component: policy.Component);
+                Component: policy.Component,
+                Evaluation: input.Evaluation);
             await context.CallActivityAsync<JobStatus>(nameof(SubmitJob), submission, PipelineRetry.Activity);
 
             JobStatus? status = null;

@@ -27,6 +27,7 @@ public enum JobKind
 /// <summary>Input of <see cref="JobRunOrchestrator"/>: one logical job, run to completion across evictions, on the
 /// compute chosen for it and under the run's training policy (restart budget, polling, deadline, fallback).</summary>
 /// <param name="ModelPrefix">The trained model an evaluation job scores; null for training.</param>
+/// <param name="Evaluation">What an evaluation job scores besides the run's test split; null for training.</param>
 public sealed record JobRunRequest(
     string Model,
     JobKind Kind,
@@ -34,7 +35,12 @@ public sealed record JobRunRequest(
     IReadOnlyList<string> DataPrefixes,
     string? ModelPrefix,
     TrainingCompute Compute,
-    TrainingPolicy Policy);
+    TrainingPolicy Policy,
+    EvaluationInputs? Evaluation = null);
+
+/// <summary>The folders an evaluation job reads besides its data (<c>container/prefix/</c>): the model's fixed evaluation
+/// set (<c>{evalset}</c> in a component's command) and the prompts it generates for (<c>{prompts}</c>).</summary>
+public sealed record EvaluationInputs(string EvalSetPrefix, string PromptsPrefix);
 
 /// <summary>One attempt's submission. Its <see cref="JobId"/> derives from the orchestration instance and the
 /// attempt number, so a retried activity or a replay never starts a second job.</summary>
@@ -48,7 +54,8 @@ public sealed record JobSubmission(
     string InstanceType,
     bool Spot,
     IReadOnlyDictionary<string, string> Hyperparameters,
-    string Component = Components.TrainingComponents.NGram);
+    string Component = Components.TrainingComponents.NGram,
+    EvaluationInputs? Evaluation = null);
 
 /// <summary>Backend-neutral job state. <see cref="Evicted"/> covers spot preemption however the backend signals it.</summary>
 public enum JobState

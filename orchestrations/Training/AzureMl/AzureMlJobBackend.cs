@@ -92,7 +92,12 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
         }
         else
         {
-            inputs["model"] = Folder($"azureml://datastores/{Options.ModelsDatastore}/paths/{TrimContainer(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."))}", "ReadOnlyMount", input: true);
+            inputs["model"] = Folder(AzureMlModelAssets.DatastoreUri(Options, submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model.")), "ReadOnlyMount", input: true);
+            if (submission.Evaluation is { } evaluation)
+            {
+                inputs["evalset"] = Folder(AzureMlModelAssets.DatastoreUri(Options, evaluation.EvalSetPrefix), "ReadOnlyMount", input: true);
+                inputs["prompts"] = Folder(AzureMlModelAssets.DatastoreUri(Options, evaluation.PromptsPrefix), "ReadOnlyMount", input: true);
+            }
         }
 
         (string staging, string data) = DataFolder(submission.DataPrefixes.Count);
@@ -104,6 +109,8 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
                 "out" => "${{outputs.model}}",
                 "checkpoints" when submission.Kind == JobKind.Train => "${{outputs.checkpoints}}",
                 "model" when submission.Kind == JobKind.Evaluate => "${{inputs.model}}",
+                "evalset" when submission.Evaluation is not null => "${{inputs.evalset}}",
+                "prompts" when submission.Evaluation is not null => "${{inputs.prompts}}",
                 _ => null,
             },
             submission.Kind == JobKind.Train ? submission.Hyperparameters : new Dictionary<string, string>());

@@ -6,7 +6,7 @@ namespace GenAiServerless.Training.Components;
 public static class JobCommand
 {
     /// <summary>The placeholders a template may use.</summary>
-    public static readonly IReadOnlyList<string> Placeholders = ["data", "out", "checkpoints", "model"];
+    public static readonly IReadOnlyList<string> Placeholders = ["data", "out", "checkpoints", "model", "evalset", "prompts"];
 
     /// <summary>Replaces each <c>{name}</c> by <paramref name="value"/>(name) and appends the hyperparameters as
     /// <c>--key value</c> (ordinal key order, values shell-quoted).</summary>

@@ -7,15 +7,17 @@ namespace GenAiServerless.Training.Components;
 /// configuration replaces them.</summary>
 /// <remarks>Commands run in the components folder (locally) or the code asset (on Azure ML), which hold every shipped
 /// component: <c>ngram/</c> (the n-gram trainer), <c>causal_lm/</c> (the PyTorch trainer) and <c>score.py</c>. The
-/// placeholders <c>{data}</c>, <c>{out}</c>, <c>{checkpoints}</c> and <c>{model}</c> become the job's folders; the run's
-/// hyperparameters are appended as <c>--key value</c>.</remarks>
+/// placeholders <c>{data}</c>, <c>{out}</c>, <c>{checkpoints}</c>, <c>{model}</c>, <c>{evalset}</c> and <c>{prompts}</c> become
+/// the job's folders; the run's hyperparameters are appended as <c>--key value</c>.</remarks>
 public sealed class TrainingComponent
 {
     /// <summary>The training command: reads <c>{data}</c>, writes <c>{out}</c>, checkpoints to <c>{checkpoints}</c>.</summary>
     [Required]
     public string TrainCommand { get; set; } = string.Empty;
 
-    /// <summary>The evaluation command: scores <c>{model}</c> on <c>{data}</c>, writes <c>{out}</c>.</summary>
+    /// <summary>The evaluation command: scores <c>{model}</c> on the test split of <c>{data}</c> and the model's fixed set
+    /// <c>{evalset}</c>, generates for the prompts in <c>{prompts}</c>, writes <c>{out}</c> (<c>metrics.json</c>,
+    /// <c>examples.jsonl</c>, <c>generations.jsonl</c>).</summary>
     [Required]
     public string EvaluateCommand { get; set; } = string.Empty;
 
@@ -45,13 +47,13 @@ public static class TrainingComponents
         [NGram] = new()
         {
             TrainCommand = "sh ngram/genai-trainer.sh train --data {data} --out {out} --checkpoints {checkpoints}",
-            EvaluateCommand = "sh ngram/genai-trainer.sh evaluate --model {model} --data {data} --out {out}",
+            EvaluateCommand = "sh ngram/genai-trainer.sh evaluate --model {model} --data {data} --eval-set {evalset} --prompts {prompts} --out {out}",
             Environment = CuratedPyTorch,
         },
         [CausalLm] = new()
         {
             TrainCommand = "python -m causal_lm train --data {data} --out {out} --checkpoints {checkpoints}",
-            EvaluateCommand = "python -m causal_lm evaluate --model {model} --data {data} --out {out}",
+            EvaluateCommand = "python -m causal_lm evaluate --model {model} --data {data} --eval-set {evalset} --prompts {prompts} --out {out}",
             Environment = CuratedPyTorch,
         },
     };

@@ -1,9 +1,9 @@
-using GenAiServerless.Evaluation;
 using GenAiServerless.Functions.Durable;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Tests.Functions.TestDoubles;
 using GenAiServerless.Training;
+using GenAiServerless.Training.Prices;
 using Microsoft.DurableTask;
 
 namespace GenAiServerless.Tests.Functions.Durable;
@@ -11,16 +11,16 @@ namespace GenAiServerless.Tests.Functions.Durable;
 public sealed class PipelineTasksFunctionsTests
 {
     [Fact]
-    public async Task DecideGate_WithInput_RunsTheActivityClassAndReturnsItsDecision()
+    public async Task SelectTrainingCompute_WithInput_RunsTheActivityClassWithItsServices()
     {
         using var services = TestApp.Services();
         var context = new FakeFunctionContext(services, new Dictionary<string, object?> { ["instanceId"] = "tinylm-drop-1" });
-        var metrics = new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = 12.5 };
-        var input = new GateInput("tinylm", metrics, null, new EvaluationPolicy(500, 0.1, false, TimeSpan.FromHours(1)));
+        var input = new ComputeRequirements("T4", 16, 1, [], TimeSpan.FromHours(1), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), null, 10m, true);
 
-        GateDecision decision = await PipelineTasksFunctions.DecideGate(input, context);
+        TrainingCompute compute = await PipelineTasksFunctions.SelectTrainingCompute(input, context);
 
-        Assert.Equal(GateRules.Decide(input), decision, GateDecisionComparer.Instance);
+        Assert.Equal("T4", compute.Offer.GpuType);
+        Assert.True(compute.Offer.Spot);
     }
 
     [Fact]
@@ -43,17 +43,5 @@ public sealed class PipelineTasksFunctionsTests
         FunctionActivityContext activity = FunctionActivityContext.For(nameof(SubmitJob), new FakeFunctionContext(services, new Dictionary<string, object?>()));
 
         Assert.Equal(string.Empty, activity.InstanceId);
-    }
-
-    /// <summary>Records hold a list of reasons, which compares by reference; compare the content instead.</summary>
-    sealed class GateDecisionComparer : IEqualityComparer<GateDecision>
-    {
-        public static readonly GateDecisionComparer Instance = new();
-
-        public bool Equals(GateDecision? x, GateDecision? y) =>
-            x is not null && y is not null && x.Passed == y.Passed && x.TestPerplexity.Equals(y.TestPerplexity)
-            && Nullable.Equals(x.ChampionPerplexity, y.ChampionPerplexity) && x.Reasons.SequenceEqual(y.Reasons);
-
-        public int GetHashCode(GateDecision obj) => obj.Passed.GetHashCode();
     }
 }

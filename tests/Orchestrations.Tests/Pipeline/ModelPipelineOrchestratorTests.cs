@@ -21,7 +21,10 @@ public sealed class ModelPipelineOrchestratorTests
 {
     static readonly GpuOffer Offer = new("Standard_NC4as_T4_v3", "eastus", "T4", 1, 16, true, 0.10m, 0.0001, "0-5", "test", "2026-11-01");
 
-    static PipelineRequest Request(bool approval = false, double maxPerplexity = 100) => new(
+    static EvaluationPolicy Gate(bool approval = false, double maxBitsPerByte = 3) =>
+        new(maxBitsPerByte, 0.05, 0, null, PromotionRule.NotWorse, 0.01, 0.95, 200, approval, TimeSpan.FromMinutes(5));
+
+    static PipelineRequest Request(bool approval = false, double maxBitsPerByte = 3) => new(
         "shop",
         PipelineTrigger.DataDrop,
         [new DropBlob("shop/a.jsonl", "\"0x1\"", 100)],
@@ -29,7 +32,7 @@ public sealed class ModelPipelineOrchestratorTests
         new TrainingPolicy(
             new ComputeRequirements("T4", 16, 1, [], TimeSpan.FromHours(1), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), null, 10m, true),
             new Dictionary<string, string>(), 2, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)),
-        new EvaluationPolicy(maxPerplexity, 0.1, approval, TimeSpan.FromMinutes(5)),
+        Gate(approval, maxBitsPerByte),
         new RolloutPolicy([100], TimeSpan.Zero, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), "hi"),
         "test");
 
@@ -39,7 +42,13 @@ public sealed class ModelPipelineOrchestratorTests
 
         public int TrainRecords { get; set; } = 80;
 
-        public double TestPerplexity { get; set; } = 20;
+        public double TestBitsPerByte { get; set; } = 2.5;
+
+        /// <summary>The champion the registry returns, if any.</summary>
+        public ModelVersionInfo? Champion { get; set; }
+
+        /// <summary>What the gate was asked to judge.</summary>
+        public GateInput? Judged { get; set; }
 
         /// <summary>How many claims find the model busy before one succeeds.</summary>
         public int BusyClaims { get; set; }
@@ -48,7 +57,18 @@ public sealed class ModelPipelineOrchestratorTests
     static void StandIns(DurableTaskRegistry r, Calls calls)
     {
         r.AddOrchestrator<ModelPipelineOrchestrator>()
-            .AddActivity<DecideGate>()
+            .AddActivityFunc<EvaluationSetRequest, EvaluationSet>(nameof(PrepareEvaluationSet), (_, req) =>
+            {
+                calls.Names.Enqueue(nameof(PrepareEvaluationSet));
+                return new EvaluationSet($"curated/{req.Model}/_evalset/", $"curated/{req.Model}/_prompts/{req.RunId}/", 40, 20, "test");
+            })
+            .AddActivityFunc<GateInput, GateDecision>(nameof(JudgeChallenger), (_, input) =>
+            {
+                // The real rules on figures the stand-in evaluation "wrote".
+                calls.Judged = input;
+                var scores = new ModelScores(calls.TestBitsPerByte, 2.4, 50, 5000, 10, 20);
+                return GateRules.Decide(new GateEvidence(scores, new SafetyResult(20, 0, 0, 0, []), input.Champion?.Version, null, null, input.Champion is null ? null : "stand-in"), input.Policy);
+            })
             .AddActivityFunc<SlotClaim, SlotState>(nameof(ClaimModelSlot), (_, claim) =>
             {
                 calls.Names.Enqueue(nameof(ClaimModelSlot));
@@ -68,13 +88,13 @@ public sealed class ModelPipelineOrchestratorTests
                 new TrainingCompute(Offer, 0.50m, new ComputeChoice(Offer, 0.1m, TimeSpan.FromHours(1), [], "cheapest")))
             .AddOrchestratorFunc<JobRunRequest, JobOutcome>(nameof(JobRunOrchestrator), (_, input) =>
             {
-                calls.Names.Enqueue($"{nameof(JobRunOrchestrator)}:{input.Kind}");
+                calls.Names.Enqueue($"{nameof(JobRunOrchestrator)}:{input.Kind}{(input.JobIdPrefix.EndsWith("-champion", StringComparison.Ordinal) ? ":champion" : string.Empty)}");
                 var metrics = input.Kind == JobKind.Train
                     ? new Dictionary<string, double> { ["validation_perplexity"] = 18 }
-                    : new Dictionary<string, double> { [GateRules.TestPerplexityMetric] = calls.TestPerplexity };
+                    : new Dictionary<string, double> { ["test_bits_per_byte"] = calls.TestBitsPerByte };
                 return new JobOutcome($"{input.JobIdPrefix}-a1", 1, 0, $"models/jobs/{input.JobIdPrefix}-a1/", metrics, [], 0.01m, 0.05m);
             })
-            .AddActivityFunc<ModelVersionQuery, ModelVersionInfo?>(nameof(GetModelVersion), (_, _) => (ModelVersionInfo?)null)
+            .AddActivityFunc<ModelVersionQuery, ModelVersionInfo?>(nameof(GetModelVersion), (_, _) => calls.Champion)
             .AddActivityFunc<ModelRegistration, ModelVersionInfo>(nameof(RegisterModelVersion), (_, reg) =>
             {
                 calls.Names.Enqueue(nameof(RegisterModelVersion));
@@ -120,10 +140,12 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.True(result.Succeeded, result.Summary);
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
-                [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
+                [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", nameof(PrepareEvaluationSet), "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
                     "SetModelAlias:challenger", nameof(RolloutOrchestrator), "SetModelAlias:champion", nameof(ReleaseModelSlot)],
                 calls.Names);
-            Assert.Equal(20, result.Version!.Metrics[GateRules.TestPerplexityMetric]);
+            Assert.Equal(2.5, result.Version!.Metrics["test_bits_per_byte"]);
+            Assert.Equal(GateRules.Promote, result.Gate!.Verdict);
+            Assert.Null(calls.Judged!.Champion);
             Assert.Equal(18, result.Version.Metrics["validation_perplexity"]);
         }
     }
@@ -131,17 +153,40 @@ public sealed class ModelPipelineOrchestratorTests
     [Fact]
     public async Task RunAsync_GateFails_StopsBeforeRegistryAndSaysWhy()
     {
-        var calls = new Calls { TestPerplexity = 500 };
-        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request(maxPerplexity: 100));
+        var calls = new Calls { TestBitsPerByte = 5 };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request(maxBitsPerByte: 3));
         await using (host)
         {
             PipelineResult result = await EndAsync(host, id);
 
             Assert.False(result.Succeeded);
             Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == PipelineStage.Evaluation).State);
-            Assert.Contains("test perplexity 500.00 is above the threshold 100.00", result.Summary, StringComparison.Ordinal);
+            Assert.Contains("test 5 bits/byte is above the threshold 3", result.Summary, StringComparison.Ordinal);
+            Assert.Equal(GateRules.Reject, result.Gate!.Verdict);
             Assert.Equal([StageState.Skipped, StageState.Skipped], result.Stages.Where(s => s.Stage is PipelineStage.Registry or PipelineStage.Rollout).Select(s => s.State));
             Assert.DoesNotContain(nameof(RegisterModelVersion), calls.Names);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_ChampionExists_ScoresItOnTheSameExamplesBeforeTheGate()
+    {
+        var calls = new Calls
+        {
+            Champion = new ModelVersionInfo("shop", 4, "registry/shop/runs/r4/files/", "r4", "r4-train-a1", "curated/shop/r4/manifest.json", "00", new Dictionary<string, double>(), DateTime.UnixEpoch),
+        };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.True(result.Succeeded, result.Summary);
+            Assert.Equal(
+                ["JobRunOrchestrator:Train", nameof(PrepareEvaluationSet), "JobRunOrchestrator:Evaluate", "JobRunOrchestrator:Evaluate:champion", nameof(RegisterModelVersion)],
+                calls.Names.Where(n => n.StartsWith("JobRun", StringComparison.Ordinal) || n is nameof(PrepareEvaluationSet) or nameof(RegisterModelVersion)));
+            Assert.Equal(new ChampionEvaluation(4, $"models/jobs/{id}-eval-champion-a1/", null), calls.Judged!.Champion);
+            Assert.Equal($"models/jobs/{id}-eval-a1/", calls.Judged.ChallengerOutputPrefix);
+            Assert.Equal(4, result.Gate!.ChampionVersion);
         }
     }
 
@@ -209,6 +254,7 @@ public sealed class ModelPipelineOrchestratorTests
 
             Assert.Equal(approved, result.Succeeded);
             Assert.Equal(approved, calls.Names.Contains(nameof(RegisterModelVersion)));
+            Assert.Equal("ops-lead", result.Gate!.Approver);
             if (!approved)
             {
                 Assert.Contains("rejected by ops-lead: looks fine", result.Summary, StringComparison.Ordinal);

@@ -244,13 +244,15 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
     public void JobBody_Evaluation_MountsModelAndRunsEvaluate()
     {
         (AzureMlJobBackend backend, _) = Create(Options());
-        var submission = new JobSubmission("r-eval-a1", 1, JobKind.Evaluate, ["curated/tinylm/r/"], "models/jobs/r-train-a2/", "r-eval",
-            "Standard_NC4as_T4_v3", true, new Dictionary<string, string>());
+        var submission = new JobSubmission("r-eval-a1", 1, JobKind.Evaluate, ["curated/tinylm/r/"], "registry/tinylm/runs/r0/files/", "r-eval",
+            "Standard_NC4as_T4_v3", true, new Dictionary<string, string>(), Evaluation: new EvaluationInputs("curated/tinylm/_evalset/", "curated/tinylm/_prompts/r/"));
 
         JsonNode p = backend.JobBody(submission, CodeId)["properties"]!;
 
-        Assert.Equal("sh ngram/genai-trainer.sh evaluate --model ${{inputs.model}} --data ${{inputs.data_0}} --out ${{outputs.model}}", (string?)p["command"]);
-        Assert.Equal("azureml://datastores/models/paths/jobs/r-train-a2/", (string?)p["inputs"]!["model"]!["uri"]);
+        Assert.Equal("sh ngram/genai-trainer.sh evaluate --model ${{inputs.model}} --data ${{inputs.data_0}} --eval-set ${{inputs.evalset}} --prompts ${{inputs.prompts}} --out ${{outputs.model}}", (string?)p["command"]);
+        Assert.Equal("azureml://datastores/registry/paths/tinylm/runs/r0/files/", (string?)p["inputs"]!["model"]!["uri"]);
+        Assert.Equal("azureml://datastores/curated/paths/tinylm/_evalset/", (string?)p["inputs"]!["evalset"]!["uri"]);
+        Assert.Equal("azureml://datastores/curated/paths/tinylm/_prompts/r/", (string?)p["inputs"]!["prompts"]!["uri"]);
         Assert.Null(p["outputs"]!["checkpoints"]);
     }
 
