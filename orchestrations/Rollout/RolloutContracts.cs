@@ -66,3 +66,26 @@ public interface IEndpointHost
     /// <summary>Deletes a deployment that takes no traffic (idempotent).</summary>
     Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken);
 }
+
+/// <summary>What an operator asks of a running rollout.</summary>
+public enum RolloutAction
+{
+    /// <summary>Hold traffic where it is; the bake clock stops until <see cref="Resume"/>.</summary>
+    Pause,
+
+    /// <summary>Continue a paused rollout.</summary>
+    Resume,
+
+    /// <summary>Give all traffic back to the previous deployment now and end the rollout as rolled back.</summary>
+    Rollback,
+}
+
+/// <summary>An operator's command to a running rollout, raised as the external event <see cref="EventName"/> on the
+/// rollout's orchestration (instance id <c>{run id}-rollout</c>); <paramref name="By"/> is the verified caller.</summary>
+public sealed record RolloutCommand(RolloutAction Action, string By)
+{
+    public const string EventName = "RolloutCommand";
+
+    /// <summary>The rollout orchestration's instance id for a pipeline or deployment run.</summary>
+    public static string InstanceIdFor(string runId) => $"{runId}-rollout";
+}
