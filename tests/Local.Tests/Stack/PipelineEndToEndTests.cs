@@ -95,6 +95,38 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task SecondDrop_ChallengerAndChampionScoredOnTheSameEvalSet_PairedInTheGate()
+    {
+        async Task<PipelineResult> RunAsync(string name, int seed)
+        {
+            (string blobName, BlobContentInfo info, long length) = await DropAsync(name, SampleCorpus.Generate(400, seed));
+            TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(StackFixture.Model, blobName, info.ETag.ToString(), length, CancellationToken.None);
+            return StackFixture.ResultOf(await fixture.WaitForEndAsync(started.InstanceId!, TimeSpan.FromMinutes(3)));
+        }
+
+        PipelineResult first = await RunAsync("gate-a.jsonl", 21);
+        Assert.NotNull(first.Gate);
+        IModelRegistry registry = fixture.Stack.Services.GetRequiredService<IModelRegistry>();
+        ModelVersionInfo? champion = await registry.GetAliasAsync(StackFixture.Model, "champion", CancellationToken.None);
+        Assert.NotNull(champion);
+
+        PipelineResult second = await RunAsync("gate-b.jsonl", 22);
+
+        // Both models were scored by the real trainer on the model's fixed evaluation set and paired example by example.
+        var gate = second.Gate!;
+        Assert.Equal(champion!.Version, gate.ChampionVersion);
+        Assert.NotNull(gate.Champion?.EvalBitsPerByte);
+        Assert.NotNull(gate.Challenger.EvalBitsPerByte);
+        Assert.NotNull(gate.Comparison);
+        Assert.True(gate.Comparison!.Examples > 0);
+        Assert.InRange(gate.Comparison.Low, double.NegativeInfinity, gate.Comparison.High);
+        Assert.True(gate.Challenger.Generations > 0);
+        BlobContainerClient curated = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Curated);
+        var evalSet = curated.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{StackFixture.Model}/_evalset/", CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await evalSet.MoveNextAsync());
+    }
+
+    [Fact]
     public async Task DataDrop_SameRecordsAgainInAnotherFile_DroppedAsDuplicatesOfEarlierDrop()
     {
         // Forty records that share no five words in a row with each other, so none is a near duplicate of another.
