@@ -115,6 +115,90 @@ public sealed class PipelineOnAzureMlTests(AzureMlStackFixture fixture) : IClass
         Assert.Empty(endpoint.RootElement.GetProperty("properties").GetProperty("traffic").EnumerateObject());
     }
 
+    [Fact]
+    public async Task SecondDrop_OnAzureMl_ScoresTheChampionCanariesAndRetiresThePreviousDeployment()
+    {
+        PipelineResult first = await DropAndWaitAsync("champion-a.jsonl", seed: 31);
+        Assert.True(first.Succeeded, first.Summary + await JobLogsAsync());
+        string previousDeployment = first.Rollout!.Deployment;
+        int previousVersion = first.Version!.Version;
+
+        PipelineResult second = await DropAndWaitAsync("champion-b.jsonl", seed: 32);
+        Assert.True(second.Succeeded, second.Summary + await JobLogsAsync());
+
+        // The champion was re-scored by an Azure ML job reading its files from the registry datastore, on the same set.
+        Assert.Equal(previousVersion, second.Gate!.ChampionVersion);
+        Assert.NotNull(second.Gate.Comparison);
+        Assert.True(second.Gate.Comparison!.Examples > 0);
+        using JsonDocument championJob = await GetJsonAsync($"{AzureMlStackFixture.WorkspacePath}/jobs/{second.Version!.RunId}-eval-champion-a1?{Api}");
+        Assert.StartsWith("azureml://datastores/registry/paths/", championJob.RootElement.GetProperty("properties").GetProperty("inputs").GetProperty("model").GetProperty("uri").GetString(), StringComparison.Ordinal);
+
+        // The canary went through the endpoint's traffic (GET, edit, PUT) step by step, then the previous deployment was
+        // drained to 0 % and deleted, and its asset archived.
+        using JsonDocument requests = await GetJsonAsync("/_emulator/requests");
+        var trafficPuts = new List<int>();
+        foreach (JsonElement request in requests.RootElement.EnumerateArray())
+        {
+            if (request.GetProperty("method").GetString() == "PUT"
+                && request.GetProperty("path").GetString()!.EndsWith($"/onlineEndpoints/{AzureMlStackFixture.Model}", StringComparison.Ordinal)
+                && request.GetProperty("body").GetString() is { } body)
+            {
+                using JsonDocument put = JsonDocument.Parse(body);
+                if (put.RootElement.GetProperty("properties").TryGetProperty("traffic", out JsonElement traffic)
+                    && traffic.TryGetProperty(second.Rollout!.Deployment, out JsonElement share))
+                {
+                    trafficPuts.Add(share.GetInt32());
+                }
+            }
+        }
+
+        Assert.Contains(50, trafficPuts);
+        Assert.Equal(100, trafficPuts[^1]);
+        using JsonDocument deployments = await GetJsonAsync($"{AzureMlStackFixture.WorkspacePath}/onlineEndpoints/{AzureMlStackFixture.Model}/deployments?{Api}");
+        var names = deployments.RootElement.GetProperty("value").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
+        Assert.Contains(second.Rollout!.Deployment, names);
+        Assert.DoesNotContain(previousDeployment, names);
+        using JsonDocument oldAsset = await GetJsonAsync($"{AzureMlStackFixture.WorkspacePath}/models/{AzureMlStackFixture.Model}/versions/{previousVersion}?{Api}");
+        Assert.Equal("Archived", oldAsset.RootElement.GetProperty("properties").GetProperty("stage").GetString());
+    }
+
+    [Fact]
+    public async Task DataDrop_ArmThrottlesAndFailsTransiently_RetriesAfterTheServiceDelayAndSucceeds()
+    {
+        // The next job submission is throttled (429, Retry-After 1 s), then answered with a 503: both retried.
+        foreach (object fault in new object[]
+        {
+            new { method = "PUT", pathPattern = "/jobs/", status = 429, count = 1, retryAfterSeconds = 1, code = "TooManyRequests", message = "Rate limit exceeded" },
+            new { method = "PUT", pathPattern = "/jobs/", status = 503, count = 1, code = "ServiceUnavailable", message = "Try again" },
+        })
+        {
+            using HttpResponseMessage added = await fixture.Arm.PostAsJsonAsync("/_emulator/faults/http", fault);
+            added.EnsureSuccessStatusCode();
+        }
+
+        PipelineResult result = await DropAndWaitAsync("throttled.jsonl", seed: 33);
+
+        Assert.True(result.Succeeded, result.Summary + await JobLogsAsync());
+        using JsonDocument requests = await GetJsonAsync("/_emulator/requests");
+        var statuses = requests.RootElement.EnumerateArray()
+            .Where(r => r.GetProperty("method").GetString() == "PUT" && r.GetProperty("path").GetString()!.EndsWith($"/jobs/{result.Training!.JobId}", StringComparison.Ordinal))
+            .Select(r => r.GetProperty("status").GetInt32())
+            .ToList();
+        Assert.Equal([429, 503], statuses.Take(2));
+        Assert.Contains(statuses.Skip(2), s => s is 200 or 201);
+    }
+
+    async Task<PipelineResult> DropAndWaitAsync(string name, int seed)
+    {
+        string blobName = $"{AzureMlStackFixture.Model}/{name}";
+        string corpus = SampleCorpus.Generate(400, seed);
+        BlobClient blob = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
+        BlobContentInfo info = (await blob.UploadAsync(BinaryData.FromString(corpus), overwrite: true)).Value;
+        TriggerOutcome started = await fixture.Stack.Starter.StartForDropAsync(AzureMlStackFixture.Model, blobName, info.ETag.ToString(),
+            System.Text.Encoding.UTF8.GetByteCount(corpus), CancellationToken.None);
+        return StackFixture.ResultOf(await StackFixture.WaitForEndAsync(fixture.Stack, started.InstanceId!, TimeSpan.FromMinutes(4)));
+    }
+
     /// <summary>Every emulated job's status and the tail of its stderr: what a failed run's message needs.</summary>
     async Task<string> JobLogsAsync()
     {
