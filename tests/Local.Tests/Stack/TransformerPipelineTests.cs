@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
-using GenAiServerless.Local.Training;
+using GenAiServerless.Tests.Local.Training;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Registry;
@@ -26,8 +25,7 @@ public sealed class TransformerPipelineTests(StackFixture fixture)
     [SkippableFact]
     public async Task DataDrop_TransformerFamily_TrainsResumesEvaluatesAndServes()
     {
-        string? why = TorchMissing();
-        Skip.If(why is not null, why);
+        Skip.If(JobsPython.WhyTorchIsMissing is not null, JobsPython.WhyTorchIsMissing);
         string blobName = $"{Model}/transformer.jsonl";
         string content = SampleCorpus.Generate(600, seed: 23);
         BlobClient blob = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
@@ -78,23 +76,5 @@ public sealed class TransformerPipelineTests(StackFixture fixture)
         using JsonDocument answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(result.Rollout.Deployment, answer.RootElement.GetProperty("deployment").GetString());
         Assert.Equal(JsonValueKind.String, answer.RootElement.GetProperty("completion").ValueKind);
-    }
-
-    /// <summary>Why the jobs' Python cannot run the PyTorch trainer here, or null when it can.</summary>
-    static string? TorchMissing()
-    {
-        string python = LocalJobOptions.DefaultPython;
-        var psi = new ProcessStartInfo(python, ["-c", "import torch"]) { RedirectStandardError = true, UseShellExecute = false };
-        try
-        {
-            using Process process = Process.Start(psi)!;
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? null : $"{python} cannot import torch, which the transformer family needs (apt-get install python3-torch; .ci/run does): {stderr.Trim()}";
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return $"{python} cannot be started: {e.Message}";
-        }
     }
 }
