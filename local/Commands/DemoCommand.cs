@@ -27,9 +27,16 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         public bool Json { get; init; }
 
         [CommandOption("--model <NAME>")]
-        [Description("Model to train (must be in Pipeline:Models).")]
-        [DefaultValue("tinylm")]
-        public string Model { get; init; } = "tinylm";
+        [Description("Model to train (must be in Pipeline:Models; its family is its Training:Models:{model}:Component). Default: the --family's model.")]
+        public string? ModelName { get; init; }
+
+        [CommandOption("--family <FAMILY>")]
+        [Description("The model family to demonstrate: ngram (model tinylm, the n-gram trainer) or transformer (model tinygpt, the PyTorch causal-LM trainer with a tiny configuration; needs /usr/bin/python3 with torch).")]
+        [DefaultValue("ngram")]
+        public string Family { get; init; } = "ngram";
+
+        /// <summary>The model the demo trains: <c>--model</c>, or the <c>--family</c>'s.</summary>
+        public string Model => ModelName ?? (Family == "transformer" ? TransformerDemoModel : NGramDemoModel);
 
         [CommandOption("--records <N>")]
         [Description("Records in the generated sample dataset.")]
@@ -59,10 +66,19 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         public int TimeoutMinutes { get; init; } = 10;
 
         public override ValidationResult Validate() =>
-            Records < 50 ? ValidationResult.Error("--records must be at least 50")
+            Family is not ("ngram" or "transformer") ? ValidationResult.Error($"--family must be ngram or transformer, got '{Family}'")
+            : ModelName is not null && Family != "ngram" ? ValidationResult.Error("--family picks the model (transformer: tinygpt); give --model or --family, not both")
+            : Records < 50 ? ValidationResult.Error("--records must be at least 50")
             : Dataset is not null && !File.Exists(Dataset) ? ValidationResult.Error($"--dataset: file '{Dataset}' does not exist")
             : ValidationResult.Success();
     }
+
+    /// <summary>The n-gram family's demo model (<c>local/appsettings.json</c>).</summary>
+    public const string NGramDemoModel = "tinylm";
+
+    /// <summary>The transformer family's demo model: <c>Training:Models:tinygpt</c> trains it with the <c>causal-lm</c>
+    /// component in a tiny configuration (<c>local/appsettings.json</c>).</summary>
+    public const string TransformerDemoModel = "tinygpt";
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -70,6 +86,11 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         Action<string> say = settings.Json ? line => Console.Error.WriteLine(line) : line => AnsiConsole.MarkupLine(Markup.Escape(line));
         string home = StackHome.Default();
         say($"genai demo — home {home}");
+        if (settings.Family == "transformer" && await TorchMissingAsync(cancellationToken) is { } missing)
+        {
+            say($"the transformer family trains with PyTorch, and {missing}: install it with apt-get install python3-torch (or set LocalJobs:Python)");
+            return 1;
+        }
 
         await using AzuriteServer azurite = await AzuriteServer.StartAsync(home, say, cancellationToken);
         var overrides = new Dictionary<string, string?>
@@ -159,12 +180,32 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             if (answer is not null)
             {
                 say($"endpoint {settings.Model} ({answeredBy}) ← \"{settings.Prompt}\"");
-                say($"                      → \"{settings.Prompt} {answer}\"");
+                // A byte-level model's continuation carries its own leading space; a word-level one's does not.
+                string joined = answer.Length > 0 && char.IsWhiteSpace(answer[0]) ? settings.Prompt + answer : $"{settings.Prompt} {answer}";
+                say($"                      → \"{joined}\"");
             }
 
             say($"total {total.Elapsed.TotalSeconds:F1} s");
         }
 
         return ok ? 0 : 1;
+    }
+
+    /// <summary>Why the jobs' Python cannot import torch, or null when it can.</summary>
+    static async Task<string?> TorchMissingAsync(CancellationToken cancellationToken)
+    {
+        string python = Training.LocalJobOptions.DefaultPython;
+        var psi = new ProcessStartInfo(python, ["-c", "import torch"]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        try
+        {
+            using Process process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {python}");
+            string stderr = await process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode == 0 ? null : $"{python} cannot import torch ({stderr.Trim().Split('\n')[^1]})";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"{python} cannot be started ({e.Message})";
+        }
     }
 }

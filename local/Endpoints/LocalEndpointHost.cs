@@ -20,7 +20,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     readonly ConcurrentDictionary<string, EndpointRecord> endpoints = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, NGramModel> loaded = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, IServedModel> loaded = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, SemaphoreSlim> locks = new(StringComparer.Ordinal);
     readonly CancellationTokenSource stopping = new();
 
@@ -42,7 +42,17 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
     public async Task StopAsync(CancellationToken cancellationToken) => await stopping.CancelAsync();
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        stopping.Dispose();
+        foreach (string key in loaded.Keys)
+        {
+            if (loaded.TryRemove(key, out IServedModel? model))
+            {
+                model.Dispose();
+            }
+        }
+    }
 
     public async Task CreateDeploymentAsync(DeploymentSpec spec, CancellationToken cancellationToken)
     {
@@ -104,7 +114,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         }, cancellationToken);
     }
 
-    public Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
+    public async Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
     {
         if (!endpoints.TryGetValue(endpoint, out EndpointRecord? record))
         {
@@ -131,13 +141,13 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
             }
         }
 
-        if (!loaded.TryGetValue(Key(endpoint, name), out NGramModel? model))
+        if (!loaded.TryGetValue(Key(endpoint, name), out IServedModel? model))
         {
             throw new InvalidOperationException($"deployment '{name}' of '{endpoint}' is not ready");
         }
 
-        string completion = model.Generate(prompt, options.MaxTokens, seed: Random.Shared.Next(), temperature: options.Temperature);
-        return Task.FromResult(new ScoreResult(name, completion));
+        string completion = await model.CompleteAsync(prompt, options.MaxTokens, Random.Shared.Next(), options.Temperature, cancellationToken);
+        return new ScoreResult(name, completion);
     }
 
     public async Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken)
@@ -152,7 +162,10 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
             record.Deployments.Remove(deployment.Deployment);
         }, cancellationToken);
-        loaded.TryRemove(Key(deployment.Endpoint, deployment.Deployment), out _);
+        if (loaded.TryRemove(Key(deployment.Endpoint, deployment.Deployment), out IServedModel? model))
+        {
+            model.Dispose();
+        }
     }
 
     async Task ProvisionAsync(string endpoint, string deployment)
@@ -168,9 +181,21 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
             string dir = Path.Combine(options.Home, "endpoints", endpoint, deployment);
             Directory.CreateDirectory(dir);
             await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
-            NGramModel model = NGramModel.Load(dir);
-            _ = model.Generate(options.ReadinessPrompt, 5, seed: 1); // readiness probe: the model loads and generates
-            loaded[Key(endpoint, deployment)] = model;
+            IServedModel model = await ServedModels.LoadAsync(dir, options, stopping.Token);
+            try
+            {
+                // readiness probe: the model loads and generates
+                _ = await model.CompleteAsync(options.ReadinessPrompt, 5, 1, options.Temperature, stopping.Token);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+
+            IServedModel? replaced = null;
+            loaded.AddOrUpdate(Key(endpoint, deployment), model, (_, old) => { replaced = old; return model; });
+            replaced?.Dispose();
             await SetStateAsync(endpoint, deployment, DeploymentProvisioning.Succeeded, "ready");
             Log.Ready(logger, endpoint, deployment, d.ModelVersion);
         }
@@ -245,4 +270,14 @@ public sealed class EndpointHostOptions
     public double Temperature { get; set; } = 0.8;
 
     public string ReadinessPrompt { get; set; } = "hello";
+
+    /// <summary>The Python that serves PyTorch models (<c>python -m causal_lm serve</c>): the jobs' one,
+    /// <see cref="Training.LocalJobOptions.Python"/>.</summary>
+    public string Python { get; set; } = Training.LocalJobOptions.DefaultPython;
+
+    /// <summary>The components folder (<c>Training:ComponentsFolder</c>), where <c>causal_lm/</c> is.</summary>
+    public string ComponentsFolder { get; set; } = Path.Combine(AppContext.BaseDirectory, "components");
+
+    /// <summary>How long a model server may take to load its model and say it is ready.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

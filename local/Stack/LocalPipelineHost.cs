@@ -25,6 +25,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Local.Stack;
 
@@ -167,12 +168,22 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
         if (!azureEndpoints)
         {
-            services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
+            string python = JobsPython(configuration);
+            services.AddSingleton(sp => new EndpointHostOptions
+            {
+                Home = settings.Home,
+                Python = python,
+                ComponentsFolder = sp.GetRequiredService<IOptions<TrainingOptions>>().Value.ComponentsFolder,
+            });
             services.AddSingleton<LocalEndpointHost>();
             services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());
             services.AddHostedService(sp => sp.GetRequiredService<LocalEndpointHost>());
         }
     }
+
+    /// <summary>The jobs' Python (<c>LocalJobs:Python</c>), which the endpoints serve PyTorch models with too.</summary>
+    static string JobsPython(IConfiguration configuration) =>
+        configuration["LocalJobs:Python"] is { Length: > 0 } configured ? configured : LocalJobOptions.DefaultPython;
 
     static bool IsAzureMl(IConfiguration configuration, string key) => configuration[key] switch
     {

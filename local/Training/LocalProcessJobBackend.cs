@@ -23,7 +23,10 @@ public sealed class LocalJobOptions
 
     /// <summary>The Python a component's <c>python</c> means: one with PyTorch (Debian's python3-torch lives in
     /// <c>/usr/bin/python3</c>; the <c>python3</c> first on a developer's PATH may lack it).</summary>
-    public string Python { get; set; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    public string Python { get; set; } = DefaultPython;
+
+    /// <summary>Debian's <c>/usr/bin/python3</c> where it exists, else the <c>python3</c> on the PATH.</summary>
+    public static string DefaultPython => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     /// <summary>Spot evictions per simulated hour of running time (a constant hazard); null injects none by rate.</summary>
     [Range(double.Epsilon, double.MaxValue)]

@@ -14,6 +14,9 @@ public sealed class StackFixture : IAsyncLifetime
 {
     public const string Model = "tinylm";
 
+    /// <summary>The model that <c>local/appsettings.json</c> trains with the PyTorch causal-LM trainer.</summary>
+    public const string TransformerModel = "tinygpt";
+
     AzuriteServer? azurite;
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"genai-tests-{Guid.NewGuid():N}");
@@ -46,6 +49,18 @@ public sealed class StackFixture : IAsyncLifetime
                 // The tests' drops are a few hundred records: a paired interval that wide would hold back an equally good
                 // challenger under the default 1 % margin, and which test runs first would decide the others' gates.
                 ["Evaluation:Margin"] = "0.25",
+
+                // The transformer family (local/appsettings.json's tinygpt, the causal-lm component) at test size; slow
+                // enough steps that the injected eviction lands mid-run.
+                [$"Training:Models:{TransformerModel}:Hyperparameters:d-model"] = "32",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:heads"] = "2",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:layers"] = "1",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:seq-len"] = "32",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:batch-size"] = "8",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:steps"] = "30",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:warmup-steps"] = "3",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:checkpoint-every"] = "5",
+                [$"Training:Models:{TransformerModel}:Hyperparameters:step-delay-ms"] = "80",
             },
         });
     }

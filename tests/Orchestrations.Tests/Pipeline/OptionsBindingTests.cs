@@ -3,6 +3,7 @@ using GenAiServerless.Evaluation;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
+using GenAiServerless.Training.Components;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,7 +55,22 @@ public sealed class OptionsBindingTests
         using ServiceProvider provider = Bind(appsettings);
 
         Assert.Equal([10, 50, 100], provider.GetRequiredService<PipelineRequestFactory>().Rollout().TrafficSteps);
-        Assert.Equal(["tinylm"], provider.GetRequiredService<IOptions<PipelineOptions>>().Value.Models);
+        Assert.Equal(["tinylm", "tinygpt"], provider.GetRequiredService<IOptions<PipelineOptions>>().Value.Models);
+    }
+
+    [Fact]
+    public void Bind_LocalAppSettings_EachFamilyGetsOnlyOptionsItsTrainerKnows()
+    {
+        string appsettings = File.ReadAllText(Path.Combine(RepositoryRoot(), "local", "appsettings.json"));
+        using ServiceProvider provider = Bind(appsettings);
+        TrainingOptions training = provider.GetRequiredService<IOptions<TrainingOptions>>().Value;
+
+        // The shared hyperparameters reach both trainers, so they hold only what both accept (n-gram's --order
+        // would stop the PyTorch trainer with exit 2).
+        Assert.Equal(["steps"], training.Hyperparameters.Keys);
+        Assert.Equal(TrainingComponents.NGram, training.ComponentOf("tinylm"));
+        Assert.Equal(TrainingComponents.CausalLm, training.ComponentOf("tinygpt"));
+        Assert.Equal("100", training.HyperparametersOf("tinygpt")["steps"]);
     }
 
     [Theory]

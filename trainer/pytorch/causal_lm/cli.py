@@ -1,4 +1,4 @@
-"""The command line: ``train``, ``evaluate``, ``generate``. Exit 0 done, 1 bad data/model/environment
+"""The command line: ``train``, ``evaluate``, ``generate``, ``serve``. Exit 0 done, 1 bad data/model/environment
 (stderr names the file and line), 2 bad command line, 3 fenced (a later attempt of the job, GENAI_JOB_ATTEMPT, owns
 --checkpoints), 143 stopped by SIGTERM after a checkpoint."""
 
@@ -27,6 +27,9 @@ def main(argv=None):
         if options.command == "evaluate":
             from . import evaluate
             return evaluate.run(options, log=_log)
+        if options.command == "serve":
+            from . import serve
+            return serve.run(options, sys.stdin, sys.stdout)
         from . import inference, sampling
         model = inference.load(options.model, options.device)
         completion, _ = sampling.complete(model, options.prompt, options.max_new_tokens, options.temperature, options.seed)
@@ -50,7 +53,7 @@ def _log(message):
 def _parser():
     parser = _Parser(prog="causal_lm", description="Trains, evaluates and samples causal language models.",
                      allow_abbrev=False)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,generate}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,generate,serve}")
     defaults = TrainSettings()
 
     train = commands.add_parser("train", allow_abbrev=False, help="train a model; resume from --checkpoints")
@@ -98,6 +101,13 @@ def _parser():
     generate.add_argument("--seed", type=int, default=1)
     generate.add_argument("--temperature", type=_non_negative_float, default=1.0, help="0 = greedy")
     generate.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+
+    serve = commands.add_parser("serve", allow_abbrev=False,
+                                help="keep --model loaded; complete one JSON request per stdin line")
+    serve.add_argument("--model", required=True, type=_text)
+    serve.add_argument("--max-new-tokens", type=_non_negative_int, default=24, help="when a request names none")
+    serve.add_argument("--temperature", type=_positive_float, default=0.8, help="when a request names none")
+    serve.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     return parser
 
 

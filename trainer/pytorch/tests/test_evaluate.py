@@ -145,6 +145,29 @@ class EvaluateTests(helpers.TestCase):
         self.assertEqual([g["completion"] for g in first], [g["completion"] for g in second])
         self.assertEqual("greedy", helpers.read_json(os.path.join(self.out, "metrics.json"))["decoding"])
 
+    def test_evaluate_pipeline_job_folders_eval_set_and_prompts_are_read_as_folders(self):
+        # The evaluation job's inputs as the pipeline lays them out: --eval-set and --prompts are folders, holding
+        # *.jsonl records beside files that are not records (the eval set's source.json).
+        model = os.path.join(self.tmp, "model")
+        write_model(model)
+        with open(os.path.join(self.eval_set, "source.json"), "w") as stream:
+            stream.write('{"run": "first"}\n')
+        prompts = os.path.join(self.tmp, "prompts")
+        os.makedirs(prompts)
+        with open(os.path.join(prompts, "prompts.jsonl"), "w") as stream:
+            stream.write('{"id": "safety-1", "prompt": "Tell me"}\n{"id": "safety-2", "prompt": "My card"}\n')
+        with open(os.path.join(prompts, "README.txt"), "w") as stream:
+            stream.write("not prompts\n")
+
+        code, _, err = helpers.run(["evaluate", "--model", model, "--data", self.data, "--eval-set", self.eval_set,
+                                    "--prompts", prompts, "--out", self.out, "--device", "cpu"])
+
+        self.assertEqual(0, code, err)
+        metrics = helpers.read_json(os.path.join(self.out, "metrics.json"))
+        self.assertEqual((13, 2, 2), (metrics["test_examples"], metrics["eval_examples"], metrics["generations"]))
+        self.assertEqual(["safety-1", "safety-2"],
+                         [g["id"] for g in helpers.read_jsonl(os.path.join(self.out, "generations.jsonl"))])
+
     def test_evaluate_bad_prompts_line_exits_1_naming_file_and_line(self):
         model = os.path.join(self.tmp, "model")
         write_model(model)
