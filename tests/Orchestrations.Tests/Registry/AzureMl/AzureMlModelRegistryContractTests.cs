@@ -105,5 +105,8 @@ public sealed class AzureMlModelRegistryContractTests
 
         public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
+
+        public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
+            Task.FromResult(ModelAliasState.Empty);
     }
 }
