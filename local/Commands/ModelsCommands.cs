@@ -142,7 +142,7 @@ public sealed class ModelsListCommand : AsyncCommand<ModelsListCommand.Settings>
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(list.Select(v => new VersionSummary(v.Version, v.CreatedUtc, v.RunId, v.Files?.Count ?? 0,
-                v.Lineage?.Gate?.Verdict, v.Signature?.KeyId, state.For(v.Version))), RegistryAccess.Json));
+                v.Lineage?.GateVerdict, v.Signature?.KeyId, state.For(v.Version))), RegistryAccess.Json));
             return 0;
         }
 
@@ -150,7 +150,7 @@ public sealed class ModelsListCommand : AsyncCommand<ModelsListCommand.Settings>
         foreach (ModelVersionInfo v in list)
         {
             versionsTable.AddRow($"v{v.Version}", v.CreatedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(v.RunId),
-                (v.Files?.Count ?? 0).ToString(CultureInfo.InvariantCulture), Markup.Escape(v.Lineage?.Gate?.Verdict ?? "-"),
+                (v.Files?.Count ?? 0).ToString(CultureInfo.InvariantCulture), Markup.Escape(v.Lineage?.GateVerdict ?? "-"),
                 Markup.Escape(v.Signature?.KeyId ?? "unsigned"), Markup.Escape(RegistryAccess.Aliases(state, v.Version)));
         }
 
@@ -262,7 +262,7 @@ public sealed class ModelsShowCommand : AsyncCommand<ModelsShowCommand.Settings>
         }
 
         AnsiConsole.Write(files);
-        PrintGate(v.Lineage?.Gate);
+        PrintGate(v.Lineage?.Gate?.Deserialize<GateDecision>(RegistryAccess.Json));
 
         AnsiConsole.MarkupLine("[bold]signature[/]");
         AnsiConsole.MarkupLine(v.Signature is { } s

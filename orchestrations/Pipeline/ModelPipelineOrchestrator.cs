@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Platform;
@@ -215,7 +216,8 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             input.Training.Component,
             input.Training.Hyperparameters,
             $"{compute.Offer.Sku} in {compute.Offer.Region} ({(compute.Offer.Spot ? "spot" : "on-demand")})",
-            run.Gate);
+            run.Gate?.Verdict,
+            run.Gate is null ? null : JsonSerializer.SerializeToElement(run.Gate, JsonSerializerOptions.Web));
         ModelVersionInfo version = await context.CallActivityAsync<ModelVersionInfo>(
             nameof(RegisterModelVersion),
             new ModelRegistration(input.Model, run.Id, training.JobId, training.OutputPrefix, run.Data?.ManifestBlob ?? string.Join(",", run.Datasets), run.Data?.ManifestSha256 ?? string.Empty, metrics, lineage),

@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
-using GenAiServerless.Evaluation;
 using GenAiServerless.Registry.Signing;
 
 namespace GenAiServerless.Registry;
@@ -34,14 +34,17 @@ public sealed record RegisteredFile(string Path, long Bytes, string Sha256);
 /// <param name="TrainerComponent">The training component (model family) that produced it.</param>
 /// <param name="Hyperparameters">The hyperparameters the training job was given.</param>
 /// <param name="Compute">The compute it trained on (SKU, region, spot or on-demand).</param>
-/// <param name="Gate">The gate's decision record, approver included.</param>
+/// <param name="GateVerdict">The gate's verdict (<c>promote</c>, …).</param>
+/// <param name="Gate">The gate's decision record (the evaluation stage's <c>GateDecision</c>: scores of both models, the
+/// interval, thresholds, verdict, reasons, approver) as JSON: the registry keeps it without depending on that stage.</param>
 public sealed record ModelLineage(
     string? EvaluationJobId,
     int? ComparedWithVersion,
     string? TrainerComponent,
     IReadOnlyDictionary<string, string>? Hyperparameters,
     string? Compute,
-    GateDecision? Gate);
+    string? GateVerdict,
+    JsonElement? Gate);
 
 /// <summary>Input of <see cref="RegisterModelVersion"/>: a trained model's outputs and lineage.</summary>
 public sealed record ModelRegistration(

@@ -86,10 +86,10 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
             properties["genai.signatureKeyId"] = signature.KeyId;
         }
 
-        if (info.Lineage?.Gate is { } gate)
+        if (info.Lineage is { } lineage)
         {
-            tags["gate"] = gate.Verdict;
-            properties["genai.comparedWithVersion"] = gate.ChampionVersion?.ToString(CultureInfo.InvariantCulture) ?? "none";
+            tags["gate"] = lineage.GateVerdict;
+            properties["genai.comparedWithVersion"] = lineage.ComparedWithVersion?.ToString(CultureInfo.InvariantCulture) ?? "none";
         }
 
         return AzureMlModelAssets.VersionBody(client.Options, info.FilesPrefix,

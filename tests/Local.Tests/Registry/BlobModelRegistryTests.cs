@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Azure;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Platform;
@@ -21,7 +22,8 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
     public async Task RegisterAsync_NewRun_CopiesEveryFileWithItsSha256AndSignsTheManifest()
     {
         string model = RegistryOnAzurite.NewModel("reg");
-        var lineage = new ModelLineage("r1-eval-a1", 3, "ngram", new Dictionary<string, string> { ["order"] = "3" }, "Standard_NC4as_T4_v3 in eastus (spot)", Gate);
+        var lineage = new ModelLineage("r1-eval-a1", 3, "ngram", new Dictionary<string, string> { ["order"] = "3" }, "Standard_NC4as_T4_v3 in eastus (spot)", Gate.Verdict,
+            JsonSerializer.SerializeToElement(Gate, JsonSerializerOptions.Web));
 
         ModelVersionInfo v1 = await azurite.RegisterAsync(model, "r1", lineage: lineage);
 
@@ -37,8 +39,10 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
 
         // The stored record carries the lineage and the gate's decision record, and its signature verifies.
         ModelVersionInfo stored = (await Registry.GetVersionAsync(model, 1, CancellationToken.None))!;
-        Assert.Equal("alice", stored.Lineage!.Gate!.Approver);
-        Assert.Equal(["test 2.5 bits/byte ≤ 3"], stored.Lineage.Gate.Reasons);
+        GateDecision decision = stored.Lineage!.Gate!.Value.Deserialize<GateDecision>(JsonSerializerOptions.Web)!;
+        Assert.Equal("alice", decision.Approver);
+        Assert.Equal(["test 2.5 bits/byte ≤ 3"], decision.Reasons);
+        Assert.Equal(GateRules.Promote, stored.Lineage.GateVerdict);
         Assert.Equal(3, stored.Lineage.ComparedWithVersion);
         Assert.Equal("3", stored.Lineage.Hyperparameters!["order"]);
         Assert.Equal(Ps256.Algorithm, stored.Signature!.Algorithm);

@@ -41,7 +41,7 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
     {
         string model = RegistryOnAzurite.NewModel("cli");
         await azurite.RegisterAsync(model, "r1");
-        ModelVersionInfo v2 = await azurite.RegisterAsync(model, "r2", lineage: new ModelLineage("r2-eval-a1", 1, "ngram", new Dictionary<string, string> { ["order"] = "3" }, "T4 in eastus (spot)", Gate));
+        ModelVersionInfo v2 = await azurite.RegisterAsync(model, "r2", lineage: new ModelLineage("r2-eval-a1", 1, "ngram", new Dictionary<string, string> { ["order"] = "3" }, "T4 in eastus (spot)", Gate.Verdict, JsonSerializer.SerializeToElement(Gate, JsonSerializerOptions.Web)));
 
         (int exit, string output, string error) = await GenaiAsync("models", "alias", model, "champion", "1", "--by", "bob", "--reason", "first");
         Assert.True(exit == 0, error);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Pipeline;
@@ -167,8 +168,10 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.Equal($"{id}-eval-a1", lineage.EvaluationJobId);
             Assert.Null(lineage.ComparedWithVersion);
             Assert.Equal("Standard_NC4as_T4_v3 in eastus (spot)", lineage.Compute);
-            Assert.Equal(result.Gate.Verdict, lineage.Gate!.Verdict);
-            Assert.Equal(result.Gate.Reasons, lineage.Gate.Reasons);
+            Assert.Equal(result.Gate.Verdict, lineage.GateVerdict);
+            GateDecision stored = lineage.Gate!.Value.Deserialize<GateDecision>(JsonSerializerOptions.Web)!;
+            Assert.Equal(result.Gate.Reasons, stored.Reasons);
+            Assert.Equal(result.Gate.Challenger, stored.Challenger);
         }
     }
 

@@ -8,6 +8,12 @@ namespace GenAiServerless.Registry.Signing.KeyVault;
 /// vault are trusted.</summary>
 public sealed class KeyVaultManifestSigner(KeyVaultKeysClient client, string keyName, string? keyVersion) : IManifestSigner
 {
+    /// <summary>The vault whose key signs.</summary>
+    public Uri VaultUri => client.VaultUri;
+
+    /// <summary>The key that signs.</summary>
+    public string KeyName => keyName;
+
     string KeyPrefix => new Uri(client.VaultUri, $"keys/{keyName}/").AbsoluteUri;
 
     public async Task<DigestSignature> SignAsync(byte[] sha256Digest, CancellationToken cancellationToken)
