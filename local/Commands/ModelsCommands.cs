@@ -31,9 +31,31 @@ public class ModelsSettings : CommandSettings
     public bool Json { get; init; }
 }
 
+/// <summary>A <c>genai models</c> command: opens the registry, runs, and turns what can go wrong with the input or the
+/// storage (no running stack, an unknown version, storage unreachable) into a message and exit code 1.</summary>
+public abstract class ModelsCommand<TSettings> : AsyncCommand<TSettings>
+    where TSettings : ModelsSettings
+{
+    public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            return await RunAsync(RegistryAccess.Open(settings), settings, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or Azure.RequestFailedException or AggregateException)
+        {
+            Console.Error.WriteLine($"genai models: {e.Message}");
+            return 1;
+        }
+    }
+
+    internal abstract Task<int> RunAsync(RegistryAccess access, TSettings settings, CancellationToken cancellationToken);
+}
+
 /// <summary>The registry as the <c>genai models</c> commands see it: read straight from the stack's storage, with the
 /// stack's key ring to verify signatures.</summary>
-sealed class RegistryAccess
+internal sealed class RegistryAccess
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
@@ -91,7 +113,7 @@ sealed class RegistryAccess
 }
 
 /// <summary><c>genai models list [model]</c>: the models in the registry, or one model's versions.</summary>
-public sealed class ModelsListCommand : AsyncCommand<ModelsListCommand.Settings>
+public sealed class ModelsListCommand : ModelsCommand<ModelsListCommand.Settings>
 {
     public sealed class Settings : ModelsSettings
     {
@@ -100,9 +122,8 @@ public sealed class ModelsListCommand : AsyncCommand<ModelsListCommand.Settings>
         public string? Model { get; init; }
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    internal override async Task<int> RunAsync(RegistryAccess access, Settings settings, CancellationToken cancellationToken)
     {
-        RegistryAccess access = RegistryAccess.Open(settings);
         if (settings.Model is null)
         {
             var rows = new List<ModelSummary>();
@@ -165,7 +186,7 @@ public sealed class ModelsListCommand : AsyncCommand<ModelsListCommand.Settings>
 
 /// <summary><c>genai models show model [version|alias]</c>: one version in full: files and hashes, lineage, the gate's
 /// decision record, aliases, and the signature, verified.</summary>
-public sealed class ModelsShowCommand : AsyncCommand<ModelsShowCommand.Settings>
+public sealed class ModelsShowCommand : ModelsCommand<ModelsShowCommand.Settings>
 {
     public sealed class Settings : ModelsSettings
     {
@@ -186,9 +207,8 @@ public sealed class ModelsShowCommand : AsyncCommand<ModelsShowCommand.Settings>
             : ValidationResult.Success();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    internal override async Task<int> RunAsync(RegistryAccess access, Settings settings, CancellationToken cancellationToken)
     {
-        RegistryAccess access = RegistryAccess.Open(settings);
         (ModelVersionInfo? version, string asked) = await ResolveAsync(access.Registry, settings, cancellationToken);
         if (version is null)
         {
@@ -313,7 +333,7 @@ public sealed class ModelsShowCommand : AsyncCommand<ModelsShowCommand.Settings>
 /// <summary><c>genai models alias model alias version</c>: points an alias at a version (moving <c>champion</c> also
 /// moves <c>previous</c>), recorded in the alias history with who and why. It moves the pointer only: <c>genai deploy</c>
 /// changes what serves.</summary>
-public sealed class ModelsAliasCommand : AsyncCommand<ModelsAliasCommand.Settings>
+public sealed class ModelsAliasCommand : ModelsCommand<ModelsAliasCommand.Settings>
 {
     public sealed class Settings : ModelsSettings
     {
@@ -341,20 +361,11 @@ public sealed class ModelsAliasCommand : AsyncCommand<ModelsAliasCommand.Setting
             Number is null ? ValidationResult.Error($"'{Version}' is not a version number (e.g. 3 or v3)") : ValidationResult.Success();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    internal override async Task<int> RunAsync(RegistryAccess access, Settings settings, CancellationToken cancellationToken)
     {
-        RegistryAccess access = RegistryAccess.Open(settings);
-        try
-        {
-            await access.Registry.SetAliasAsync(
-                new AliasAssignment(settings.Model, settings.Alias, settings.Number!.Value, settings.By ?? Environment.UserName, settings.Reason ?? "set with genai models alias"),
-                cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 1;
-        }
+        await access.Registry.SetAliasAsync(
+            new AliasAssignment(settings.Model, settings.Alias, settings.Number!.Value, settings.By ?? Environment.UserName, settings.Reason ?? "set with genai models alias"),
+            cancellationToken);
 
         ModelAliasState state = await access.Registry.GetAliasesAsync(settings.Model, cancellationToken);
         if (settings.Json)

@@ -14,7 +14,9 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
         new SafetyResult(20, 0, 0, 0, []), new EvaluationPolicy(3, 0.05, 0, null, PromotionRule.NotWorse, 0.01, 0.95, 200, false, TimeSpan.FromMinutes(5)),
         ["test 2.5 bits/byte ≤ 3", "better than v1"], "alice");
 
-    async Task<(int Exit, string Out, string Err)> GenaiAsync(params string[] args)
+    Task<(int Exit, string Out, string Err)> GenaiAsync(params string[] args) => RunGenaiAsync([.. args, "--home", azurite.Home, "--storage", azurite.ConnectionString]);
+
+    static async Task<(int Exit, string Out, string Err)> RunGenaiAsync(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -23,7 +25,7 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
             RedirectStandardError = true,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "genai.dll"));
-        foreach (string a in args.Concat(["--home", azurite.Home, "--storage", azurite.ConnectionString]))
+        foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
         }
@@ -111,5 +113,17 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
         Assert.NotEqual(0, exit);
         Assert.Contains(expected, output + error, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_NoRunningStack_SaysHowToStartOne()
+    {
+        string home = Path.Combine(Path.GetTempPath(), $"genai-nostack-{Guid.NewGuid():N}");
+
+        (int exit, string output, string error) = await RunGenaiAsync(["models", "list", "--home", home]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("no running stack found", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal); // a message, not a stack trace
     }
 }
