@@ -383,8 +383,9 @@ module functions 'modules/functions.bicep' = {
       // (privateNetworking) its outbound rules govern deployments and Azure ML documents the per-deployment flag
       // as not to be set; without it, the default (Enabled) is what a public deployment needs.
       AzureMl__EndpointPublicNetworkAccess: publicNetworkAccess
-      KeyVault__VaultUri: keyVault.outputs.uri
-      KeyVault__SigningKeyName: keyVault.outputs.signingKeyName
+      // The key that signs registered model manifests (PS256, through the data plane; the key never leaves the vault).
+      Signing__KeyVaultUri: keyVault.outputs.uri
+      Signing__KeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBus__TopicName: serviceBus.outputs.topicName
     }

@@ -12,6 +12,13 @@ app.Configure(c =>
     c.AddCommand<StatusCommand>("status").WithDescription("Show a pipeline run, or the recent runs.");
     c.AddCommand<DeployCommand>("deploy").WithDescription("Roll out a registered model version to its endpoint.");
     c.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a running pipeline and its training or evaluation job.");
+    c.AddBranch("models", m =>
+    {
+        m.SetDescription("Browse the model registry and move aliases.");
+        m.AddCommand<ModelsListCommand>("list").WithDescription("List the models, or one model's versions with their aliases, gate verdicts and signers.");
+        m.AddCommand<ModelsShowCommand>("show").WithDescription("Show a version (number or alias): files with hashes, lineage, gate decision, aliases, signature (verified).");
+        m.AddCommand<ModelsAliasCommand>("alias").WithDescription("Point an alias at a version (champion also moves previous); recorded with who and why.");
+    });
     c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate.");
 });
 return await app.RunAsync(args);

@@ -132,6 +132,10 @@ public static class PipelineTasksFunctions
     public static Task<ModelVersionInfo?> GetModelVersion([ActivityTrigger] ModelVersionQuery input, FunctionContext context) =>
         Run<GetModelVersion, ModelVersionQuery, ModelVersionInfo?>(nameof(GetModelVersion), input, context);
 
+    [Function(nameof(VerifyModelVersion))]
+    public static Task<VersionVerification> VerifyModelVersion([ActivityTrigger] ModelVersionCheck input, FunctionContext context) =>
+        Run<VerifyModelVersion, ModelVersionCheck, VersionVerification>(nameof(VerifyModelVersion), input, context);
+
     // Activities: rollout
 
     [Function(nameof(GetEndpoint))]

@@ -10,6 +10,7 @@ using GenAiServerless.Local.Training;
 using GenAiServerless.Local.Triggers;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
+using GenAiServerless.Registry.Signing;
 using GenAiServerless.Rollout;
 using GenAiServerless.Training;
 using GenAiServerless.Triggers;
@@ -164,6 +165,16 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         if (!azureJobs)
         {
             services.AddLocalJobBackend();
+        }
+
+        // Model manifests are signed with a Key Vault key when one is configured, else with the stack's own key ring.
+        if (!string.IsNullOrEmpty(configuration.GetValue<string>("Signing:KeyVaultUri")))
+        {
+            services.AddKeyVaultManifestSigning(new DefaultAzureCredential());
+        }
+        else
+        {
+            services.AddLocalKeyRing(configuration.GetValue<string>("Signing:KeyRingPath") is { Length: > 0 } ring ? ring : Path.Combine(settings.Home, "keys"));
         }
 
         if (!azureEndpoints)

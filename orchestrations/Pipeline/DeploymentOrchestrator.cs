@@ -29,6 +29,14 @@ public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest,
                 return new RolloutResult(false, string.Empty, null, [], null, $"{version.Model} stayed busy with {slot.Holder} for {ModelSlotClaims.MaxQueueWait.TotalHours:F0} h");
             }
 
+            // Only what the registry signed is deployed: every file re-hashed, the manifest's signature checked.
+            VersionVerification verification = await context.CallActivityAsync<VersionVerification>(
+                nameof(VerifyModelVersion), new ModelVersionCheck(version.Model, version.Version, version.FilesPrefix), PipelineRetry.Activity);
+            if (!verification.Verified)
+            {
+                return new RolloutResult(false, string.Empty, null, [], null, verification.Detail);
+            }
+
             context.SetCustomStatus($"rolling out {version.Model} v{version.Version}");
             RolloutResult rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
                 nameof(RolloutOrchestrator),
@@ -39,7 +47,10 @@ public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest,
                 return rollout;
             }
 
-            await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(version.Model, ModelAliases.Champion, version.Version), PipelineRetry.Activity);
+            await context.CallActivityAsync<bool>(
+                nameof(SetModelAlias),
+                new AliasAssignment(version.Model, ModelAliases.Champion, version.Version, $"deployment {context.InstanceId}", $"rolled out as deployment {rollout.Deployment}"),
+                PipelineRetry.Activity);
             return rollout with { Steps = [.. rollout.Steps, $"alias champion → v{version.Version}"] };
         }
         finally

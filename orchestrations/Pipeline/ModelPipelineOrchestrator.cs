@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Platform;
@@ -208,13 +209,25 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             metrics[k] = v;
         }
 
+        TrainingCompute compute = run.Compute!;
+        var lineage = new ModelLineage(
+            run.Evaluation.JobId,
+            run.Gate?.ChampionVersion,
+            input.Training.Component,
+            input.Training.Hyperparameters,
+            $"{compute.Offer.Sku} in {compute.Offer.Region} ({(compute.Offer.Spot ? "spot" : "on-demand")})",
+            run.Gate?.Verdict,
+            run.Gate is null ? null : JsonSerializer.SerializeToElement(run.Gate, JsonSerializerOptions.Web));
         ModelVersionInfo version = await context.CallActivityAsync<ModelVersionInfo>(
             nameof(RegisterModelVersion),
-            new ModelRegistration(input.Model, run.Id, training.JobId, training.OutputPrefix, run.Data?.ManifestBlob ?? string.Join(",", run.Datasets), run.Data?.ManifestSha256 ?? string.Empty, metrics),
+            new ModelRegistration(input.Model, run.Id, training.JobId, training.OutputPrefix, run.Data?.ManifestBlob ?? string.Join(",", run.Datasets), run.Data?.ManifestSha256 ?? string.Empty, metrics, lineage),
             PipelineRetry.Activity);
         run.Version = version;
-        await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, ModelAliases.Challenger, version.Version), PipelineRetry.Activity);
-        run.Stages.Succeed(PipelineStage.Registry, $"{input.Model} v{version.Version} registered (alias challenger)");
+        await context.CallActivityAsync<bool>(
+            nameof(SetModelAlias),
+            new AliasAssignment(input.Model, ModelAliases.Challenger, version.Version, $"pipeline {run.Id}", run.Gate?.Verdict ?? "passed the gate"),
+            PipelineRetry.Activity);
+        run.Stages.Succeed(PipelineStage.Registry, $"{input.Model} v{version.Version} registered and signed (alias challenger)");
         return null;
     }
 
@@ -224,6 +237,14 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
         (TaskOrchestrationContext context, PipelineRequest input) = (run.Context, run.Input);
         run.Stages.Start(PipelineStage.Rollout);
         ModelVersionInfo version = run.Version!;
+        VersionVerification verification = await context.CallActivityAsync<VersionVerification>(
+            nameof(VerifyModelVersion), new ModelVersionCheck(input.Model, version.Version, version.FilesPrefix), PipelineRetry.Activity);
+        if (!verification.Verified)
+        {
+            return run.Fail(PipelineStage.Rollout, verification.Detail);
+        }
+
+        run.Stages.Update(PipelineStage.Rollout, verification.Detail);
         RolloutResult rollout = await context.CallSubOrchestratorAsync<RolloutResult>(
             nameof(RolloutOrchestrator),
             new RolloutRequest(new DeployableModel(input.Model, version.Version, version.FilesPrefix), input.Rollout),
@@ -234,7 +255,10 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             return run.Fail(PipelineStage.Rollout, rollout.Detail);
         }
 
-        await context.CallActivityAsync<bool>(nameof(SetModelAlias), new AliasAssignment(input.Model, ModelAliases.Champion, version.Version), PipelineRetry.Activity);
+        await context.CallActivityAsync<bool>(
+            nameof(SetModelAlias),
+            new AliasAssignment(input.Model, ModelAliases.Champion, version.Version, run.Gate?.Approver ?? $"pipeline {run.Id}", $"rolled out as deployment {rollout.Deployment}"),
+            PipelineRetry.Activity);
         run.Stages.Succeed(PipelineStage.Rollout, $"{rollout.Deployment} takes 100% of {input.Model}; alias champion → v{version.Version}");
         return run.Finish(true, $"{input.Model} v{version.Version} is live as deployment {rollout.Deployment}");
     }

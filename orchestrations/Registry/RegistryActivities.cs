@@ -2,7 +2,7 @@ using Microsoft.DurableTask;
 
 namespace GenAiServerless.Registry;
 
-/// <summary>Registers a trained model as an immutable version (idempotent per run).</summary>
+/// <summary>Registers a trained model as an immutable, signed version (idempotent per run).</summary>
 [DurableTask(nameof(RegisterModelVersion))]
 public sealed class RegisterModelVersion(IModelRegistry registry, TimeProvider clock) : TaskActivity<ModelRegistration, ModelVersionInfo>
 {
@@ -10,7 +10,7 @@ public sealed class RegisterModelVersion(IModelRegistry registry, TimeProvider c
         registry.RegisterAsync(input, clock.GetUtcNow().UtcDateTime, CancellationToken.None);
 }
 
-/// <summary>Points an alias at a version.</summary>
+/// <summary>Points an alias at a version (moving <c>champion</c> also moves <c>previous</c>).</summary>
 [DurableTask(nameof(SetModelAlias))]
 public sealed class SetModelAlias(IModelRegistry registry) : TaskActivity<AliasAssignment, bool>
 {
@@ -32,4 +32,13 @@ public sealed class GetModelVersion(IModelRegistry registry) : TaskActivity<Mode
             ? await registry.GetVersionAsync(input.Model, v, CancellationToken.None)
             : await registry.GetAliasAsync(input.Model, input.Alias ?? ModelAliases.Champion, CancellationToken.None);
     }
+}
+
+/// <summary>Re-hashes a version's files and checks its manifest's signature before a rollout. A mismatch is an answer,
+/// not a failure: it is not transient, so retrying would not help, and the rollout reports the reason.</summary>
+[DurableTask(nameof(VerifyModelVersion))]
+public sealed class VerifyModelVersion(ModelVersionVerifier verifier) : TaskActivity<ModelVersionCheck, VersionVerification>
+{
+    public override Task<VersionVerification> RunAsync(TaskActivityContext context, ModelVersionCheck input) =>
+        verifier.VerifyAsync(input, CancellationToken.None);
 }

@@ -7,13 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Registry;
 
-/// <summary>Wires the model registry (in blob storage) and its activities.</summary>
+/// <summary>Wires the model registry (in blob storage), its verifier and its activities. The host adds the manifest
+/// signer: <c>AddKeyVaultManifestSigning</c> on Azure, <c>AddLocalKeyRing</c> on this machine.</summary>
 public static class RegistryServiceCollectionExtensions
 {
     public static IServiceCollection AddModelRegistry(this IServiceCollection services)
     {
-        services.AddSingleton<BlobModelRegistry>();
-        services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<BlobModelRegistry>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<BlobModelRegistry>();
+        services.TryAddSingleton<IModelRegistry>(sp => sp.GetRequiredService<BlobModelRegistry>());
+        services.TryAddSingleton<ModelVersionVerifier>();
         return services;
     }
 
@@ -34,6 +37,7 @@ public static class RegistryServiceCollectionExtensions
         return registry
             .AddActivity<RegisterModelVersion>()
             .AddActivity<SetModelAlias>()
-            .AddActivity<GetModelVersion>();
+            .AddActivity<GetModelVersion>()
+            .AddActivity<VerifyModelVersion>();
     }
 }

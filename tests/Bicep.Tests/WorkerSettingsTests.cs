@@ -5,6 +5,8 @@ using Azure.Storage.Queues;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Platform;
 using GenAiServerless.Platform.AzureMl;
+using GenAiServerless.Registry.Signing;
+using GenAiServerless.Registry.Signing.KeyVault;
 using GenAiServerless.Rollout;
 using GenAiServerless.Rollout.AzureMl;
 using Microsoft.Extensions.Configuration;
@@ -120,6 +122,8 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
     [InlineData("Storage__blobServiceUri")]
+    [InlineData("Signing__KeyVaultUri")]
+    [InlineData("Signing__KeyName")]
     public void AppSettings_RequiredSettingRemoved_FailsNamingIt(string key)
     {
         // The check above is only worth something if a missing setting trips it: drop one, expect its name back.
@@ -132,6 +136,21 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
         });
 
         Assert.Contains($"'{key}'", failure, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void AppSettings_Signing_SignsWithTheTemplatesVaultKey()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        string vault = fixture.Public.Single("Microsoft.KeyVault/vaults")["name"]!.GetValue<string>();
+        string key = fixture.Public.Single("Microsoft.KeyVault/vaults/keys")["name"]!.GetValue<string>();
+
+        using ServiceProvider services = BuildWorker(settings);
+
+        // Model manifests are signed by the key the template creates, in the vault the app holds Crypto User on.
+        var signer = Assert.IsType<KeyVaultManifestSigner>(services.GetRequiredService<IManifestSigner>());
+        Assert.Equal(new Uri($"https://{vault}.vault.azure.net/"), signer.VaultUri);
+        Assert.Equal(key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..], signer.KeyName);
     }
 
     [Fact]

@@ -50,6 +50,9 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
     public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
         inner.ListVersionsAsync(model, cancellationToken);
 
+    public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
+        inner.GetAliasesAsync(model, cancellationToken);
+
     /// <summary>The body of the asset version of <paramref name="info"/> (public for the contract tests).</summary>
     public JsonObject VersionBody(ModelVersionInfo info)
     {
@@ -76,6 +79,19 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
             ["genai.files"] = info.FilesPrefix,
             ["genai.createdUtc"] = info.CreatedUtc.ToString("O", CultureInfo.InvariantCulture),
         };
+        if (info.Signature is { } signature)
+        {
+            // Where to check the files the asset points at: the signed manifest and the key that signed it.
+            properties["genai.manifestSha256"] = signature.ManifestSha256;
+            properties["genai.signatureKeyId"] = signature.KeyId;
+        }
+
+        if (info.Lineage is { } lineage)
+        {
+            tags["gate"] = lineage.GateVerdict;
+            properties["genai.comparedWithVersion"] = lineage.ComparedWithVersion?.ToString(CultureInfo.InvariantCulture) ?? "none";
+        }
+
         return AzureMlModelAssets.VersionBody(client.Options, info.FilesPrefix,
             $"{info.Model} version {info.Version.ToString(CultureInfo.InvariantCulture)}, trained by run {info.RunId}", tags, properties, info.JobId);
     }

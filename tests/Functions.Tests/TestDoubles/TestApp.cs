@@ -28,6 +28,8 @@ static class TestApp
             ["AzureMl:ResourceGroup"] = "rg-genai",
             ["AzureMl:WorkspaceName"] = "mlw-genai",
             ["AzureMl:Region"] = "eastus",
+            ["Signing:KeyVaultUri"] = "https://kv-genai.vault.azure.net/",
+            ["Signing:KeyName"] = "manifest-signing",
         };
         foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
         {

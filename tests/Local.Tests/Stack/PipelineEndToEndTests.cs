@@ -79,6 +79,9 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         Assert.Equal(result.Data.ManifestSha256, champion.DataManifestSha256);
         Assert.Equal(result.Training.JobId, champion.JobId);
         Assert.True(champion.Metrics.ContainsKey("test_perplexity"));
+        Assert.NotEmpty(champion.Files!);
+        Assert.Equal(result.Gate!.Verdict, champion.Lineage!.GateVerdict);
+        Assert.StartsWith("local/manifest-signing/", champion.Signature!.KeyId, StringComparison.Ordinal);
 
         // Rollout: the endpoint answers a prompt from the new deployment.
         Assert.True(result.Rollout!.Succeeded);

@@ -22,13 +22,20 @@ public sealed class DeploymentOrchestratorTests
 
     static readonly RolloutPolicy Policy = new([50, 100], TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200), "hi");
 
-    static async Task<(RolloutResult Result, List<string> Calls)> RunAsync(InMemoryEndpointHost endpoints, RecordingModelRegistry registry, int busyClaims)
+    static async Task<(RolloutResult Result, List<string> Calls)> RunAsync(InMemoryEndpointHost endpoints, RecordingModelRegistry registry, int busyClaims, string? tampered = null)
     {
         var calls = new ConcurrentQueue<string>();
         OrchestrationMetadata run = await DurableRun.RunAsync(
             r => r.AddOrchestrator<DeploymentOrchestrator>()
                 .AddRolloutTasks()
                 .AddActivity<SetModelAlias>()
+                .AddActivityFunc<ModelVersionCheck, VersionVerification>(nameof(VerifyModelVersion), (_, check) =>
+                {
+                    calls.Enqueue(nameof(VerifyModelVersion));
+                    return tampered is null
+                        ? new VersionVerification(true, "verified", [], "k1")
+                        : new VersionVerification(false, $"refused {check.Model} v{check.Version}: {tampered}", [tampered], "k1");
+                })
                 .AddActivityFunc<SlotClaim, SlotState>(nameof(ClaimModelSlot), (_, claim) =>
                 {
                     calls.Enqueue(nameof(ClaimModelSlot));
@@ -56,8 +63,10 @@ public sealed class DeploymentOrchestratorTests
         (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 0);
 
         Assert.True(result.Succeeded, result.Detail);
-        Assert.Equal([nameof(ClaimModelSlot), nameof(ReleaseModelSlot)], calls);
-        Assert.Equal([new AliasAssignment(Model, ModelAliases.Champion, 7)], registry.Aliases);
+        Assert.Equal([nameof(ClaimModelSlot), nameof(VerifyModelVersion), nameof(ReleaseModelSlot)], calls);
+        AliasAssignment moved = Assert.Single(registry.Aliases);
+        Assert.Equal((Model, ModelAliases.Champion, 7), (moved.Model, moved.Alias, moved.Version));
+        Assert.Equal($"rolled out as deployment {result.Deployment}", moved.Reason);
         Assert.Equal("alias champion → v7", result.Steps[^1]);
         Assert.Equal(["v6-live"], endpoints.Deleted);
     }
@@ -73,5 +82,20 @@ public sealed class DeploymentOrchestratorTests
         Assert.False(result.Succeeded);
         Assert.Empty(registry.Aliases);
         Assert.Equal(nameof(ReleaseModelSlot), calls[^1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_VersionFailsVerification_RefusesBeforeAnyDeploymentAndKeepsTheChampion()
+    {
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment("v6-live", 6);
+        var registry = new RecordingModelRegistry();
+
+        (RolloutResult result, List<string> calls) = await RunAsync(endpoints, registry, busyClaims: 0, tampered: "file model.json changed");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("refused shop v7: file model.json changed", result.Detail);
+        Assert.Empty(registry.Aliases);
+        Assert.Empty(endpoints.Deleted);
+        Assert.Equal([nameof(ClaimModelSlot), nameof(VerifyModelVersion), nameof(ReleaseModelSlot)], calls);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using GenAiServerless.Data;
 using GenAiServerless.Evaluation;
 using GenAiServerless.Pipeline;
@@ -52,6 +53,12 @@ public sealed class ModelPipelineOrchestratorTests
 
         /// <summary>How many claims find the model busy before one succeeds.</summary>
         public int BusyClaims { get; set; }
+
+        /// <summary>What the registration was given.</summary>
+        public ModelRegistration? Registered { get; set; }
+
+        /// <summary>What verification before the rollout answers; null: verified.</summary>
+        public string? VerificationProblem { get; set; }
     }
 
     static void StandIns(DurableTaskRegistry r, Calls calls)
@@ -95,8 +102,16 @@ public sealed class ModelPipelineOrchestratorTests
                 return new JobOutcome($"{input.JobIdPrefix}-a1", 1, 0, $"models/jobs/{input.JobIdPrefix}-a1/", metrics, [], 0.01m, 0.05m);
             })
             .AddActivityFunc<ModelVersionQuery, ModelVersionInfo?>(nameof(GetModelVersion), (_, _) => calls.Champion)
+            .AddActivityFunc<ModelVersionCheck, VersionVerification>(nameof(VerifyModelVersion), (_, check) =>
+            {
+                calls.Names.Enqueue(nameof(VerifyModelVersion));
+                return calls.VerificationProblem is { } problem
+                    ? new VersionVerification(false, $"refused {check.Model} v{check.Version}: {problem}", [problem], "local/manifest-signing/k1")
+                    : new VersionVerification(true, "verified", [], "local/manifest-signing/k1");
+            })
             .AddActivityFunc<ModelRegistration, ModelVersionInfo>(nameof(RegisterModelVersion), (_, reg) =>
             {
+                calls.Registered = reg;
                 calls.Names.Enqueue(nameof(RegisterModelVersion));
                 return new ModelVersionInfo(reg.Model, 1, "registry/shop/runs/x/files/", reg.RunId, reg.JobId, reg.DataManifestBlob, reg.DataManifestSha256, reg.Metrics, DateTime.UnixEpoch);
             })
@@ -141,12 +156,39 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
                 [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", nameof(PrepareEvaluationSet), "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
-                    "SetModelAlias:challenger", nameof(RolloutOrchestrator), "SetModelAlias:champion", nameof(ReleaseModelSlot)],
+                    "SetModelAlias:challenger", nameof(VerifyModelVersion), nameof(RolloutOrchestrator), "SetModelAlias:champion", nameof(ReleaseModelSlot)],
                 calls.Names);
             Assert.Equal(2.5, result.Version!.Metrics["test_bits_per_byte"]);
             Assert.Equal(GateRules.Promote, result.Gate!.Verdict);
             Assert.Null(calls.Judged!.Champion);
             Assert.Equal(18, result.Version.Metrics["validation_perplexity"]);
+
+            // The version's lineage: the evaluation job, the trainer, its compute, and the gate's decision record.
+            ModelLineage lineage = calls.Registered!.Lineage!;
+            Assert.Equal($"{id}-eval-a1", lineage.EvaluationJobId);
+            Assert.Null(lineage.ComparedWithVersion);
+            Assert.Equal("Standard_NC4as_T4_v3 in eastus (spot)", lineage.Compute);
+            Assert.Equal(result.Gate.Verdict, lineage.GateVerdict);
+            GateDecision stored = lineage.Gate!.Value.Deserialize<GateDecision>(JsonSerializerOptions.Web)!;
+            Assert.Equal(result.Gate.Reasons, stored.Reasons);
+            Assert.Equal(result.Gate.Challenger, stored.Challenger);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_VerificationRefusesTheVersion_DoesNotRollOutAndSaysWhy()
+    {
+        var calls = new Calls { VerificationProblem = "file model.json changed: SHA-256 aa, manifest bb" };
+        (DurableTaskTestHost host, string id) = await StartAsync(calls, Request());
+        await using (host)
+        {
+            PipelineResult result = await EndAsync(host, id);
+
+            Assert.False(result.Succeeded);
+            Assert.Equal(StageState.Failed, result.Stages.Single(s => s.Stage == PipelineStage.Rollout).State);
+            Assert.Contains("file model.json changed", result.Summary, StringComparison.Ordinal);
+            Assert.DoesNotContain(nameof(RolloutOrchestrator), calls.Names);
+            Assert.DoesNotContain("SetModelAlias:champion", calls.Names);
         }
     }
 

@@ -84,6 +84,7 @@ public sealed class ModelSlotTests
             r => r.AddOrchestrator<DeploymentOrchestrator>()
                 .AddRolloutTasks()
                 .AddActivity<SetModelAlias>()
+                .AddActivityFunc<ModelVersionCheck, VersionVerification>(nameof(VerifyModelVersion), (_, _) => new VersionVerification(true, "verified", [], "k1"))
                 .AddActivityFunc<SlotClaim, SlotState>(nameof(ClaimModelSlot), (_, claim) => slot.Claim(claim.RunId))
                 .AddActivityFunc<SlotClaim, SlotRelease>(nameof(ReleaseModelSlot), (_, claim) => slot.Release(claim.RunId)),
             new DurableTaskTestHostOptions

@@ -43,6 +43,23 @@ public sealed class AzureMlModelRegistryContractTests
     }
 
     [Fact]
+    public void VersionBody_SignedVersionWithGate_CarriesTheManifestHashSignerAndVerdict()
+    {
+        (AzureMlModelRegistry registry, _, _) = Create();
+        var info = new ModelVersionInfo("tinylm", 3, "registry/tinylm/runs/run-3/files/", "run-3", "run-3-train-a1", "curated/m.json", "ab12", new Dictionary<string, double>(), DateTime.UnixEpoch,
+            [new RegisteredFile("model.json", 10, new string('a', 64))], new ModelLineage("run-3-eval-a1", 2, "ngram", null, "T4", "promote", null),
+            new GenAiServerless.Registry.Signing.ManifestSignature("PS256", "https://kv.vault.azure.net/keys/manifest-signing/v1", "sig", new string('b', 64), DateTime.UnixEpoch));
+
+        JsonNode p = registry.VersionBody(info)["properties"]!;
+
+        // The asset says where its files' signed manifest is checked: the manifest's hash and the key version.
+        Assert.Equal(new string('b', 64), (string?)p["properties"]!["genai.manifestSha256"]);
+        Assert.Equal("https://kv.vault.azure.net/keys/manifest-signing/v1", (string?)p["properties"]!["genai.signatureKeyId"]);
+        Assert.Equal("2", (string?)p["properties"]!["genai.comparedWithVersion"]);
+        Assert.Equal("promote", (string?)p["tags"]!["gate"]);
+    }
+
+    [Fact]
     public async Task RegisterAsync_AssetExists_PutsNothing()
     {
         (AzureMlModelRegistry registry, _, RecordingTransport arm) = Create();
@@ -105,5 +122,8 @@ public sealed class AzureMlModelRegistryContractTests
 
         public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
+
+        public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
+            Task.FromResult(ModelAliasState.Empty);
     }
 }
