@@ -155,7 +155,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
     /// <c>Training:Backend</c> or <c>Rollout:Backend</c> is <c>AzureMl</c> — a subscription (signed in with the Azure CLI
     /// or any credential <see cref="DefaultAzureCredential"/> finds) or any server that speaks the ARM API
     /// (<c>AzureMl:ArmEndpoint</c> and <c>AzureMl:StaticToken</c>, such as the tests' Azure ML emulator).</summary>
-    static void AddBackends(IServiceCollection services, IConfiguration configuration, LocalPipelineHostSettings settings)
+    static void AddBackends(IServiceCollection services, ConfigurationManager configuration, LocalPipelineHostSettings settings)
     {
         bool azureJobs = IsAzureMl(configuration, "Training:Backend");
         bool azureEndpoints = IsAzureMl(configuration, "Rollout:Backend");
@@ -167,14 +167,23 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
         if (!azureEndpoints)
         {
-            services.AddSingleton(new EndpointHostOptions { Home = settings.Home });
+            EndpointHostOptions endpoints = configuration.GetSection("LocalEndpoints").Get<EndpointHostOptions>() ?? new EndpointHostOptions();
+            endpoints.Home = settings.Home;
+            if (endpoints.Problem() is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            services.AddSingleton(endpoints);
+            services.AddSingleton<DeploymentRouter>();
             services.AddSingleton<LocalEndpointHost>();
             services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());
+            services.AddSingleton<IDeploymentMetrics>(sp => sp.GetRequiredService<LocalEndpointHost>());
             services.AddHostedService(sp => sp.GetRequiredService<LocalEndpointHost>());
         }
     }
 
-    static bool IsAzureMl(IConfiguration configuration, string key) => configuration[key] switch
+    static bool IsAzureMl(ConfigurationManager configuration, string key) => configuration[key] switch
     {
         null or "" or "Local" => false,
         "AzureMl" => true,
