@@ -30,6 +30,9 @@ public static class ModelAliases
 
     /// <summary>The newest version that passed the gate.</summary>
     public const string Challenger = "challenger";
+
+    /// <summary>The champion before the current one: kept warm at 0 % for a grace period after a rollout.</summary>
+    public const string Previous = "previous";
 }
 
 /// <summary>Input of <see cref="SetModelAlias"/>.</summary>

@@ -23,6 +23,7 @@ public static class RolloutServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.TrafficSteps.All(p => p is > 0 and <= 100) && o.TrafficSteps[^1] == 100, "Rollout:TrafficSteps: each step is 1–100 and the last is 100")
             .Validate(o => o.TrafficSteps.Zip(o.TrafficSteps.Skip(1)).All(p => p.First < p.Second), "Rollout:TrafficSteps: steps must increase")
+            .Validate(o => o.AnalysisProblem() is null, "Rollout:Analysis: Interval 00:00:00.100–01:00:00, MinRequests ≥ 1, ratios ≥ 1, ErrorRateFloor in [0, 1), LatencyFloor ≥ 0, no empty QualityPrompts")
             .ValidateOnStart();
         return services;
     }
@@ -33,12 +34,14 @@ public static class RolloutServiceCollectionExtensions
     public static IServiceCollection AddAzureMlEndpointHost(this IServiceCollection services, TokenCredential credential)
     {
         services.AddAzureMlClient(credential);
-        services.AddSingleton<IEndpointHost>(sp => new AzureMlEndpointHost(
+        services.AddSingleton(sp => new AzureMlEndpointHost(
             sp.GetRequiredService<AzureMlClient>(),
             sp.GetRequiredService<AzureMlCodeAsset>(),
             HttpPipelineBuilder.Build(new AzureMlClientOptions { Retry = { MaxRetries = 0 } }),
             credential,
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<AzureMlEndpointHost>());
+        services.AddSingleton<IDeploymentMetrics>(sp => sp.GetRequiredService<AzureMlEndpointHost>());
         return services;
     }
 
@@ -51,6 +54,8 @@ public static class RolloutServiceCollectionExtensions
             .AddActivity<CreateDeployment>()
             .AddActivity<ShiftTraffic>()
             .AddActivity<DeleteDeployment>()
-            .AddActivity<ProbeEndpoint>();
+            .AddActivity<ProbeEndpoint>()
+            .AddActivity<AnalyzeCanary>()
+            .AddActivity<MoveModelAliases>();
     }
 }

@@ -39,7 +39,8 @@ public sealed class DeploymentOrchestratorTests
                     calls.Enqueue(nameof(ReleaseModelSlot));
                     return new SlotRelease(null);
                 }),
-            services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IModelRegistry>(registry),
+            services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IDeploymentMetrics>(endpoints).AddSingleton(TimeProvider.System)
+                .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>(),
             nameof(DeploymentOrchestrator),
             new DeploymentRequest(Version7, Policy),
             $"{Model}-deploy-v7-{Guid.NewGuid():N}");
@@ -57,8 +58,8 @@ public sealed class DeploymentOrchestratorTests
 
         Assert.True(result.Succeeded, result.Detail);
         Assert.Equal([nameof(ClaimModelSlot), nameof(ReleaseModelSlot)], calls);
-        Assert.Equal([new AliasAssignment(Model, ModelAliases.Champion, 7)], registry.Aliases);
-        Assert.Equal("alias champion → v7", result.Steps[^1]);
+        Assert.Equal([new AliasAssignment(Model, ModelAliases.Previous, 6), new AliasAssignment(Model, ModelAliases.Champion, 7)], registry.Aliases);
+        Assert.Contains("alias champion → v7, previous → v6", result.Steps);
         Assert.Equal(["v6-live"], endpoints.Deleted);
     }
 
