@@ -4,6 +4,7 @@ using GenAiServerless.Platform.AzureMl;
 using GenAiServerless.Rollout.AzureMl;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GenAiServerless.Rollout;
 
@@ -23,9 +24,16 @@ public static class RolloutServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.TrafficSteps.All(p => p is > 0 and <= 100) && o.TrafficSteps[^1] == 100, "Rollout:TrafficSteps: each step is 1–100 and the last is 100")
             .Validate(o => o.TrafficSteps.Zip(o.TrafficSteps.Skip(1)).All(p => p.First < p.Second), "Rollout:TrafficSteps: steps must increase")
-            .Validate(o => o.AnalysisProblem() is null, "Rollout:Analysis: Interval 00:00:00.100–01:00:00, MinRequests ≥ 1, ratios ≥ 1, ErrorRateFloor in [0, 1), LatencyFloor ≥ 0, no empty QualityPrompts")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RolloutOptions>, AnalysisValidation>();
         return services;
+    }
+
+    /// <summary>Names the first invalid <c>Rollout:Analysis</c> setting and why.</summary>
+    sealed class AnalysisValidation : IValidateOptions<RolloutOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RolloutOptions options) =>
+            options.AnalysisProblem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
     /// <summary>Rollouts to Azure ML managed online endpoints (section <c>AzureMl</c>). Scoring requests go out on a
