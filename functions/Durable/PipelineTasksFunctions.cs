@@ -158,6 +158,14 @@ public static class PipelineTasksFunctions
     public static Task<ProbeResult> ProbeEndpoint([ActivityTrigger] ProbeRequest input, FunctionContext context) =>
         Run<ProbeEndpoint, ProbeRequest, ProbeResult>(nameof(ProbeEndpoint), input, context);
 
+    [Function(nameof(AnalyzeCanary))]
+    public static Task<CanaryVerdict> AnalyzeCanary([ActivityTrigger] CanaryAnalysisRequest input, FunctionContext context) =>
+        Run<AnalyzeCanary, CanaryAnalysisRequest, CanaryVerdict>(nameof(AnalyzeCanary), input, context);
+
+    [Function(nameof(MoveModelAliases))]
+    public static Task<bool> MoveModelAliases([ActivityTrigger] AliasPromotion input, FunctionContext context) =>
+        Run<MoveModelAliases, AliasPromotion, bool>(nameof(MoveModelAliases), input, context);
+
     static T Input<T>(TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

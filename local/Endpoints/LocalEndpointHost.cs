@@ -13,10 +13,12 @@ using Microsoft.Extensions.Logging;
 namespace GenAiServerless.Local.Endpoints;
 
 /// <summary>The local stand-in for Azure ML managed online endpoints: one endpoint per model, deployments that load a
-/// registered version's files, and weighted traffic between them. Served over Kestrel at
-/// <c>POST /endpoints/{model}/score</c> (header <c>azureml-model-deployment</c> pins a deployment).</summary>
+/// registered version's files, and an exact weighted split (and mirror copies) between them, through the
+/// <see cref="DeploymentRouter"/>. Served over Kestrel at <c>POST /endpoints/{model}/score</c> (header
+/// <c>azureml-model-deployment</c> pins a deployment), with per-deployment metrics on <c>/metrics</c>.</summary>
 /// <remarks>Endpoint state (deployments, traffic) is kept in blob storage, so a restarted stack serves what it served.</remarks>
-public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointHostOptions options, ILogger<LocalEndpointHost> logger) : IEndpointHost, IHostedService, IDisposable
+public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointHostOptions options, DeploymentRouter router, ILogger<LocalEndpointHost> logger)
+    : IEndpointHost, IDeploymentMetrics, IHostedService, IDisposable
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     readonly ConcurrentDictionary<string, EndpointRecord> endpoints = new(StringComparer.Ordinal);
@@ -32,7 +34,9 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         await foreach (BlobItem item in Container.GetBlobsAsync(cancellationToken: cancellationToken))
         {
             EndpointRecord record = (await Container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<EndpointRecord>(Json)!;
+            record = record with { Mirror = record.Mirror ?? [] };
             endpoints[record.Name] = record;
+            router.SetTraffic(record.Name, record.Traffic, record.Mirror);
             foreach (DeploymentRecord d in record.Deployments.Values.Where(d => d.State is DeploymentProvisioning.Succeeded or DeploymentProvisioning.Creating))
             {
                 _ = Task.Run(() => ProvisionAsync(record.Name, d.Name), CancellationToken.None);
@@ -64,7 +68,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
                 record.Deployments[spec.Deployment] = new DeploymentRecord(spec.Deployment, spec.Model.Version, spec.Model.FilesPrefix, DeploymentProvisioning.Creating, "provisioning");
             }
         }, cancellationToken);
-        if (!loaded.ContainsKey(Key(spec.Endpoint, spec.Deployment)))
+        if (!router.IsServing(spec.Endpoint, spec.Deployment))
         {
             _ = Task.Run(() => ProvisionAsync(spec.Endpoint, spec.Deployment), CancellationToken.None);
         }
@@ -72,24 +76,20 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
     public Task<EndpointInfo> GetEndpointAsync(string endpoint, CancellationToken cancellationToken)
     {
-        EndpointRecord record = endpoints.GetValueOrDefault(endpoint) ?? new EndpointRecord(endpoint, [], []);
+        EndpointRecord record = endpoints.GetValueOrDefault(endpoint) ?? new EndpointRecord(endpoint, [], [], []);
         lock (record)
         {
             return Task.FromResult(new EndpointInfo(
                 endpoint,
                 record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail)).ToList(),
-                new Dictionary<string, int>(record.Traffic)));
+                new Dictionary<string, int>(record.Traffic),
+                new Dictionary<string, int>(record.Mirror ?? [])));
         }
     }
 
     public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(split);
-        if (split.Mirror is { Count: > 0 })
-        {
-            throw new NotSupportedException($"endpoint {split.Endpoint}: the local endpoint host does not mirror traffic");
-        }
-
         int total = split.Traffic.Values.Sum();
         if (split.Traffic.Count > 0 && total != 100)
         {
@@ -98,7 +98,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
         await UpdateAsync(split.Endpoint, record =>
         {
-            foreach ((string name, int percent) in split.Traffic)
+            foreach ((string name, int percent) in split.Traffic.Concat(split.Mirror ?? new Dictionary<string, int>()))
             {
                 if (percent > 0 && (!record.Deployments.TryGetValue(name, out DeploymentRecord? d) || d.State != DeploymentProvisioning.Succeeded))
                 {
@@ -106,48 +106,33 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
                 }
             }
 
+            // The router validates the mirror shares and takes the new split before it is persisted.
+            router.SetTraffic(split.Endpoint, split.Traffic, split.Mirror);
             record.Traffic.Clear();
             foreach ((string name, int percent) in split.Traffic.Where(t => t.Value > 0))
             {
                 record.Traffic[name] = percent;
             }
+
+            record.Mirror!.Clear();
+            foreach ((string name, int percent) in (split.Mirror ?? new Dictionary<string, int>()).Where(t => t.Value > 0))
+            {
+                record.Mirror[name] = percent;
+            }
         }, cancellationToken);
     }
 
-    public async Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
+    public Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken) =>
+        router.ScoreAsync(endpoint, prompt, deployment, cancellationToken);
+
+    public Task<DeploymentMetrics> ReadAsync(MetricsQuery query, CancellationToken cancellationToken) => Task.FromResult(router.Read(query));
+
+    /// <summary>Liveness and readiness of a deployment: null when the endpoint has no such deployment. Live unless its
+    /// provisioning failed; ready when it serves requests.</summary>
+    public (bool Live, bool Ready, string Detail)? Health(string endpoint, string deployment)
     {
-        if (!endpoints.TryGetValue(endpoint, out EndpointRecord? record))
-        {
-            throw new KeyNotFoundException($"no endpoint '{endpoint}'");
-        }
-
-        string name;
-        lock (record)
-        {
-            if (deployment is not null)
-            {
-                name = record.Deployments.ContainsKey(deployment) ? deployment : throw new KeyNotFoundException($"endpoint '{endpoint}' has no deployment '{deployment}'");
-            }
-            else
-            {
-                if (record.Traffic.Count == 0)
-                {
-                    throw new InvalidOperationException($"endpoint '{endpoint}' has no deployment taking traffic");
-                }
-
-                int roll = Random.Shared.Next(100);
-                name = record.Traffic.OrderBy(t => t.Key, StringComparer.Ordinal).SkipWhile(t => (roll -= t.Value) >= 0).Select(t => t.Key).FirstOrDefault()
-                    ?? record.Traffic.Keys.First();
-            }
-        }
-
-        if (!loaded.TryGetValue(Key(endpoint, name), out IServedModel? model))
-        {
-            throw new InvalidOperationException($"deployment '{name}' of '{endpoint}' is not ready");
-        }
-
-        string completion = await model.CompleteAsync(prompt, options.MaxTokens, Random.Shared.Next(), options.Temperature, cancellationToken);
-        return new ScoreResult(name, completion);
+        DeploymentRecord? d = endpoints.GetValueOrDefault(endpoint)?.Deployments.GetValueOrDefault(deployment);
+        return d is null ? null : (d.State != DeploymentProvisioning.Failed, d.State == DeploymentProvisioning.Succeeded && router.IsServing(endpoint, deployment), d.Detail);
     }
 
     public async Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken)
@@ -161,12 +146,16 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
             }
 
             record.Deployments.Remove(deployment.Deployment);
+            record.Mirror?.Remove(deployment.Deployment);
+            router.Remove(deployment.Endpoint, deployment.Deployment);
         }, cancellationToken);
         if (loaded.TryRemove(Key(deployment.Endpoint, deployment.Deployment), out IServedModel? model))
         {
             model.Dispose();
         }
     }
+
+    static string Key(string endpoint, string deployment) => $"{endpoint}/{deployment}";
 
     async Task ProvisionAsync(string endpoint, string deployment)
     {
@@ -195,6 +184,12 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
             IServedModel? replaced = null;
             loaded.AddOrUpdate(Key(endpoint, deployment), model, (_, old) => { replaced = old; return model; });
+            router.SetFault(endpoint, deployment, options.FaultFor(endpoint, deployment, d.ModelVersion));
+            router.Add(endpoint, deployment, d.ModelVersion, async (prompt, cancellationToken) =>
+            {
+                string completion = await model.CompleteAsync(prompt, options.MaxTokens, Random.Shared.Next(), options.Temperature, cancellationToken);
+                return new Generation(completion, completion.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+            });
             replaced?.Dispose();
             await SetStateAsync(endpoint, deployment, DeploymentProvisioning.Succeeded, "ready");
             Log.Ready(logger, endpoint, deployment, d.ModelVersion);
@@ -222,7 +217,7 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         await gate.WaitAsync(cancellationToken);
         try
         {
-            EndpointRecord record = endpoints.GetOrAdd(endpoint, name => new EndpointRecord(name, [], []));
+            EndpointRecord record = endpoints.GetOrAdd(endpoint, name => new EndpointRecord(name, [], [], []));
             lock (record)
             {
                 change(record);
@@ -242,10 +237,8 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         }
     }
 
-    static string Key(string endpoint, string deployment) => $"{endpoint}/{deployment}";
-
-    /// <summary>An endpoint as persisted.</summary>
-    public sealed record EndpointRecord(string Name, Dictionary<string, DeploymentRecord> Deployments, Dictionary<string, int> Traffic);
+    /// <summary>An endpoint as persisted (records written before mirroring have no <paramref name="Mirror"/>).</summary>
+    public sealed record EndpointRecord(string Name, Dictionary<string, DeploymentRecord> Deployments, Dictionary<string, int> Traffic, Dictionary<string, int>? Mirror);
 
     /// <summary>A deployment as persisted.</summary>
     public sealed record DeploymentRecord(string Name, int ModelVersion, string FilesPrefix, DeploymentProvisioning State, string Detail);
@@ -260,10 +253,21 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     }
 }
 
-/// <summary>Settings of the local endpoint host.</summary>
+/// <summary>Settings of the local endpoint host, bound from <c>LocalEndpoints</c>.</summary>
 public sealed class EndpointHostOptions
 {
     public string Home { get; set; } = ".genai";
+
+    /// <summary>Fault injection, keyed <c>{endpoint}/{deployment}</c> or <c>{endpoint}/v{version}</c> (every deployment
+    /// of that version), e.g. <c>LocalEndpoints:Faults:tinylm/v3:ErrorRate=0.2</c>. Empty unless configured.</summary>
+    public Dictionary<string, DeploymentFault> Faults { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The configured fault of a deployment, by name first, then by version.</summary>
+    public DeploymentFault? FaultFor(string endpoint, string deployment, int version) =>
+        Faults.GetValueOrDefault($"{endpoint}/{deployment}") ?? Faults.GetValueOrDefault($"{endpoint}/v{version}");
+
+    /// <summary>The first invalid fault setting, or null.</summary>
+    public string? Problem() => Faults.Select(f => f.Value.Problem(f.Key)).FirstOrDefault(p => p is not null);
 
     public int MaxTokens { get; set; } = 24;
 

@@ -157,7 +157,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
     /// <c>Training:Backend</c> or <c>Rollout:Backend</c> is <c>AzureMl</c> — a subscription (signed in with the Azure CLI
     /// or any credential <see cref="DefaultAzureCredential"/> finds) or any server that speaks the ARM API
     /// (<c>AzureMl:ArmEndpoint</c> and <c>AzureMl:StaticToken</c>, such as the tests' Azure ML emulator).</summary>
-    static void AddBackends(IServiceCollection services, IConfiguration configuration, LocalPipelineHostSettings settings)
+    static void AddBackends(IServiceCollection services, ConfigurationManager configuration, LocalPipelineHostSettings settings)
     {
         bool azureJobs = IsAzureMl(configuration, "Training:Backend");
         bool azureEndpoints = IsAzureMl(configuration, "Rollout:Backend");
@@ -179,24 +179,32 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
         if (!azureEndpoints)
         {
-            string python = JobsPython(configuration);
-            services.AddSingleton(sp => new EndpointHostOptions
+            EndpointHostOptions endpoints = configuration.GetSection("LocalEndpoints").Get<EndpointHostOptions>() ?? new EndpointHostOptions();
+            endpoints.Home = settings.Home;
+            endpoints.Python = JobsPython(configuration);
+            if (endpoints.Problem() is { } problem)
             {
-                Home = settings.Home,
-                Python = python,
-                ComponentsFolder = sp.GetRequiredService<IOptions<TrainingOptions>>().Value.ComponentsFolder,
+                throw new InvalidOperationException(problem);
+            }
+
+            services.AddSingleton(sp =>
+            {
+                endpoints.ComponentsFolder = sp.GetRequiredService<IOptions<TrainingOptions>>().Value.ComponentsFolder;
+                return endpoints;
             });
+            services.AddSingleton<DeploymentRouter>();
             services.AddSingleton<LocalEndpointHost>();
             services.AddSingleton<IEndpointHost>(sp => sp.GetRequiredService<LocalEndpointHost>());
+            services.AddSingleton<IDeploymentMetrics>(sp => sp.GetRequiredService<LocalEndpointHost>());
             services.AddHostedService(sp => sp.GetRequiredService<LocalEndpointHost>());
         }
     }
 
     /// <summary>The jobs' Python (<c>LocalJobs:Python</c>), which the endpoints serve PyTorch models with too.</summary>
-    static string JobsPython(IConfiguration configuration) =>
+    static string JobsPython(ConfigurationManager configuration) =>
         configuration["LocalJobs:Python"] is { Length: > 0 } configured ? configured : LocalJobOptions.DefaultPython;
 
-    static bool IsAzureMl(IConfiguration configuration, string key) => configuration[key] switch
+    static bool IsAzureMl(ConfigurationManager configuration, string key) => configuration[key] switch
     {
         null or "" or "Local" => false,
         "AzureMl" => true,

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Local.Triggers;
 
@@ -60,6 +61,10 @@ public static class PipelineApi
             {
                 return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
             }
+            catch (InjectedFaultException e)
+            {
+                return TypedResults.Problem(title: "Internal server error", detail: e.Message, statusCode: StatusCodes.Status500InternalServerError);
+            }
             catch (InvalidOperationException e)
             {
                 return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -71,7 +76,61 @@ public static class PipelineApi
             }
         });
         app.MapGet("/endpoints/{model}", async (string model, IEndpointHost host, CancellationToken ct) => Results.Ok(await host.GetEndpointAsync(model, ct)));
+        MapLocalDeploymentRoutes(app);
         return app;
+    }
+
+    /// <summary>Routes only the local endpoint host has: Prometheus metrics, each deployment's liveness and readiness, and
+    /// a deployment's model called straight, past the router (what the bench compares the router with).</summary>
+    static void MapLocalDeploymentRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", (IServiceProvider services) => services.GetService<DeploymentRouter>() is { } router
+            ? Results.Text(router.Prometheus(), "text/plain; version=0.0.4; charset=utf-8")
+            : TypedResults.Problem(title: "Not found", detail: "metrics are served by the local endpoint host; Azure ML endpoints report to Azure Monitor", statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/endpoints/{model}/deployments/{deployment}/live", (string model, string deployment, IServiceProvider services) =>
+            Health(services, model, deployment, h => h.Live));
+        app.MapGet("/endpoints/{model}/deployments/{deployment}/ready", (string model, string deployment, IServiceProvider services) =>
+            Health(services, model, deployment, h => h.Ready));
+        app.MapPost("/endpoints/{model}/deployments/{deployment}/score", async (string model, string deployment, HttpRequest request, IServiceProvider services, CancellationToken ct) =>
+        {
+            (ScoreCommand? body, IResult? error) = await ReadBodyAsync<ScoreCommand>(request, ct);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            if (string.IsNullOrWhiteSpace(body?.Prompt))
+            {
+                return TypedResults.Problem(title: "Bad request", detail: "field 'prompt' is missing or empty", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (services.GetService<DeploymentRouter>() is not { } router)
+            {
+                return TypedResults.Problem(title: "Not found", detail: "direct deployment scoring is a route of the local endpoint host", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            try
+            {
+                Generation answer = await router.ScoreDirectAsync(model, deployment, body.Prompt, ct);
+                return Results.Ok(new ScoreResult(deployment, answer.Completion));
+            }
+            catch (KeyNotFoundException e)
+            {
+                return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
+            }
+        });
+    }
+
+    static IResult Health(IServiceProvider services, string model, string deployment, Func<(bool Live, bool Ready, string Detail), bool> check)
+    {
+        if (services.GetService<LocalEndpointHost>()?.Health(model, deployment) is not { } health)
+        {
+            return TypedResults.Problem(title: "Not found", detail: $"endpoint '{model}' has no deployment '{deployment}'", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return check(health)
+            ? Results.Ok(new { deployment, live = health.Live, ready = health.Ready, detail = health.Detail })
+            : Results.Json(new { deployment, live = health.Live, ready = health.Ready, detail = health.Detail }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The one mapping from a trigger outcome to an HTTP answer.</summary>

@@ -9,8 +9,8 @@ namespace GenAiServerless.Pipeline;
 public sealed record DeploymentRequest(ModelVersionInfo Version, RolloutPolicy Policy);
 
 /// <summary>A manual deployment (<c>POST /api/models/{model}/deployments</c>): takes the model's slot like a pipeline
-/// run (so it never interleaves with a run or another deployment of the same model), rolls the version out, and makes
-/// it the champion when the rollout succeeds.</summary>
+/// run (so it never interleaves with a run or another deployment of the same model) and rolls the version out, which
+/// makes it the champion when it succeeds.</summary>
 [DurableTask(nameof(DeploymentOrchestrator))]
 public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest, RolloutResult>
 {
@@ -42,16 +42,8 @@ public sealed class DeploymentOrchestrator : TaskOrchestrator<DeploymentRequest,
                 nameof(RolloutOrchestrator),
                 new RolloutRequest(new DeployableModel(version.Model, version.Version, version.FilesPrefix), input.Policy),
                 new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}-rollout" });
-            if (!rollout.Succeeded)
-            {
-                return rollout;
-            }
-
-            await context.CallActivityAsync<bool>(
-                nameof(SetModelAlias),
-                new AliasAssignment(version.Model, ModelAliases.Champion, version.Version, $"deployment {context.InstanceId}", $"rolled out as deployment {rollout.Deployment}"),
-                PipelineRetry.Activity);
-            return rollout with { Steps = [.. rollout.Steps, $"alias champion → v{version.Version}"] };
+            // The rollout moves the aliases itself, while the previous deployment is still warm.
+            return rollout;
         }
         finally
         {

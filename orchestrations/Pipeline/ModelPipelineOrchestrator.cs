@@ -255,10 +255,7 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
             return run.Fail(PipelineStage.Rollout, rollout.Detail);
         }
 
-        await context.CallActivityAsync<bool>(
-            nameof(SetModelAlias),
-            new AliasAssignment(input.Model, ModelAliases.Champion, version.Version, run.Gate?.Approver ?? $"pipeline {run.Id}", $"rolled out as deployment {rollout.Deployment}"),
-            PipelineRetry.Activity);
+        // The rollout moved the aliases (champion, previous) itself, while the previous deployment was still warm.
         run.Stages.Succeed(PipelineStage.Rollout, $"{rollout.Deployment} takes 100% of {input.Model}; alias champion → v{version.Version}");
         return run.Finish(true, $"{input.Model} v{version.Version} is live as deployment {rollout.Deployment}");
     }

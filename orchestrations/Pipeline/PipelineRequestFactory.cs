@@ -37,6 +37,6 @@ public sealed class PipelineRequestFactory(
     public RolloutPolicy Rollout()
     {
         RolloutOptions r = rollout.Value;
-        return new RolloutPolicy([.. r.TrafficSteps], r.BakeTime, r.ReadinessTimeout, r.ReadinessPollInterval, r.ProbePrompt);
+        return new RolloutPolicy([.. r.TrafficSteps], r.BakeTime, r.ReadinessTimeout, r.ReadinessPollInterval, r.ProbePrompt, r.AnalysisPolicy(), r.PromotionGrace);
     }
 }

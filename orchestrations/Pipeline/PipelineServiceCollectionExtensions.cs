@@ -51,6 +51,7 @@ public static class PipelineServiceCollectionExtensions
             .AddRolloutStage();
         services.AddSingleton<IGenerationSafety, DataQualityGenerationSafety>();
         services.AddSingleton<PipelineRequestFactory>();
+        services.AddSingleton<IRolloutAliases, RegistryRolloutAliases>();
         return services;
     }
 

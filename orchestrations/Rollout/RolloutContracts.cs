@@ -5,7 +5,36 @@ namespace GenAiServerless.Rollout;
 /// <param name="BakeTime">How long each step bakes before the new deployment is judged.</param>
 /// <param name="ReadinessTimeout">How long the new deployment may take to become ready.</param>
 /// <param name="ReadinessPollInterval">How often its provisioning state is read meanwhile.</param>
-public sealed record RolloutPolicy(IReadOnlyList<int> TrafficSteps, TimeSpan BakeTime, TimeSpan ReadinessTimeout, TimeSpan ReadinessPollInterval, string ProbePrompt);
+/// <param name="ProbePrompt">The prompt of the pinned smoke probe before the new deployment takes traffic.</param>
+/// <param name="Analysis">How each step's bake is judged; none judges only the probes.</param>
+/// <param name="PromotionGrace">How long the previous deployment stays warm at 0 % after promotion, so a rollback is a
+/// traffic change; it is retired after that.</param>
+public sealed record RolloutPolicy(
+    IReadOnlyList<int> TrafficSteps,
+    TimeSpan BakeTime,
+    TimeSpan ReadinessTimeout,
+    TimeSpan ReadinessPollInterval,
+    string ProbePrompt,
+    AnalysisPolicy? Analysis = null,
+    TimeSpan PromotionGrace = default);
+
+/// <summary>How a canary is judged during each step's bake: the metrics of the new deployment against those of the
+/// current one, read every <paramref name="Interval"/>, and a quality probe of fixed prompts pinned to the new one.</summary>
+/// <param name="Interval">How often the metrics are read during a bake (a durable timer between reads).</param>
+/// <param name="MinRequests">Requests the new deployment must have served in the step before its metrics are judged.</param>
+/// <param name="MaxErrorRateRatio">The new error rate may be at most this multiple of the current one…</param>
+/// <param name="ErrorRateFloor">…but an error rate at or below this share always passes.</param>
+/// <param name="MaxLatencyRatio">The new p95 latency may be at most this multiple of the current one…</param>
+/// <param name="LatencyFloor">…but a p95 at or below this always passes.</param>
+/// <param name="QualityPrompts">Fixed prompts sent pinned to the new deployment once per step; each must be answered.</param>
+public sealed record AnalysisPolicy(
+    TimeSpan Interval,
+    int MinRequests,
+    double MaxErrorRateRatio,
+    double ErrorRateFloor,
+    double MaxLatencyRatio,
+    TimeSpan LatencyFloor,
+    IReadOnlyList<string> QualityPrompts);
 
 /// <summary>A model version as the rollout deploys it: its number and where its files are.</summary>
 public sealed record DeployableModel(string Model, int Version, string FilesPrefix);
@@ -49,6 +78,23 @@ public sealed record ProbeRequest(string Endpoint, string? Deployment, string Pr
 
 /// <summary>What a probe saw: answers per deployment and failures.</summary>
 public sealed record ProbeResult(int Succeeded, int Failed, IReadOnlyDictionary<string, int> ByDeployment, string? SampleAnswer, string? FirstError);
+
+/// <summary>Input of <see cref="IDeploymentMetrics.ReadAsync"/>: one deployment's requests in a time window.</summary>
+public sealed record MetricsQuery(string Endpoint, string Deployment, DateTimeOffset From, DateTimeOffset To);
+
+/// <summary>What a deployment served in a window: requests, failed requests (5xx, timeouts, injected faults) and the
+/// 95th percentile of its request latency (null when it served none).</summary>
+public sealed record DeploymentMetrics(string Deployment, long Requests, long Errors, double? LatencyP95Ms)
+{
+    public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+}
+
+/// <summary>Per-deployment request metrics, read by the rollout's analysis: the local endpoint host's own counters, or
+/// Azure Monitor metrics of an Azure ML online deployment.</summary>
+public interface IDeploymentMetrics
+{
+    Task<DeploymentMetrics> ReadAsync(MetricsQuery query, CancellationToken cancellationToken);
+}
 
 /// <summary>Online endpoints: Azure ML managed online endpoints, or the local Kestrel endpoint host.</summary>
 public interface IEndpointHost

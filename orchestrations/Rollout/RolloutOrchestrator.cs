@@ -5,9 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Rollout;
 
-/// <summary>Rolls a registered version out to the model's endpoint: new deployment → readiness → traffic steps with
-/// bake time and a probe after each → retire the previous deployment. Any failure runs the compensations in reverse:
-/// traffic back to the previous deployment, the new one deleted. Moving the registry's aliases is the caller's part.</summary>
+/// <summary>Rolls a registered version out to the model's endpoint: new deployment → readiness → pinned smoke probe →
+/// traffic steps, each baked under analysis (the new deployment's metrics against the current one's every interval, and
+/// a quality probe) → aliases moved (<c>champion</c> new, <c>previous</c> old) → the previous deployment kept warm at
+/// 0 % for a grace period → retired. Any failure, or an operator's rollback, runs the compensations in reverse: aliases
+/// back, traffic back to the previous deployment, the new one deleted. Operators pause and resume through
+/// <see cref="RolloutCommand"/>; a paused bake keeps being analysed, its clock stopped.</summary>
 [DurableTask(nameof(RolloutOrchestrator))]
 public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, RolloutResult>
 {
@@ -18,48 +21,28 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         DeployableModel model = input.Model;
+        RolloutPolicy policy = input.Policy;
         string endpoint = model.Model;
         string deployment = DeploymentName(model.Version, context.InstanceId);
         var steps = new List<string>();
         var compensations = new List<Func<Task>>();
+        var commands = new OperatorCommands(context);
 
         EndpointInfo before = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
         string? previous = before.Traffic.Where(t => t.Value > 0 && t.Key != deployment).OrderByDescending(t => t.Value).Select(t => t.Key).FirstOrDefault();
+        int? previousVersion = before.Deployments.FirstOrDefault(d => d.Name == previous)?.ModelVersion;
 
         try
         {
+            context.SetCustomStatus(new RolloutProgress("provisioning", deployment, 0, false));
             await context.CallActivityAsync<bool>(nameof(CreateDeployment), new DeploymentSpec(endpoint, deployment, model), PipelineRetry.Activity);
             compensations.Add(() => context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, deployment), PipelineRetry.Activity));
             steps.Add($"created deployment {deployment} (v{model.Version})");
 
-            // Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).
-            bool ready = false;
-            TimeSpan poll = input.Policy.ReadinessPollInterval > TimeSpan.Zero ? input.Policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
-            int checks = (int)Math.Ceiling(input.Policy.ReadinessTimeout / poll);
-            for (int check = 0; check <= checks && !ready; check++)
-            {
-                EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
-                DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
-                if (d is null || d.State == DeploymentProvisioning.Failed)
-                {
-                    throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
-                }
-
-                ready = d.State == DeploymentProvisioning.Succeeded;
-                if (!ready)
-                {
-                    await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
-                }
-            }
-
-            if (!ready)
-            {
-                throw new RolloutFailedException($"deployment {deployment} was not ready within {input.Policy.ReadinessTimeout}");
-            }
-
+            await WaitUntilReadyAsync(context, policy, endpoint, deployment);
             steps.Add($"{deployment} ready");
             ProbeResult pinned = await context.CallActivityAsync<ProbeResult>(
-                nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+                nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
             if (pinned.Failed > 0)
             {
                 throw new RolloutFailedException($"{deployment} does not answer: {pinned.FirstError}");
@@ -69,9 +52,11 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
             // From here on a failure must put the traffic back where it was before the new deployment is removed.
             compensations.Add(() => context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, before.Traffic), PipelineRetry.Activity));
-            ProbeResult? last = null;
+            string? answer = pinned.SampleAnswer;
+
             // With no previous deployment there is nothing to split traffic with: the new one takes it all at once.
-            IReadOnlyList<int> trafficSteps = previous is null ? [100] : input.Policy.TrafficSteps;
+            IReadOnlyList<int> trafficSteps = previous is null ? [100] : policy.TrafficSteps;
+            AnalysisPolicy analysis = policy.Analysis ?? ProbesOnly(policy.ProbePrompt);
             foreach (int percent in trafficSteps)
             {
                 var split = new Dictionary<string, int>(StringComparer.Ordinal) { [deployment] = percent };
@@ -82,32 +67,49 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
                 await context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, split), PipelineRetry.Activity);
                 steps.Add($"traffic {FormatSplit(split)}");
-                if (input.Policy.BakeTime > TimeSpan.Zero)
-                {
-                    await context.CreateTimer(context.CurrentUtcDateTime + input.Policy.BakeTime, CancellationToken.None);
-                }
-
-                // The canary is judged on its own answers (pinned), so a fault of the previous deployment never rolls it back.
-                last = await context.CallActivityAsync<ProbeResult>(
-                    nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
-                if (last.Failed > 0)
-                {
-                    throw new RolloutFailedException($"{last.Failed} of {ProbeRequests} requests failed at {percent}% on {deployment}: {last.FirstError}");
-                }
+                var step = new BakeStep(endpoint, deployment, previous, percent, context.CurrentUtcDateTime, analysis);
+                CanaryVerdict verdict = await BakeAsync(context, policy.BakeTime, step, commands, steps);
+                answer = verdict.SampleAnswer ?? answer;
+                steps.Add($"analysis at {percent}%: {(verdict.Outcome == CanaryOutcome.Inconclusive ? "no verdict: " : string.Empty)}{verdict.Reason}");
             }
 
+            // Promotion: the registry follows the endpoint while the previous deployment is still warm, so a failure
+            // here (or a rollback in the grace period) is a traffic change and an alias move back.
+            context.SetCustomStatus(new RolloutProgress("promoting", deployment, 100, false));
+            await context.CallActivityAsync<bool>(nameof(MoveModelAliases), new AliasPromotion(model.Model, model.Version, previousVersion), PipelineRetry.Activity);
+            if (previousVersion is int pv)
+            {
+                compensations.Add(() => context.CallActivityAsync<bool>(nameof(MoveModelAliases), new AliasPromotion(model.Model, pv, null), PipelineRetry.Activity));
+            }
+
+            steps.Add($"alias champion → v{model.Version}" + (previousVersion is null ? string.Empty : $", previous → v{previousVersion}"));
             if (previous is not null)
             {
-                await context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, previous), PipelineRetry.Activity);
-                steps.Add($"retired {previous}");
+                steps.Add($"{previous} kept warm at 0% for {policy.PromotionGrace}");
+                context.SetCustomStatus(new RolloutProgress("grace", deployment, 100, false));
+                await HoldAsync(context, policy.PromotionGrace, commands, steps);
+
+                // Retired after the grace period: nothing moves in the registry any more, so a failure to delete leaves a
+                // deployment at 0 % to clean up, never an endpoint and a registry that disagree.
+                try
+                {
+                    await context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, previous), PipelineRetry.Activity);
+                    steps.Add($"retired {previous}");
+                }
+                catch (TaskFailedException e)
+                {
+                    steps.Add($"{previous} not retired (it takes no traffic; delete it by hand): {e.FailureDetails.ErrorMessage}");
+                }
             }
 
-            return new RolloutResult(true, deployment, previous, steps, last?.SampleAnswer ?? pinned.SampleAnswer, "rolled out");
+            context.SetCustomStatus(new RolloutProgress("done", deployment, 100, false));
+            return new RolloutResult(true, deployment, previous, steps, answer, "rolled out");
         }
         catch (Exception e) when (e is RolloutFailedException or TaskFailedException)
         {
             string reason = e is TaskFailedException tf ? tf.FailureDetails.ErrorMessage : e.Message;
             steps.Add($"rollback: {reason}");
+            context.SetCustomStatus(new RolloutProgress("rolling back", deployment, 0, false));
             for (int i = compensations.Count - 1; i >= 0; i--)
             {
                 await compensations[i]();
@@ -115,9 +117,118 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
             steps.Add(previous is null ? "rolled back: endpoint left without the new deployment" : $"rolled back: traffic on {previous}");
             RolloutLog.RolledBack(context.CreateReplaySafeLogger<RolloutOrchestrator>(), endpoint, deployment, previous ?? "(none)", reason);
+            context.SetCustomStatus(new RolloutProgress("rolled back", deployment, 0, false));
             return new RolloutResult(false, deployment, previous, steps, null, reason);
         }
     }
+
+    /// <summary>Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).</summary>
+    static async Task WaitUntilReadyAsync(TaskOrchestrationContext context, RolloutPolicy policy, string endpoint, string deployment)
+    {
+        TimeSpan poll = policy.ReadinessPollInterval > TimeSpan.Zero ? policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
+        int checks = (int)Math.Ceiling(policy.ReadinessTimeout / poll);
+        for (int check = 0; check <= checks; check++)
+        {
+            EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
+            DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
+            if (d is null || d.State == DeploymentProvisioning.Failed)
+            {
+                throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
+            }
+
+            if (d.State == DeploymentProvisioning.Succeeded)
+            {
+                return;
+            }
+
+            await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
+        }
+
+        throw new RolloutFailedException($"deployment {deployment} was not ready within {policy.ReadinessTimeout}");
+    }
+
+    /// <summary>Bakes one step: every analysis interval a durable timer, then the canary judged on the step's window (the
+    /// quality probe with the first judgement). A failed judgement rolls back at once. Operator commands end a wait early;
+    /// while paused the bake clock stops and the analysis goes on. A step with no bake time is judged once.</summary>
+    static async Task<CanaryVerdict> BakeAsync(TaskOrchestrationContext context, TimeSpan bake, BakeStep step, OperatorCommands commands, List<string> steps)
+    {
+        TimeSpan interval = step.Analysis.Interval > TimeSpan.Zero ? step.Analysis.Interval : TimeSpan.FromSeconds(1);
+        TimeSpan baked = TimeSpan.Zero;
+        CanaryVerdict? verdict = null;
+        while (baked < bake || commands.Paused)
+        {
+            context.SetCustomStatus(new RolloutProgress(commands.Paused ? "paused" : "baking", step.Canary, step.Percent, commands.Paused));
+            TimeSpan wait = commands.Paused ? interval : Min(interval, bake - baked);
+            DateTime started = context.CurrentUtcDateTime;
+            if (await commands.WaitAsync(started + wait) is { } command)
+            {
+                if (!commands.Paused)
+                {
+                    baked += context.CurrentUtcDateTime - started;
+                }
+
+                Obey(command, commands, steps, step.Percent);
+                continue;
+            }
+
+            if (!commands.Paused)
+            {
+                baked += wait;
+            }
+
+            CanaryVerdict judged = await JudgeAsync(context, step, probe: verdict is null);
+            verdict = judged with { SampleAnswer = judged.SampleAnswer ?? verdict?.SampleAnswer };
+        }
+
+        return verdict ?? await JudgeAsync(context, step, probe: true);
+    }
+
+    static async Task<CanaryVerdict> JudgeAsync(TaskOrchestrationContext context, BakeStep step, bool probe)
+    {
+        CanaryVerdict verdict = await context.CallActivityAsync<CanaryVerdict>(
+            nameof(AnalyzeCanary), new CanaryAnalysisRequest(step.Endpoint, step.Canary, step.Baseline, step.From, step.Analysis, probe), PipelineRetry.Activity);
+        return verdict.Outcome == CanaryOutcome.Fail ? throw new RolloutFailedException($"analysis at {step.Percent}%: {verdict.Reason}") : verdict;
+    }
+
+    /// <summary>The grace period after promotion: a rollback command still rolls back; a pause holds the retirement.</summary>
+    static async Task HoldAsync(TaskOrchestrationContext context, TimeSpan grace, OperatorCommands commands, List<string> steps)
+    {
+        DateTime until = context.CurrentUtcDateTime + grace;
+        while (context.CurrentUtcDateTime < until || commands.Paused)
+        {
+            RolloutCommand? command = commands.Paused ? await commands.NextAsync() : await commands.WaitAsync(until);
+            if (command is null)
+            {
+                break;
+            }
+
+            Obey(command, commands, steps, 100);
+        }
+    }
+
+    static void Obey(RolloutCommand command, OperatorCommands commands, List<string> steps, int percent)
+    {
+        switch (command.Action)
+        {
+            case RolloutAction.Rollback:
+                throw new RolloutFailedException($"rolled back by {command.By} at {percent}%");
+            case RolloutAction.Pause when !commands.Paused:
+                commands.Paused = true;
+                steps.Add($"paused by {command.By} at {percent}%");
+                break;
+            case RolloutAction.Resume when commands.Paused:
+                commands.Paused = false;
+                steps.Add($"resumed by {command.By}");
+                break;
+            default:
+                break; // a pause of a paused rollout, a resume of a running one: nothing to do
+        }
+    }
+
+    /// <summary>Without an analysis policy only the probes judge: metrics never reach a verdict.</summary>
+    static AnalysisPolicy ProbesOnly(string prompt) => new(TimeSpan.FromSeconds(1), int.MaxValue, double.MaxValue, 1, double.MaxValue, TimeSpan.MaxValue, [prompt]);
+
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Deployment names derive from the version and the orchestration instance, so a replay or a retried
     /// activity addresses the same deployment. Azure ML allows 3–32 characters, letters, digits and dashes.</summary>
@@ -128,6 +239,45 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
     }
 
     static string FormatSplit(Dictionary<string, int> split) => string.Join(", ", split.Select(kv => $"{kv.Key} {kv.Value}%"));
+}
+
+/// <summary>One step of the canary: the deployments compared and the window's start.</summary>
+sealed record BakeStep(string Endpoint, string Canary, string? Baseline, int Percent, DateTime From, AnalysisPolicy Analysis);
+
+/// <summary>The rollout's custom status: the phase, the new deployment, its traffic share, and whether it is paused.</summary>
+public sealed record RolloutProgress(string Phase, string Deployment, int Percent, bool Paused);
+
+/// <summary>The operator's commands to this rollout (external event <see cref="RolloutCommand.EventName"/>), one pending
+/// wait at a time, so no command is lost between waits.</summary>
+sealed class OperatorCommands(TaskOrchestrationContext context)
+{
+    Task<RolloutCommand>? pending;
+
+    public bool Paused { get; set; }
+
+    /// <summary>The next command, or null when <paramref name="until"/> comes first.</summary>
+    public async Task<RolloutCommand?> WaitAsync(DateTime until)
+    {
+        Task<RolloutCommand> next = pending ??= context.WaitForExternalEvent<RolloutCommand>(RolloutCommand.EventName);
+        // The timer is not cancelled when a command wins: an abandoned durable timer's firing is ignored, and a
+        // cancelled one hung the in-process engine the tests run on.
+        Task timer = context.CreateTimer(until, CancellationToken.None);
+        if (await Task.WhenAny(timer, next) == timer)
+        {
+            return null;
+        }
+
+        pending = null;
+        return await next;
+    }
+
+    public async Task<RolloutCommand> NextAsync()
+    {
+        Task<RolloutCommand> next = pending ??= context.WaitForExternalEvent<RolloutCommand>(RolloutCommand.EventName);
+        RolloutCommand command = await next;
+        pending = null;
+        return command;
+    }
 }
 
 /// <summary>The rollout's key log events.</summary>

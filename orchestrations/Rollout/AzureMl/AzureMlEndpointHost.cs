@@ -18,8 +18,12 @@ namespace GenAiServerless.Rollout.AzureMl;
 /// polls <see cref="GetEndpointAsync"/> between durable timers, so no activity runs for the many minutes a GPU deployment
 /// can take. Endpoint changes (creation, traffic, deletion) are short operations that are awaited, bounded by
 /// <see cref="AzureMlOptions.OperationTimeout"/>.</remarks>
-public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset code, HttpPipeline scoring, TokenCredential credential, TimeProvider clock) : IEndpointHost
+public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset code, HttpPipeline scoring, TokenCredential credential, TimeProvider clock)
+    : IEndpointHost, IDeploymentMetrics
 {
+    /// <summary>The Azure Monitor metrics API version (metrics_API.json).</summary>
+    public const string MetricsApiVersion = "2023-10-01";
+
     /// <summary>The header that pins a scoring request to a deployment, and names the deployment that answered.</summary>
     public const string DeploymentHeader = "azureml-model-deployment";
 
@@ -147,6 +151,72 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
 
             return new ScoreResult(answered, Completion(name, answered, text));
         }
+    }
+
+    /// <summary>A deployment's requests, failures and p95 latency from Azure Monitor: <c>GET {deployment id}/providers/
+    /// Microsoft.Insights/metrics</c> with <c>RequestsPerMinute</c> (one read) split by <c>envoy_response_code</c> (5xx, 408 timeout,
+    /// 424 model error and 429 throttled count as failed) and <c>RequestLatency_P95</c> (a second read) in PT1M buckets. The p95 of the window is the request-weighted mean
+    /// of the buckets' p95s. Azure Monitor aggregates per minute and publishes with a delay, so a window shorter than a
+    /// few minutes may read nothing yet: the analysis then has no verdict rather than a wrong one.</summary>
+    public async Task<DeploymentMetrics> ReadAsync(MetricsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        string resource = client.ResourceId(DeploymentPath(EndpointName(query.Endpoint), query.Deployment));
+        DateTimeOffset from = query.From.ToUniversalTime(), to = query.To <= query.From ? query.From.AddMinutes(1) : query.To.ToUniversalTime();
+        string timespan = $"{from:yyyy-MM-ddTHH:mm:ssZ}/{to:yyyy-MM-ddTHH:mm:ssZ}";
+        string window = $"timespan={Uri.EscapeDataString(timespan)}&interval=PT1M";
+        string path = $"{resource}/providers/Microsoft.Insights/metrics";
+
+        // Two reads: a $filter applies to every metric named, and the latency percentiles have no dimension.
+        JsonElement? counts = await MetricsAsync(path, $"metricnames=RequestsPerMinute&{window}&aggregation=total&$filter={Uri.EscapeDataString("envoy_response_code eq '*'")}", cancellationToken);
+        JsonElement? latencies = counts is null ? null : await MetricsAsync(path, $"metricnames=RequestLatency_P95&{window}&aggregation=average", cancellationToken);
+        if (counts is not { } countsBody || latencies is not { } latencyBody)
+        {
+            return new DeploymentMetrics(query.Deployment, 0, 0, null);
+        }
+
+        long requests = 0, errors = 0;
+        var perBucket = new Dictionary<string, double>(StringComparer.Ordinal);
+        var p95 = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (JsonElement metric in countsBody.GetProperty("value").EnumerateArray().Concat(latencyBody.GetProperty("value").EnumerateArray()))
+        {
+            string name = metric.GetProperty("name").GetProperty("value").GetString() ?? string.Empty;
+            foreach (JsonElement series in metric.GetProperty("timeseries").EnumerateArray())
+            {
+                string code = series.TryGetProperty("metadatavalues", out JsonElement meta)
+                    ? meta.EnumerateArray().Where(m => m.GetProperty("name").GetProperty("value").GetString() is "envoy_response_code").Select(m => m.GetProperty("value").GetString()).FirstOrDefault() ?? string.Empty
+                    : string.Empty;
+                bool failed = code.StartsWith('5') || code is "408" or "424" or "429";
+                foreach (JsonElement point in series.GetProperty("data").EnumerateArray())
+                {
+                    string at = point.GetProperty("timeStamp").GetString() ?? string.Empty;
+                    if (name.Equals("RequestsPerMinute", StringComparison.OrdinalIgnoreCase) && point.TryGetProperty("total", out JsonElement total))
+                    {
+                        long n = (long)Math.Round(total.GetDouble());
+                        requests += n;
+                        errors += failed ? n : 0;
+                        perBucket[at] = perBucket.GetValueOrDefault(at) + n;
+                    }
+                    else if (name.Equals("RequestLatency_P95", StringComparison.OrdinalIgnoreCase) && point.TryGetProperty("average", out JsonElement average))
+                    {
+                        p95[at] = average.GetDouble();
+                    }
+                }
+            }
+        }
+
+        double weight = p95.Keys.Sum(at => perBucket.GetValueOrDefault(at));
+        double? latency = p95.Count == 0 ? null
+            : weight > 0 ? p95.Sum(kv => kv.Value * perBucket.GetValueOrDefault(kv.Key)) / weight
+            : p95.Values.Max();
+        return new DeploymentMetrics(query.Deployment, requests, errors, latency);
+    }
+
+    /// <summary>One Azure Monitor metrics read; null when the deployment is gone.</summary>
+    async Task<JsonElement?> MetricsAsync(string path, string query, CancellationToken cancellationToken)
+    {
+        ArmResponse response = await client.SendAsync(RequestMethod.Get, client.Uri(path, query, MetricsApiVersion), null, [200, 404], path, cancellationToken);
+        return response.Status == 404 ? null : response.Body;
     }
 
     /// <summary>Moves the deployment's traffic (live and mirrored) to 0 when the rest of the split allows it, then deletes

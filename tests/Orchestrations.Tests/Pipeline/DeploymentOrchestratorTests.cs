@@ -46,7 +46,8 @@ public sealed class DeploymentOrchestratorTests
                     calls.Enqueue(nameof(ReleaseModelSlot));
                     return new SlotRelease(null);
                 }),
-            services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IModelRegistry>(registry),
+            services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IDeploymentMetrics>(endpoints).AddSingleton(TimeProvider.System)
+                .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>(),
             nameof(DeploymentOrchestrator),
             new DeploymentRequest(Version7, Policy),
             $"{Model}-deploy-v7-{Guid.NewGuid():N}");
@@ -64,10 +65,9 @@ public sealed class DeploymentOrchestratorTests
 
         Assert.True(result.Succeeded, result.Detail);
         Assert.Equal([nameof(ClaimModelSlot), nameof(VerifyModelVersion), nameof(ReleaseModelSlot)], calls);
-        AliasAssignment moved = Assert.Single(registry.Aliases);
-        Assert.Equal((Model, ModelAliases.Champion, 7), (moved.Model, moved.Alias, moved.Version));
-        Assert.Equal($"rolled out as deployment {result.Deployment}", moved.Reason);
-        Assert.Equal("alias champion → v7", result.Steps[^1]);
+        Assert.Equal([(ModelAliases.Previous, 6), (ModelAliases.Champion, 7)], registry.Aliases.Select(a => (a.Alias, a.Version)));
+        Assert.All(registry.Aliases, a => Assert.Equal(("rollout", Model), (a.By, a.Model)));
+        Assert.Contains("alias champion → v7, previous → v6", result.Steps);
         Assert.Equal(["v6-live"], endpoints.Deleted);
     }
 

@@ -156,7 +156,7 @@ public sealed class ModelPipelineOrchestratorTests
             Assert.All(result.Stages, s => Assert.Equal(StageState.Succeeded, s.State));
             Assert.Equal(
                 [nameof(ClaimModelSlot), nameof(DataPrepOrchestrator), "JobRunOrchestrator:Train", nameof(PrepareEvaluationSet), "JobRunOrchestrator:Evaluate", nameof(RegisterModelVersion),
-                    "SetModelAlias:challenger", nameof(VerifyModelVersion), nameof(RolloutOrchestrator), "SetModelAlias:champion", nameof(ReleaseModelSlot)],
+                    "SetModelAlias:challenger", nameof(VerifyModelVersion), nameof(RolloutOrchestrator), nameof(ReleaseModelSlot)],
                 calls.Names);
             Assert.Equal(2.5, result.Version!.Metrics["test_bits_per_byte"]);
             Assert.Equal(GateRules.Promote, result.Gate!.Verdict);

@@ -29,7 +29,7 @@ public sealed class OptionsBindingTests
           "Pipeline": { "Models": [ "tinylm", "chat" ] },
           "Data": { "Models": { "chat": { "Shapes": [ "Messages" ], "MetadataFields": [ "lang" ] } } },
           "Training": { "AllowedRegions": [ "eastus" ], "Hyperparameters": { "steps": "10" } },
-          "Rollout": { "TrafficSteps": [ 25, 100 ] }
+          "Rollout": { "TrafficSteps": [ 25, 100 ], "Analysis": { "QualityPrompts": [ "hello", "the model" ] } }
         }
         """;
 
@@ -46,6 +46,29 @@ public sealed class OptionsBindingTests
         Assert.Equal(["eastus"], training.AllowedRegions);
         Assert.Equal(new Dictionary<string, string> { ["steps"] = "10" }, training.Hyperparameters);
         Assert.Equal([25, 100], provider.GetRequiredService<IOptions<RolloutOptions>>().Value.TrafficSteps);
+        Assert.Equal(["hello", "the model"], provider.GetRequiredService<IOptions<RolloutOptions>>().Value.Analysis.QualityPrompts);
+    }
+
+    [Fact]
+    public void Bind_RolloutAnalysisDefaults_PolicyCarriesThemAndFallsBackToTheProbePrompt()
+    {
+        using ServiceProvider provider = Bind("""{ "Rollout": { "ProbePrompt": "ping", "PromotionGrace": "00:10:00", "Analysis": { "Interval": "00:00:05" } } }""");
+
+        RolloutPolicy policy = provider.GetRequiredService<PipelineRequestFactory>().Rollout();
+
+        Assert.Equal(TimeSpan.FromMinutes(10), policy.PromotionGrace);
+        Assert.Equal(new AnalysisPolicy(TimeSpan.FromSeconds(5), 20, 2, 0.02, 1.5, TimeSpan.FromMilliseconds(100), policy.Analysis!.QualityPrompts), policy.Analysis);
+        Assert.Equal(["ping"], policy.Analysis.QualityPrompts);
+    }
+
+    [Fact]
+    public void Bind_BadAnalysisSetting_FailsAtStartNamingIt()
+    {
+        using ServiceProvider provider = Bind("""{ "Rollout": { "Analysis": { "MaxErrorRateRatio": 0.5 } } }""");
+
+        OptionsValidationException e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RolloutOptions>>().Value);
+
+        Assert.Contains("Rollout:Analysis:MaxErrorRateRatio must be at least 1 (was 0.5)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace GenAiServerless.Tests.Orchestrations.Rollout;
 /// rules the service enforces (traffic only to existing deployments, summing to 100; no deleting a deployment that
 /// still takes traffic). A new deployment reports <c>Creating</c> on the first read after it is created and its
 /// final state from then on.</summary>
-internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
+internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDeploymentMetrics
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, DeploymentInfo> deployments = new(StringComparer.Ordinal);
@@ -14,6 +14,7 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
     private readonly List<IReadOnlyDictionary<string, int>> trafficHistory = [];
     private readonly List<string> deleted = [];
     private Dictionary<string, int> traffic = new(StringComparer.Ordinal);
+    private readonly List<string> metricReads = [];
     private int routed;
 
     /// <summary>When set, a new deployment ends <c>Failed</c> with this detail instead of <c>Succeeded</c>.</summary>
@@ -21,6 +22,15 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
 
     /// <summary>Whether a request routed to a deployment with the given traffic share fails.</summary>
     public Func<string, int, bool> FailsWhen { get; init; } = (_, _) => false;
+
+    /// <summary>What the metrics say of a deployment with the given traffic share; none served anything by default.</summary>
+    public Func<string, int, DeploymentMetrics> MetricsWhen { get; init; } = (name, _) => new DeploymentMetrics(name, 0, 0, null);
+
+    /// <summary>Whether deleting the deployment fails (a retirement that cannot finish).</summary>
+    public Func<string, bool> DeleteFailsWhen { get; init; } = _ => false;
+
+    /// <summary>The deployments whose metrics were read, in order.</summary>
+    public IReadOnlyList<string> MetricReads { get { lock (gate) { return [.. metricReads]; } } }
 
     public IReadOnlyList<IReadOnlyDictionary<string, int>> TrafficHistory { get { lock (gate) { return [.. trafficHistory]; } } }
 
@@ -125,6 +135,11 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
         lock (gate)
         {
             CheckEndpoint(deployment.Endpoint);
+            if (DeleteFailsWhen(deployment.Deployment))
+            {
+                throw new InvalidOperationException($"deleting {deployment.Deployment} failed: InternalServerError");
+            }
+
             if (traffic.GetValueOrDefault(deployment.Deployment) > 0)
             {
                 throw new InvalidOperationException($"deployment {deployment.Deployment} still takes {traffic[deployment.Deployment]}% of the traffic");
@@ -137,6 +152,17 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<DeploymentMetrics> ReadAsync(MetricsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (gate)
+        {
+            CheckEndpoint(query.Endpoint);
+            metricReads.Add(query.Deployment);
+            return Task.FromResult(MetricsWhen(query.Deployment, traffic.GetValueOrDefault(query.Deployment)));
+        }
     }
 
     /// <summary>Weighted routing, deterministic: successive requests land on slots spread over 0–99.</summary>

@@ -1,6 +1,7 @@
 using GenAiServerless.Rollout;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenAiServerless.Tests.Orchestrations.Rollout;
@@ -20,18 +21,28 @@ public class RolloutOrchestratorTests
         return (instanceId, RolloutOrchestrator.DeploymentName(Version5.Version, instanceId));
     }
 
-    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId)
+    private static void AddTasks(DurableTaskRegistry r) => r.AddOrchestrator<RolloutOrchestrator>()
+        .AddActivity<GetEndpoint>()
+        .AddActivity<CreateDeployment>()
+        .AddActivity<ShiftTraffic>()
+        .AddActivity<DeleteDeployment>()
+        .AddActivity<ProbeEndpoint>()
+        .AddActivity<AnalyzeCanary>()
+        .AddActivity<MoveModelAliases>();
+
+    private static void AddServices(IServiceCollection services, InMemoryEndpointHost endpoints, InMemoryRolloutAliases aliases) => services
+        .AddSingleton<IEndpointHost>(endpoints)
+        .AddSingleton<IDeploymentMetrics>(endpoints)
+        .AddSingleton<IRolloutAliases>(aliases)
+        .AddSingleton(TimeProvider.System);
+
+    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId, RolloutPolicy? policy = null, InMemoryRolloutAliases? aliases = null)
     {
         OrchestrationMetadata run = await DurableRun.RunAsync(
-            r => r.AddOrchestrator<RolloutOrchestrator>()
-                .AddActivity<GetEndpoint>()
-                .AddActivity<CreateDeployment>()
-                .AddActivity<ShiftTraffic>()
-                .AddActivity<DeleteDeployment>()
-                .AddActivity<ProbeEndpoint>(),
-            services => services.AddSingleton<IEndpointHost>(endpoints),
+            AddTasks,
+            services => AddServices(services, endpoints, aliases ?? new InMemoryRolloutAliases(4)),
             nameof(RolloutOrchestrator),
-            new RolloutRequest(Version5, Policy),
+            new RolloutRequest(Version5, policy ?? Policy),
             instanceId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
         return run.ReadOutputAs<RolloutResult>()!;
@@ -56,6 +67,7 @@ public class RolloutOrchestratorTests
         Assert.Equal([deployment], endpoints.Deployments);
         Assert.Equal($"the model … answered by {deployment}", result.ProbeAnswer);
         Assert.Equal($"retired {Previous}", result.Steps[^1]);
+        Assert.Contains($"alias champion → v5, previous → v4", result.Steps);
     }
 
     [Fact]
@@ -108,5 +120,212 @@ public class RolloutOrchestratorTests
         Assert.Empty(endpoints.TrafficHistory);
         Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
         Assert.Equal([deployment], endpoints.Deleted);
+    }
+
+    /// <summary>A policy whose bakes are judged every 100 ms by metrics, over a bake long enough that a test would notice
+    /// a rollback that waited for its end.</summary>
+    private static RolloutPolicy Analysed(TimeSpan bake, TimeSpan grace = default) => Policy with
+    {
+        BakeTime = bake,
+        PromotionGrace = grace,
+        Analysis = new AnalysisPolicy(TimeSpan.FromMilliseconds(100), MinRequests: 20, MaxErrorRateRatio: 2, ErrorRateFloor: 0.02,
+            MaxLatencyRatio: 1.5, LatencyFloor: TimeSpan.FromMilliseconds(100), QualityPrompts: ["q1", "q2"]),
+    };
+
+    [Fact]
+    public async Task RunAsync_CanaryErrorsAtTenPercent_RollsBackAtTheFirstSample()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => name == deployment ? new DeploymentMetrics(name, 100, 30, 20) : new DeploymentMetrics(name, 900, 1, 20),
+        }.WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMinutes(10)), aliases);
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith($"analysis at 10%: error rate of {deployment} is 30.0% (30 of 100), above 2.0%", result.Detail, StringComparison.Ordinal);
+        Assert.Equal([deployment, Previous], endpoints.MetricReads);
+        Assert.Equal([Split((deployment, 10), (Previous, 90)), Split((Previous, 100))], endpoints.TrafficHistory);
+        Assert.Equal([deployment], endpoints.Deleted);
+        Assert.Equal(4, aliases.Champion);
+    }
+
+    [Fact]
+    public async Task RunAsync_CanaryP95ThreeTimesTheCurrent_RollsBack()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => name == deployment ? new DeploymentMetrics(name, 50, 0, 600) : new DeploymentMetrics(name, 450, 0, 200),
+        }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMinutes(10)));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal($"analysis at 10%: p95 latency of {deployment} is 600 ms, above 300 ms (1.5× {Previous}'s 200 ms, floor 100 ms)", result.Detail);
+        Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
+    }
+
+    [Fact]
+    public async Task RunAsync_HealthyCanary_JudgedEachStepThenPromotedWithAliases()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => new DeploymentMetrics(name, 200, 2, 40),
+        }.WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(300)), aliases);
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(3, result.Steps.Count(s => s.StartsWith("analysis at ", StringComparison.Ordinal) && s.Contains("200 requests, error rate 1.0%", StringComparison.Ordinal)));
+        Assert.Equal((5, 4), (aliases.Champion!.Value, aliases.Previous!.Value));
+        Assert.Equal($"q1 … answered by {deployment}", result.ProbeAnswer);
+        Assert.Equal([Previous], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_TooFewRequests_NoVerdictAndPromotes()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => new DeploymentMetrics(name, 3, 3, 900),
+        }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(200)));
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Contains($"analysis at 10%: no verdict: {deployment} served 3 requests, fewer than the 20 needed for a verdict", result.Steps);
+    }
+
+    [Fact]
+    public async Task RunAsync_PausedThenResumed_HoldsTheStepUntilResumed()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        await using DurableTaskTestHost host = await StartAsync(endpoints, new InMemoryRolloutAliases(4));
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RolloutOrchestrator), new RolloutRequest(Version5, Analysed(TimeSpan.FromMilliseconds(500))), new StartOrchestrationOptions(instanceId));
+
+        await WaitForPhaseAsync(host, instanceId, p => p.Phase == "baking" && p.Percent == 10);
+        await host.Client.RaiseEventAsync(instanceId, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Pause, "alice"));
+        await WaitForPhaseAsync(host, instanceId, p => p.Paused);
+
+        // Paused well past the bake time: the split stays where it was.
+        await Task.Delay(1500);
+        Assert.Equal(Split((deployment, 10), (Previous, 90)), endpoints.Traffic);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await host.Client.GetInstanceAsync(instanceId))!.RuntimeStatus);
+
+        await host.Client.RaiseEventAsync(instanceId, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Resume, "alice"));
+        RolloutResult result = await CompletedAsync(host, instanceId);
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Contains("paused by alice at 10%", result.Steps);
+        Assert.Contains("resumed by alice", result.Steps);
+        Assert.Equal(Split((deployment, 100)), endpoints.Traffic);
+    }
+
+    [Fact]
+    public async Task RunAsync_OperatorRollbackDuringBake_RestoresPreviousAtOnce()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        await using DurableTaskTestHost host = await StartAsync(endpoints, aliases);
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RolloutOrchestrator), new RolloutRequest(Version5, Analysed(TimeSpan.FromMinutes(10))), new StartOrchestrationOptions(instanceId));
+
+        await WaitForPhaseAsync(host, instanceId, p => p.Phase == "baking" && p.Percent == 10);
+        await host.Client.RaiseEventAsync(instanceId, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Rollback, "bob"));
+        RolloutResult result = await CompletedAsync(host, instanceId);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("rolled back by bob at 10%", result.Detail);
+        Assert.Equal([Split((deployment, 10), (Previous, 90)), Split((Previous, 100))], endpoints.TrafficHistory);
+        Assert.Equal([deployment], endpoints.Deleted);
+        Assert.Equal(4, aliases.Champion);
+    }
+
+    [Fact]
+    public async Task RunAsync_RollbackInGracePeriod_IsATrafficChangeAndAliasesFollow()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        await using DurableTaskTestHost host = await StartAsync(endpoints, aliases);
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RolloutOrchestrator),
+            new RolloutRequest(Version5, Analysed(TimeSpan.Zero, grace: TimeSpan.FromSeconds(3))), new StartOrchestrationOptions(instanceId));
+
+        // The in-process engine (0.2.3-preview) hands an external event over with the next timer, so the grace period is
+        // short here; the rollback must still win over the retirement.
+
+        await WaitForPhaseAsync(host, instanceId, p => p.Phase == "grace");
+        Assert.Equal(Split((deployment, 100)), endpoints.Traffic);
+        Assert.Contains(Previous, endpoints.Deployments);
+        Assert.Equal(5, aliases.Champion);
+        await host.Client.RaiseEventAsync(instanceId, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Rollback, "carol"));
+        RolloutResult result = await CompletedAsync(host, instanceId);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("rolled back by carol at 100%", result.Detail);
+        Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
+        Assert.Equal([deployment], endpoints.Deleted);
+        Assert.Equal(4, aliases.Champion);
+    }
+
+    [Fact]
+    public async Task RunAsync_RegistryFailsToMoveChampion_EndpointGoesBackWithIt()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4) { FailsWhen = m => m.Champion == 5 };
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.Zero), aliases);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("registry unavailable", result.Detail, StringComparison.Ordinal);
+
+        // The endpoint and the registry agree: v4 serves and is the champion.
+        Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
+        Assert.Equal(4, aliases.Champion);
+        Assert.Equal([deployment], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_RetirementFails_StillPromotedAndRegistryAgrees()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model) { DeleteFailsWhen = name => name == Previous }.WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.Zero), aliases);
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.StartsWith($"{Previous} not retired (it takes no traffic; delete it by hand)", result.Steps[^1], StringComparison.Ordinal);
+        Assert.Equal(Split((deployment, 100)), endpoints.Traffic);
+        Assert.Equal((5, 4), (aliases.Champion!.Value, aliases.Previous!.Value));
+    }
+
+    private static Task<DurableTaskTestHost> StartAsync(InMemoryEndpointHost endpoints, InMemoryRolloutAliases aliases) =>
+        DurableTaskTestHost.StartAsync(AddTasks, new DurableTaskTestHostOptions { ConfigureServices = s => AddServices(s, endpoints, aliases), Port = DurableRun.FreePort() });
+
+    private static async Task WaitForPhaseAsync(DurableTaskTestHost host, string instanceId, Func<RolloutProgress, bool> reached)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            OrchestrationMetadata? m = await host.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+            if (m?.ReadCustomStatusAs<RolloutProgress>() is { } progress && reached(progress))
+            {
+                return;
+            }
+
+            Assert.False(m?.IsCompleted ?? false, $"the rollout ended before the phase: {m?.SerializedOutput}");
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    private static async Task<RolloutResult> CompletedAsync(DurableTaskTestHost host, string instanceId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        return done.ReadOutputAs<RolloutResult>()!;
     }
 }

@@ -1,0 +1,19 @@
+using GenAiServerless.Registry;
+using GenAiServerless.Rollout;
+
+namespace GenAiServerless.Pipeline;
+
+/// <summary>The rollout's aliases on the model registry: the pipeline joins the two stages, neither knows the other.</summary>
+public sealed class RegistryRolloutAliases(IModelRegistry registry) : IRolloutAliases
+{
+    public async Task MoveAsync(AliasPromotion move, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(move);
+        if (move.Previous is int previous)
+        {
+            await registry.SetAliasAsync(new AliasAssignment(move.Model, ModelAliases.Previous, previous, "rollout", $"kept warm at 0 % after v{move.Champion} took the traffic"), cancellationToken);
+        }
+
+        await registry.SetAliasAsync(new AliasAssignment(move.Model, ModelAliases.Champion, move.Champion, "rollout", $"v{move.Champion} serves all traffic"), cancellationToken);
+    }
+}
