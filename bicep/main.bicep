@@ -378,6 +378,10 @@ module functions 'modules/functions.bicep' = {
       AzureMl__RegistryDatastore: datastores.registry
       // Endpoints the app creates run as the endpoint identity (the app holds Managed Identity Operator on it).
       AzureMl__EndpointIdentityId: endpointIdentity.id
+      // Online endpoint names are unique per region across subscriptions: 'e' (a name starts with a letter) and the
+      // environment's token keep two environments (or two tenants) from colliding; 10 characters leave 22 of the 32
+      // for the model's name.
+      AzureMl__EndpointPrefix: 'e${take(resourceToken, 8)}-'
       // Private networking: endpoints take scoring requests only through the workspace's private endpoint (the
       // function app reaches it from the VNet). Deployment egress is not set: with the workspace's managed network
       // (privateNetworking) its outbound rules govern deployments and Azure ML documents the per-deployment flag

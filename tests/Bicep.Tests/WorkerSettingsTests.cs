@@ -116,6 +116,32 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     }
 
     [Theory]
+    [MemberData(nameof(Networking))]
+    public void AppSettings_EndpointPrefix_NamesEveryModelsEndpointValidlyAndPerEnvironment(string networking)
+    {
+        DeploymentSnapshot snapshot = Snapshot(networking);
+        Dictionary<string, string> settings = Settings(networking);
+        string app = snapshot.Single("Microsoft.Web/sites", "func-")["name"]!.GetValue<string>();
+        string token = app["func-".Length..];
+
+        using ServiceProvider services = BuildWorker(settings);
+        var host = Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
+
+        // Endpoint names are unique within a region across every subscription (the scoring URI is {name}.{region}…):
+        // the prefix carries the environment's resource token, so two azd environments never share an endpoint.
+        Assert.Equal($"e{token[..8]}-", settings["AzureMl__EndpointPrefix"]);
+        foreach (string model in settings["Pipeline__Models"].Split(','))
+        {
+            string name = host.EndpointName(model);
+            Assert.StartsWith(settings["AzureMl__EndpointPrefix"], name, StringComparison.Ordinal);
+            Assert.Matches(AzureEndpointName(), name);
+        }
+
+        // The longest model name that keeps its full name under the prefix (32 - 10 characters).
+        Assert.Equal($"e{token[..8]}-{new string('m', 22)}", host.EndpointName(new string('m', 22)));
+    }
+
+    [Theory]
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
@@ -283,6 +309,11 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
 
     [GeneratedRegex(@"^(?<key>[A-Za-z]+:[A-Za-z]+):")]
     private static partial Regex NamedKey();
+
+    /// <summary>Azure ML's rule for online endpoint names: a letter first, then letters, digits and hyphens, 3 to 32 in
+    /// all, no hyphen last.</summary>
+    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$")]
+    private static partial Regex AzureEndpointName();
 
     [GeneratedRegex(@"%(?<name>[^%]+)%")]
     private static partial Regex BindingExpression();
