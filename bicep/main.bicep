@@ -305,7 +305,6 @@ module rbac 'modules/rbac.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.name
     mlWorkspaceName: ml.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    gpuIdentityName: gpuIdentity.name
     endpointIdentityName: endpointIdentity.name
     functionAppPrincipalId: appIdentity.properties.principalId
     deploymentPrincipalId: deploymentIdentity.properties.principalId
