@@ -144,6 +144,8 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
         JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
         Assert.Equal($"{W}/computes/gpu-lowpri", (string?)p["computeId"]);
         Assert.Null(p["queueSettings"]);
+        // The cluster's vmSize is the VM: the selector's instance type would fail the job on a cluster without it.
+        Assert.Equal("{\"instanceCount\":1}", p["resources"]!.ToJsonString());
     }
 
     [Fact]
@@ -153,7 +155,61 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
 
         await backend.SubmitAsync(Train(spot: false), CancellationToken.None);
 
-        Assert.Equal("Standard", (string?)JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!["queueSettings"]!["jobTier"]);
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Equal("Standard", (string?)p["queueSettings"]!["jobTier"]);
+        Assert.Equal("Standard_NC24ads_A100_v4", (string?)p["resources"]!["instanceType"]);
+        Assert.Null(p["computeId"]);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_DedicatedAttempt_RunsOnTheDedicatedClusterNotTheLowPriorityOne()
+    {
+        AzureMlOptions options = Options(compute: "gpu-lowpri");
+        options.DedicatedComputeName = "gpu-dedicated";
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(options,
+            (404, "{}"), (200, Code), (201, Job("Queued")), (404, "{}"), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(attempt: 1, spot: true), CancellationToken.None);
+        await backend.SubmitAsync(Train(attempt: 2, spot: false), CancellationToken.None);
+
+        JsonNode spot = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        JsonNode dedicated = JsonNode.Parse(transport.Requests[4].Body!)!["properties"]!;
+        Assert.Equal($"{W}/computes/gpu-lowpri", (string?)spot["computeId"]);
+        Assert.Equal($"{W}/computes/gpu-dedicated", (string?)dedicated["computeId"]);
+        Assert.All(new[] { spot, dedicated }, p =>
+        {
+            Assert.Null(p["queueSettings"]);
+            Assert.Null(p["resources"]!["instanceType"]);
+        });
+    }
+
+    [Fact]
+    public async Task SubmitAsync_LowPriorityClusterOnly_DedicatedAttemptGoesServerlessStandard()
+    {
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(compute: "gpu-lowpri"), (404, "{}"), (200, Code), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(spot: false), CancellationToken.None);
+
+        // Without a dedicated cluster a dedicated attempt must not land on the low-priority one (it would be preempted
+        // again): serverless compute at the Standard tier, on the VM the selector chose.
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Null(p["computeId"]);
+        Assert.Equal("Standard", (string?)p["queueSettings"]!["jobTier"]);
+        Assert.Equal("Standard_NC24ads_A100_v4", (string?)p["resources"]!["instanceType"]);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_DedicatedClusterOnly_SpotAttemptGoesServerlessSpot()
+    {
+        AzureMlOptions options = Options();
+        options.DedicatedComputeName = "gpu-dedicated";
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(options, (404, "{}"), (200, Code), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(spot: true), CancellationToken.None);
+
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Null(p["computeId"]);
+        Assert.Equal("Spot", (string?)p["queueSettings"]!["jobTier"]);
     }
 
     [Fact]
