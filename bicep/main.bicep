@@ -40,6 +40,10 @@ param gpuVmSize string = 'Standard_NC24ads_A100_v4'
 @minValue(1)
 param gpuMaxNodeCount int = 2
 
+@description('Optional. Most nodes the dedicated GPU cluster (same VM size; attempts that must not be preempted) may scale out to.')
+@minValue(1)
+param gpuDedicatedMaxNodeCount int = 1
+
 @description('Optional. Most instances the function app may scale out to.')
 @minValue(40)
 @maxValue(1000)
@@ -97,6 +101,13 @@ var datastores = {
   checkpoints: 'checkpoints'
   registry: 'registry'
 }
+// The GPU of gpuVmSize, from the catalogue the worker prices training with: the compute selector is told the
+// cluster's hardware (Training:GpuType, MinGpuMemoryGb, GpuCount), so its estimates price the VM that runs. A size
+// outside the catalogue leaves the selector unconstrained (type any, 0 GB, 1 GPU).
+var gpuSku = first(filter(
+  loadJsonContent('../orchestrations/Training/PriceSnapshot/gpu-skus.json', '.skus'),
+  sku => sku.sku == gpuVmSize
+))
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
 
@@ -218,8 +229,10 @@ module ml 'modules/ml.bicep' = {
     datastores: datastores
     gpuIdentityId: gpuIdentity.id
     gpuClusterName: '${abbrs.machineLearningServicesComputeGPU}spot'
+    gpuDedicatedClusterName: '${abbrs.machineLearningServicesComputeGPU}dedicated'
     gpuVmSize: gpuVmSize
     gpuMaxNodeCount: gpuMaxNodeCount
+    gpuDedicatedMaxNodeCount: gpuDedicatedMaxNodeCount
     privateNetworking: privateNetworking
   }
 }
@@ -371,6 +384,10 @@ module functions 'modules/functions.bicep' = {
       AzureMl__WorkspaceName: ml.outputs.name
       AzureMl__Region: location
       AzureMl__ComputeName: ml.outputs.gpuClusterName
+      AzureMl__DedicatedComputeName: ml.outputs.gpuDedicatedClusterName
+      Training__GpuType: gpuSku.?gpuType ?? ''
+      Training__MinGpuMemoryGb: string(gpuSku.?gpuMemoryGb ?? 0)
+      Training__GpuCount: string(gpuSku.?gpuCount ?? 1)
       AzureMl__CuratedDatastore: datastores.curated
       AzureMl__ModelsDatastore: datastores.models
       AzureMl__CheckpointsDatastore: datastores.checkpoints

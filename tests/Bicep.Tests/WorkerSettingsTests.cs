@@ -141,6 +141,49 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
         Assert.Equal($"e{token[..8]}-{new string('m', 22)}", host.EndpointName(new string('m', 22)));
     }
 
+    [Fact]
+    public void AppSettings_Computes_SpotAttemptsOnTheLowPriorityClusterOthersOnTheDedicatedOne()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        var clusters = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/computes").ToDictionary(
+            c => c["properties"]!["properties"]!["vmPriority"]!.GetValue<string>(),
+            c => c["name"]!.GetValue<string>()[(c["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..]);
+        var submission = new GenAiServerless.Training.JobSubmission("r-train-a1", 1, GenAiServerless.Training.JobKind.Train, ["curated/tiny-lm/r/"], null, "r-train",
+            "Standard_NC24ads_A100_v4", Spot: true, new Dictionary<string, string>());
+
+        using ServiceProvider services = BuildWorker(settings);
+        var backend = ActivatorUtilities.CreateInstance<GenAiServerless.Training.AzureMl.AzureMlJobBackend>(services);
+        JsonNode spot = backend.JobBody(submission, "code-id")["properties"]!;
+        JsonNode dedicated = backend.JobBody(submission with { Spot = false }, "code-id")["properties"]!;
+
+        // The job bodies the deployed worker would PUT: each attempt on the cluster of its priority, the VM left to it.
+        Assert.Equal(clusters["LowPriority"], settings["AzureMl__ComputeName"]);
+        Assert.Equal(clusters["Dedicated"], settings["AzureMl__DedicatedComputeName"]);
+        Assert.EndsWith($"/computes/{clusters["LowPriority"]}", spot["computeId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith($"/computes/{clusters["Dedicated"]}", dedicated["computeId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(new[] { spot, dedicated }, p => Assert.Null(p["resources"]!["instanceType"]));
+    }
+
+    [Fact]
+    public void AppSettings_GpuRequirements_MatchTheClustersVmSoTheSelectorPricesIt()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        string vmSize = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/computes")
+            .Select(c => c["properties"]!["properties"]!["vmSize"]!.GetValue<string>()).Distinct().Single();
+
+        using ServiceProvider services = BuildWorker(settings);
+        var policy = services.GetRequiredService<GenAiServerless.Pipeline.PipelineRequestFactory>().Training("tiny-lm");
+        var catalog = services.GetRequiredService<GenAiServerless.Training.Prices.PriceCatalog>();
+        GenAiServerless.Training.Prices.ComputeChoice choice = GenAiServerless.Training.Prices.ComputeSelector.Choose(catalog, policy.Compute);
+
+        // The worker's defaults (T4, 16 GB) would price a VM the clusters do not have: the settings name the clusters' GPU.
+        Assert.Equal("A100", settings["Training__GpuType"]);
+        Assert.Equal("80", settings["Training__MinGpuMemoryGb"]);
+        Assert.Equal("1", settings["Training__GpuCount"]);
+        Assert.Equal(vmSize, choice.Offer.Sku);
+        Assert.All(choice.Alternatives, alternative => Assert.Equal(vmSize, alternative.Offer.Sku));
+    }
+
     [Theory]
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
