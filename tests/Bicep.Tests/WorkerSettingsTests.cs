@@ -184,6 +184,23 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
         Assert.All(choice.Alternatives, alternative => Assert.Equal(vmSize, alternative.Offer.Sku));
     }
 
+    [Fact]
+    public void AppSettings_Telemetry_WorkerExportsToTheTemplatesApplicationInsights()
+    {
+        Dictionary<string, string> settings = Settings("public");
+
+        using ServiceProvider services = BuildWorker(settings);
+        var exporter = services.GetRequiredService<IOptionsMonitor<Azure.Monitor.OpenTelemetry.Exporter.AzureMonitorExporterOptions>>().Get(Options.DefaultName);
+
+        // The alerts query the worker's logs in `traces`: the deployed worker registers its exporter from the setting the
+        // template fills with the component's connection string, and signs in (the component has local auth off).
+        Assert.Equal(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"], exporter.ConnectionString);
+        Assert.NotNull(exporter.Credential);
+        string component = fixture.Public.Single("Microsoft.Insights/components")["id"]!.GetValue<string>();
+        Assert.StartsWith($"[reference('{component}'", fixture.Public.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
+        Assert.EndsWith(").ConnectionString]", fixture.Public.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
