@@ -140,7 +140,7 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
             },
             ["properties"] = new JsonObject(),
         };
-        if (Cluster(submission) is { } cluster)
+        if (Cluster(submission, component) is { } cluster)
         {
             // A cluster decides spot by its vmPriority and the VM by its vmSize: no job tier, and no instance type (one
             // the cluster does not have fails the job; the spot selector's pick is the price estimate, not the VM).
@@ -150,17 +150,19 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
         {
             // Serverless compute: the job tier says spot (low priority) or standard, the instance type which VM.
             properties["queueSettings"] = new JsonObject { ["jobTier"] = submission.Spot ? "Spot" : "Standard" };
-            properties["resources"]!["instanceType"] = submission.InstanceType;
+            properties["resources"]!["instanceType"] = string.IsNullOrWhiteSpace(component.InstanceType) ? submission.InstanceType : component.InstanceType;
         }
 
         return new JsonObject { ["properties"] = properties };
     }
 
-    /// <summary>The cluster an attempt runs on: the low-priority one for a spot attempt, the dedicated one otherwise;
-    /// null runs it on serverless compute.</summary>
-    string? Cluster(JobSubmission submission)
+    /// <summary>The cluster an attempt runs on: the low-priority one for a spot attempt, the dedicated one otherwise (the
+    /// component's own over the workspace settings); null runs it on serverless compute.</summary>
+    string? Cluster(JobSubmission submission, TrainingComponent component)
     {
-        string? name = submission.Spot ? Options.ComputeName : Options.DedicatedComputeName;
+        string? name = submission.Spot
+            ? (string.IsNullOrWhiteSpace(component.Compute) ? Options.ComputeName : component.Compute)
+            : (string.IsNullOrWhiteSpace(component.DedicatedCompute) ? Options.DedicatedComputeName : component.DedicatedCompute);
         return string.IsNullOrWhiteSpace(name) ? null : name;
     }
 
