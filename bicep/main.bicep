@@ -40,6 +40,10 @@ param gpuVmSize string = 'Standard_NC24ads_A100_v4'
 @minValue(1)
 param gpuMaxNodeCount int = 2
 
+@description('Optional. Most nodes the dedicated GPU cluster (same VM size; attempts that must not be preempted) may scale out to.')
+@minValue(1)
+param gpuDedicatedMaxNodeCount int = 1
+
 @description('Optional. Most instances the function app may scale out to.')
 @minValue(40)
 @maxValue(1000)
@@ -97,6 +101,13 @@ var datastores = {
   checkpoints: 'checkpoints'
   registry: 'registry'
 }
+// The GPU of gpuVmSize, from the catalogue the worker prices training with: the compute selector is told the
+// cluster's hardware (Training:GpuType, MinGpuMemoryGb, GpuCount), so its estimates price the VM that runs. A size
+// outside the catalogue leaves the selector unconstrained (type any, 0 GB, 1 GPU).
+var gpuSku = first(filter(
+  loadJsonContent('../orchestrations/Training/PriceSnapshot/gpu-skus.json', '.skus'),
+  sku => sku.sku == gpuVmSize
+))
 var signingKeyName = 'manifest-signing'
 var lifecycleTopicName = 'model-lifecycle'
 
@@ -218,8 +229,10 @@ module ml 'modules/ml.bicep' = {
     datastores: datastores
     gpuIdentityId: gpuIdentity.id
     gpuClusterName: '${abbrs.machineLearningServicesComputeGPU}spot'
+    gpuDedicatedClusterName: '${abbrs.machineLearningServicesComputeGPU}dedicated'
     gpuVmSize: gpuVmSize
     gpuMaxNodeCount: gpuMaxNodeCount
+    gpuDedicatedMaxNodeCount: gpuDedicatedMaxNodeCount
     privateNetworking: privateNetworking
   }
 }
@@ -305,7 +318,6 @@ module rbac 'modules/rbac.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.name
     mlWorkspaceName: ml.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    gpuIdentityName: gpuIdentity.name
     endpointIdentityName: endpointIdentity.name
     functionAppPrincipalId: appIdentity.properties.principalId
     deploymentPrincipalId: deploymentIdentity.properties.principalId
@@ -372,12 +384,20 @@ module functions 'modules/functions.bicep' = {
       AzureMl__WorkspaceName: ml.outputs.name
       AzureMl__Region: location
       AzureMl__ComputeName: ml.outputs.gpuClusterName
+      AzureMl__DedicatedComputeName: ml.outputs.gpuDedicatedClusterName
+      Training__GpuType: gpuSku.?gpuType ?? ''
+      Training__MinGpuMemoryGb: string(gpuSku.?gpuMemoryGb ?? 0)
+      Training__GpuCount: string(gpuSku.?gpuCount ?? 1)
       AzureMl__CuratedDatastore: datastores.curated
       AzureMl__ModelsDatastore: datastores.models
       AzureMl__CheckpointsDatastore: datastores.checkpoints
       AzureMl__RegistryDatastore: datastores.registry
       // Endpoints the app creates run as the endpoint identity (the app holds Managed Identity Operator on it).
       AzureMl__EndpointIdentityId: endpointIdentity.id
+      // Online endpoint names are unique per region across subscriptions: 'e' (a name starts with a letter) and the
+      // environment's token keep two environments (or two tenants) from colliding; 10 characters leave 22 of the 32
+      // for the model's name.
+      AzureMl__EndpointPrefix: 'e${take(resourceToken, 8)}-'
       // Private networking: endpoints take scoring requests only through the workspace's private endpoint (the
       // function app reaches it from the VNet). Deployment egress is not set: with the workspace's managed network
       // (privateNetworking) its outbound rules govern deployments and Azure ML documents the per-deployment flag

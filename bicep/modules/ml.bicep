@@ -1,5 +1,5 @@
-// Azure ML workspace (training, evaluation, registry and managed online endpoints), a low-priority GPU
-// cluster that scales to zero and runs as its own user-assigned identity, and identity-based datastores
+// Azure ML workspace (training, evaluation, registry and managed online endpoints), a low-priority and a
+// dedicated GPU cluster that scale to zero and run as their own user-assigned identity, and identity-based datastores
 // over the data account's containers, so jobs read curated shards and write models and checkpoints there,
 // and model assets point at the registered files in the registry container.
 
@@ -34,6 +34,15 @@ param gpuIdentityId string
 @minLength(2)
 @maxLength(16)
 param gpuClusterName string = 'gpu-spot'
+
+@description('Optional. Name of the dedicated GPU cluster (2-16 letters, digits or hyphens): attempts that must not be preempted.')
+@minLength(2)
+@maxLength(16)
+param gpuDedicatedClusterName string = 'gpu-dedicated'
+
+@description('Optional. Most nodes the dedicated GPU cluster may scale out to.')
+@minValue(1)
+param gpuDedicatedMaxNodeCount int = 1
 
 @description('Optional. VM size of the GPU cluster nodes.')
 param gpuVmSize string = 'Standard_NC24ads_A100_v4'
@@ -116,35 +125,57 @@ resource datastoreResources 'Microsoft.MachineLearningServices/workspaces/datast
   }
 ]
 
-resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-06-01' = {
-  parent: workspace
-  name: gpuClusterName
-  location: location
-  tags: tags
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: {
-      '${gpuIdentityId}': {}
-    }
+// Spot attempts run on the low-priority cluster; attempts that must not be preempted (the fallback past the restart
+// budget or the deadline) on the dedicated one (AzureMl:ComputeName, AzureMl:DedicatedComputeName). Both scale to
+// zero, so the dedicated one costs nothing until a fallback runs; both run as the GPU identity.
+var clusters = [
+  {
+    name: gpuClusterName
+    vmPriority: 'LowPriority'
+    maxNodeCount: gpuMaxNodeCount
+    description: 'Low-priority GPU cluster for spot training and evaluation attempts; scales to zero.'
   }
-  properties: {
-    computeType: 'AmlCompute'
-    description: 'Low-priority GPU cluster for training and evaluation jobs; scales to zero.'
-    disableLocalAuth: true
+  {
+    name: gpuDedicatedClusterName
+    vmPriority: 'Dedicated'
+    maxNodeCount: gpuDedicatedMaxNodeCount
+    description: 'Dedicated GPU cluster for attempts that must not be preempted; scales to zero.'
+  }
+]
+
+// One at a time: the workspace serialises compute operations anyway.
+@batchSize(1)
+resource gpuClusters 'Microsoft.MachineLearningServices/workspaces/computes@2025-06-01' = [
+  for cluster in clusters: {
+    parent: workspace
+    name: cluster.name
+    location: location
+    tags: tags
+    identity: {
+      type: 'UserAssigned'
+      userAssignedIdentities: {
+        '${gpuIdentityId}': {}
+      }
+    }
     properties: {
-      vmSize: gpuVmSize
-      vmPriority: 'LowPriority'
-      osType: 'Linux'
-      remoteLoginPortPublicAccess: 'Disabled'
-      enableNodePublicIp: !privateNetworking
-      scaleSettings: {
-        minNodeCount: 0
-        maxNodeCount: gpuMaxNodeCount
-        nodeIdleTimeBeforeScaleDown: gpuIdleTimeBeforeScaleDown
+      computeType: 'AmlCompute'
+      description: cluster.description
+      disableLocalAuth: true
+      properties: {
+        vmSize: gpuVmSize
+        vmPriority: cluster.vmPriority
+        osType: 'Linux'
+        remoteLoginPortPublicAccess: 'Disabled'
+        enableNodePublicIp: !privateNetworking
+        scaleSettings: {
+          minNodeCount: 0
+          maxNodeCount: cluster.maxNodeCount
+          nodeIdleTimeBeforeScaleDown: gpuIdleTimeBeforeScaleDown
+        }
       }
     }
   }
-}
+]
 
 @description('Name of the Azure ML workspace.')
 output name string = workspace.name
@@ -155,8 +186,11 @@ output id string = workspace.id
 @description('Principal ID of the workspace system-assigned identity.')
 output principalId string = workspace.identity.principalId
 
-@description('Name of the GPU cluster.')
-output gpuClusterName string = gpuCluster.name
+@description('Name of the low-priority GPU cluster.')
+output gpuClusterName string = gpuClusters[0].name
+
+@description('Name of the dedicated GPU cluster.')
+output gpuDedicatedClusterName string = gpuClusters[1].name
 
 @description('Names of the datastores, in the order given.')
 output datastoreNames string[] = [for (datastore, i) in items(datastores): datastoreResources[i].name]

@@ -48,9 +48,6 @@ param mlWorkspaceName string
 @description('Required. Name of the Application Insights component.')
 param applicationInsightsName string
 
-@description('Required. Name of the GPU cluster\'s user-assigned identity.')
-param gpuIdentityName string
-
 @description('Required. Name of the user-assigned identity the online endpoints run as.')
 param endpointIdentityName string
 
@@ -249,10 +246,10 @@ var applicationInsightsGrants = [
   union(app, { role: 'MonitoringMetricsPublisher' })
 ]
 
-// The app may attach these identities to what it creates (Managed Identity Operator on each alone): the
-// cluster's to compute it manages, the endpoint identity to the online endpoints it creates.
+// The app attaches the endpoint identity to the online endpoints it creates (Managed Identity Operator on that
+// identity alone). Nothing on the GPU identity: the Bicep attaches it to the clusters, and a job runs as its
+// compute's identity (identityType Managed) without the app ever assigning it.
 var identityGrants = [
-  union(app, { role: 'ManagedIdentityOperator', identity: gpuIdentityName })
   union(app, { role: 'ManagedIdentityOperator', identity: endpointIdentityName })
 ]
 

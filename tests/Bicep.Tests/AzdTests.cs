@@ -44,6 +44,23 @@ public sealed class AzdTests(MainTemplateFixture fixture)
     }
 
     [Fact]
+    public void ParametersFile_PrincipalType_ComesFromAzdAndReachesTheDeveloperGrants()
+    {
+        JsonNode parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.RepositoryRoot, "bicep", "main.parameters.json")))!["parameters"]!;
+        JsonNode declared = fixture.Template.Json["parameters"]!["principalType"]!;
+
+        // azd sets AZURE_PRINCIPAL_TYPE (ServicePrincipal when a pipeline logs in with one); a User-typed grant to a
+        // service principal fails the role assignment, so the type must come from azd, User when it says nothing.
+        Assert.Equal("${AZURE_PRINCIPAL_TYPE=User}", parameters["principalType"]!["value"]!.GetValue<string>());
+        Assert.Equal(["User", "Group", "ServicePrincipal"], declared["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()));
+        var developerGrants = fixture.Public.OfType("Microsoft.Authorization/roleAssignments")
+            .Where(assignment => assignment["properties"]!["principalId"]!.GetValue<string>() == MainTemplateFixture.DeveloperPrincipalId)
+            .ToList();
+        Assert.NotEmpty(developerGrants);
+        Assert.All(developerGrants, assignment => Assert.Equal("User", assignment["properties"]!["principalType"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Readme_DeploySection_HasPrerequisitesAndEveryOutput()
     {
         string readme = File.ReadAllText(Path.Combine(fixture.RepositoryRoot, "bicep", "README.md"));

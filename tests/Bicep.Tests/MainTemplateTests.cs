@@ -192,14 +192,23 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture)
     }
 
     [Fact]
-    public void GpuCluster_Scale_IsLowPriorityAndScalesToZero()
+    public void GpuClusters_LowPriorityAndDedicated_SameVmBothScaleToZero()
     {
-        var compute = Template.SingleResource("Microsoft.MachineLearningServices/workspaces/computes")["properties"]!;
-        var cluster = compute["properties"]!;
+        string gpuIdentity = fixture.Public.Single("Microsoft.ManagedIdentity/userAssignedIdentities", "id-gpu-")["id"]!.GetValue<string>();
+        var clusters = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/computes")
+            .ToDictionary(c => c["properties"]!["properties"]!["vmPriority"]!.GetValue<string>(), c => c);
 
-        Assert.Equal("AmlCompute", compute["computeType"]!.GetValue<string>());
-        Assert.Equal("LowPriority", cluster["vmPriority"]!.GetValue<string>());
-        Assert.Equal(0, cluster["scaleSettings"]!["minNodeCount"]!.GetValue<int>());
+        Assert.Equal(["Dedicated", "LowPriority"], clusters.Keys.Order(StringComparer.Ordinal));
+        Assert.All(clusters.Values, c =>
+        {
+            JsonNode compute = c["properties"]!;
+            Assert.Equal("AmlCompute", compute["computeType"]!.GetValue<string>());
+            Assert.Equal("Standard_NC24ads_A100_v4", compute["properties"]!["vmSize"]!.GetValue<string>());
+            Assert.Equal(0, compute["properties"]!["scaleSettings"]!["minNodeCount"]!.GetValue<int>());
+            Assert.Equal([gpuIdentity], c["identity"]!["userAssignedIdentities"]!.AsObject().Select(pair => pair.Key));
+        });
+        Assert.Equal(2, clusters["LowPriority"]["properties"]!["properties"]!["scaleSettings"]!["maxNodeCount"]!.GetValue<int>());
+        Assert.Equal(1, clusters["Dedicated"]["properties"]!["properties"]!["scaleSettings"]!["maxNodeCount"]!.GetValue<int>());
         Assert.Equal("Standard_NC24ads_A100_v4", Template.Parameters["gpuVmSize"]["defaultValue"]!.GetValue<string>());
     }
 

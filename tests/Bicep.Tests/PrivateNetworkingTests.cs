@@ -122,14 +122,15 @@ public sealed class PrivateNetworkingTests(MainTemplateFixture fixture)
     {
         JsonNode workspace = fixture.Private.Single("Microsoft.MachineLearningServices/workspaces")["properties"]!;
         JsonNode rule = workspace["managedNetwork"]!["outboundRules"]!["data-blob"]!;
-        JsonNode cluster = fixture.Private.Single("Microsoft.MachineLearningServices/workspaces/computes")["properties"]!["properties"]!;
+        var clusters = fixture.Private.OfType("Microsoft.MachineLearningServices/workspaces/computes");
 
         Assert.Equal("Disabled", workspace["publicNetworkAccess"]!.GetValue<string>());
         Assert.Equal("AllowInternetOutbound", workspace["managedNetwork"]!["isolationMode"]!.GetValue<string>());
         Assert.Equal("PrivateEndpoint", rule["type"]!.GetValue<string>());
         Assert.Equal(Account("data"), rule["destination"]!["serviceResourceId"]!.GetValue<string>());
         Assert.Equal("blob", rule["destination"]!["subresourceTarget"]!.GetValue<string>());
-        Assert.False(cluster["enableNodePublicIp"]!.GetValue<bool>());
+        Assert.Equal(2, clusters.Count);
+        Assert.All(clusters, cluster => Assert.False(cluster["properties"]!["properties"]!["enableNodePublicIp"]!.GetValue<bool>()));
     }
 
     [Theory]

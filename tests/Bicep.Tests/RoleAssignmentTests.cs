@@ -31,7 +31,6 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
             "function | AzureServiceBusDataSender | service-bus",
             "function | KeyVaultCryptoUser | key-vault",
             "function | ManagedIdentityOperator | endpoint-identity",
-            "function | ManagedIdentityOperator | gpu-identity",
             "function | MonitoringMetricsPublisher | app-insights",
             "function | StorageBlobDataContributor | data",
             "function | StorageBlobDataOwner | host (condition)",
@@ -147,6 +146,19 @@ public sealed class RoleAssignmentTests(MainTemplateFixture fixture)
         Assert.Single(app, grant => grant.Scope == endpointIdentity && RoleName(grant) == "ManagedIdentityOperator");
         Assert.Single(app, grant => grant.Scope == workspace && RoleName(grant) == "AzureMLDataScientist");
         Assert.DoesNotContain(fixture.Public.RoleAssignments, grant => grant.Scope == endpointIdentity && Who(grant) != "function");
+    }
+
+    [Theory]
+    [MemberData(nameof(Networking))]
+    public void GpuIdentity_NoOneMayAttachIt(string networking)
+    {
+        DeploymentSnapshot snapshot = networking == "private" ? fixture.Private : fixture.Public;
+        string gpuIdentity = snapshot.Single("Microsoft.ManagedIdentity/userAssignedIdentities", "id-gpu-")["id"]!.GetValue<string>();
+
+        // The template attaches the GPU identity to its clusters and jobs run as their compute's identity (identityType
+        // Managed): the app creates no compute and assigns no identity to one, so it holds no role on it, and whoever
+        // could submit arbitrary code cannot lend the cluster's data access to a compute of their own through the app.
+        Assert.DoesNotContain(snapshot.RoleAssignments, grant => grant.Scope == gpuIdentity);
     }
 
     [Fact]

@@ -118,6 +118,92 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     }
 
     [Theory]
+    [MemberData(nameof(Networking))]
+    public void AppSettings_EndpointPrefix_NamesEveryModelsEndpointValidlyAndPerEnvironment(string networking)
+    {
+        DeploymentSnapshot snapshot = Snapshot(networking);
+        Dictionary<string, string> settings = Settings(networking);
+        string app = snapshot.Single("Microsoft.Web/sites", "func-")["name"]!.GetValue<string>();
+        string token = app["func-".Length..];
+
+        using ServiceProvider services = BuildWorker(settings);
+        var host = Assert.IsType<AzureMlEndpointHost>(services.GetRequiredService<IEndpointHost>());
+
+        // Endpoint names are unique within a region across every subscription (the scoring URI is {name}.{region}…):
+        // the prefix carries the environment's resource token, so two azd environments never share an endpoint.
+        Assert.Equal($"e{token[..8]}-", settings["AzureMl__EndpointPrefix"]);
+        foreach (string model in settings["Pipeline__Models"].Split(','))
+        {
+            string name = host.EndpointName(model);
+            Assert.StartsWith(settings["AzureMl__EndpointPrefix"], name, StringComparison.Ordinal);
+            Assert.Matches(AzureEndpointName(), name);
+        }
+
+        // The longest model name that keeps its full name under the prefix (32 - 10 characters).
+        Assert.Equal($"e{token[..8]}-{new string('m', 22)}", host.EndpointName(new string('m', 22)));
+    }
+
+    [Fact]
+    public void AppSettings_Computes_SpotAttemptsOnTheLowPriorityClusterOthersOnTheDedicatedOne()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        var clusters = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/computes").ToDictionary(
+            c => c["properties"]!["properties"]!["vmPriority"]!.GetValue<string>(),
+            c => c["name"]!.GetValue<string>()[(c["name"]!.GetValue<string>().IndexOf('/', StringComparison.Ordinal) + 1)..]);
+        var submission = new GenAiServerless.Training.JobSubmission("r-train-a1", 1, GenAiServerless.Training.JobKind.Train, ["curated/tiny-lm/r/"], null, "r-train",
+            "Standard_NC24ads_A100_v4", Spot: true, new Dictionary<string, string>());
+
+        using ServiceProvider services = BuildWorker(settings);
+        var backend = ActivatorUtilities.CreateInstance<GenAiServerless.Training.AzureMl.AzureMlJobBackend>(services);
+        JsonNode spot = backend.JobBody(submission, "code-id")["properties"]!;
+        JsonNode dedicated = backend.JobBody(submission with { Spot = false }, "code-id")["properties"]!;
+
+        // The job bodies the deployed worker would PUT: each attempt on the cluster of its priority, the VM left to it.
+        Assert.Equal(clusters["LowPriority"], settings["AzureMl__ComputeName"]);
+        Assert.Equal(clusters["Dedicated"], settings["AzureMl__DedicatedComputeName"]);
+        Assert.EndsWith($"/computes/{clusters["LowPriority"]}", spot["computeId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith($"/computes/{clusters["Dedicated"]}", dedicated["computeId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(new[] { spot, dedicated }, p => Assert.Null(p["resources"]!["instanceType"]));
+    }
+
+    [Fact]
+    public void AppSettings_GpuRequirements_MatchTheClustersVmSoTheSelectorPricesIt()
+    {
+        Dictionary<string, string> settings = Settings("public");
+        string vmSize = fixture.Public.OfType("Microsoft.MachineLearningServices/workspaces/computes")
+            .Select(c => c["properties"]!["properties"]!["vmSize"]!.GetValue<string>()).Distinct().Single();
+
+        using ServiceProvider services = BuildWorker(settings);
+        var policy = services.GetRequiredService<GenAiServerless.Pipeline.PipelineRequestFactory>().Training("tiny-lm");
+        var catalog = services.GetRequiredService<GenAiServerless.Training.Prices.PriceCatalog>();
+        GenAiServerless.Training.Prices.ComputeChoice choice = GenAiServerless.Training.Prices.ComputeSelector.Choose(catalog, policy.Compute);
+
+        // The worker's defaults (T4, 16 GB) would price a VM the clusters do not have: the settings name the clusters' GPU.
+        Assert.Equal("A100", settings["Training__GpuType"]);
+        Assert.Equal("80", settings["Training__MinGpuMemoryGb"]);
+        Assert.Equal("1", settings["Training__GpuCount"]);
+        Assert.Equal(vmSize, choice.Offer.Sku);
+        Assert.All(choice.Alternatives, alternative => Assert.Equal(vmSize, alternative.Offer.Sku));
+    }
+
+    [Fact]
+    public void AppSettings_Telemetry_WorkerExportsToTheTemplatesApplicationInsights()
+    {
+        Dictionary<string, string> settings = Settings("public");
+
+        using ServiceProvider services = BuildWorker(settings);
+        var exporter = services.GetRequiredService<IOptionsMonitor<Azure.Monitor.OpenTelemetry.Exporter.AzureMonitorExporterOptions>>().Get(Options.DefaultName);
+
+        // The alerts query the worker's logs in `traces`: the deployed worker registers its exporter from the setting the
+        // template fills with the component's connection string, and signs in (the component has local auth off).
+        Assert.Equal(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"], exporter.ConnectionString);
+        Assert.NotNull(exporter.Credential);
+        string component = fixture.Public.Single("Microsoft.Insights/components")["id"]!.GetValue<string>();
+        Assert.StartsWith($"[reference('{component}'", fixture.Public.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
+        Assert.EndsWith(").ConnectionString]", fixture.Public.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
@@ -302,6 +388,11 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
 
     [GeneratedRegex(@"^(?<key>[A-Za-z]+:[A-Za-z]+):")]
     private static partial Regex NamedKey();
+
+    /// <summary>Azure ML's rule for online endpoint names: a letter first, then letters, digits and hyphens, 3 to 32 in
+    /// all, no hyphen last.</summary>
+    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$")]
+    private static partial Regex AzureEndpointName();
 
     [GeneratedRegex(@"%(?<name>[^%]+)%")]
     private static partial Regex BindingExpression();

@@ -19,8 +19,14 @@ public sealed class AzureMlOptions
     [Required]
     public string Region { get; set; } = string.Empty;
 
-    /// <summary>A low-priority AmlCompute cluster; empty runs on serverless compute with <c>jobTier: Spot</c>.</summary>
+    /// <summary>A low-priority AmlCompute cluster for spot attempts; empty runs them on serverless compute with
+    /// <c>jobTier: Spot</c>. A cluster decides spot by its <c>vmPriority</c> and the VM size by its own.</summary>
     public string? ComputeName { get; set; }
+
+    /// <summary>A dedicated AmlCompute cluster for attempts that must not be preempted (the fallback past the restart
+    /// budget or the deadline, or <c>Training:AllowSpot</c> off); empty runs them on serverless compute with
+    /// <c>jobTier: Standard</c>, never on the low-priority <see cref="ComputeName"/>.</summary>
+    public string? DedicatedComputeName { get; set; }
 
     /// <summary>ARM api-version of Microsoft.MachineLearningServices (stable: 2025-12-01, 2025-09-01, …).</summary>
     [Required]

@@ -106,6 +106,8 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
             throw new InvalidOperationException($"traffic for endpoint {split.Endpoint} must sum to 100, got {total}");
         }
 
+        CheckMirror(split);
+
         string name = EndpointName(split.Endpoint);
         JsonObject body = await ReadForUpdateAsync(name, cancellationToken);
         JsonObject properties = body["properties"]!.AsObject();
@@ -113,6 +115,38 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
         properties["mirrorTraffic"] = Weights(split.Mirror ?? new Dictionary<string, int>());
         ArmResponse started = await client.SendAsync(RequestMethod.Put, EndpointPath(name), body, [200, 201], cancellationToken);
         await client.WaitAsync(started, EndpointPath(name), cancellationToken);
+    }
+
+    /// <summary>Azure's rules for <c>mirrorTraffic</c>, checked before any request so a bad split fails with its reason
+    /// rather than an ARM 400: a deployment takes live traffic or mirrored traffic, never both, and at most 50 % of the
+    /// requests are mirrored.</summary>
+    static void CheckMirror(TrafficSplit split)
+    {
+        if (split.Mirror is not { Count: > 0 } mirror)
+        {
+            return;
+        }
+
+        foreach ((string deployment, int weight) in mirror)
+        {
+            if (weight is < 0 or > 50)
+            {
+                throw new ArgumentException($"mirror traffic of deployment {deployment} on endpoint {split.Endpoint} must lie in 0..50 %, got {weight}", nameof(split));
+            }
+
+            if (weight > 0 && split.Traffic.GetValueOrDefault(deployment) > 0)
+            {
+                throw new ArgumentException(
+                    $"deployment {deployment} on endpoint {split.Endpoint} would take {split.Traffic[deployment]} % live traffic and {weight} % mirrored traffic: Azure ML mirrors only to a deployment that takes no live traffic (mirror first, then shift live traffic with its mirror at 0)",
+                    nameof(split));
+            }
+        }
+
+        int mirrored = mirror.Values.Sum();
+        if (mirrored > 50)
+        {
+            throw new ArgumentException($"mirror traffic on endpoint {split.Endpoint} must sum to at most 50 %, got {mirrored}", nameof(split));
+        }
     }
 
     public async Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)

@@ -126,7 +126,7 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
             ["identity"] = new JsonObject { ["identityType"] = "Managed" },
             ["inputs"] = inputs,
             ["outputs"] = outputs,
-            ["resources"] = new JsonObject { ["instanceCount"] = 1, ["instanceType"] = submission.InstanceType },
+            ["resources"] = new JsonObject { ["instanceCount"] = 1 },
             ["limits"] = new JsonObject { ["jobLimitsType"] = "Command", ["timeout"] = XmlConvert.ToString(Options.JobTimeout) },
 
             // The attempt fences the checkpoints: a trainer stops once a later attempt has claimed them.
@@ -140,18 +140,30 @@ public sealed class AzureMlJobBackend(AzureMlClient client, AzureMlCodeAsset cod
             },
             ["properties"] = new JsonObject(),
         };
-        if (!string.IsNullOrEmpty(Options.ComputeName))
+        if (Cluster(submission, component) is { } cluster)
         {
-            // A low-priority cluster decides spot by its vmPriority; a dedicated attempt needs a dedicated cluster.
-            properties["computeId"] = client.ResourceId($"computes/{Options.ComputeName}");
+            // A cluster decides spot by its vmPriority and the VM by its vmSize: no job tier, and no instance type (one
+            // the cluster does not have fails the job; the spot selector's pick is the price estimate, not the VM).
+            properties["computeId"] = client.ResourceId($"computes/{cluster}");
         }
         else
         {
-            // Serverless compute: the job tier says spot (low priority) or standard.
+            // Serverless compute: the job tier says spot (low priority) or standard, the instance type which VM.
             properties["queueSettings"] = new JsonObject { ["jobTier"] = submission.Spot ? "Spot" : "Standard" };
+            properties["resources"]!["instanceType"] = string.IsNullOrWhiteSpace(component.InstanceType) ? submission.InstanceType : component.InstanceType;
         }
 
         return new JsonObject { ["properties"] = properties };
+    }
+
+    /// <summary>The cluster an attempt runs on: the low-priority one for a spot attempt, the dedicated one otherwise (the
+    /// component's own over the workspace settings); null runs it on serverless compute.</summary>
+    string? Cluster(JobSubmission submission, TrainingComponent component)
+    {
+        string? name = submission.Spot
+            ? (string.IsNullOrWhiteSpace(component.Compute) ? Options.ComputeName : component.Compute)
+            : (string.IsNullOrWhiteSpace(component.DedicatedCompute) ? Options.DedicatedComputeName : component.DedicatedCompute);
+        return string.IsNullOrWhiteSpace(name) ? null : name;
     }
 
     /// <summary>The folder the job reads as its data: the one dataset's mount, or (retraining on several) a folder of

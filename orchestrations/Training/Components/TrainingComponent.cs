@@ -25,6 +25,18 @@ public sealed class TrainingComponent
     /// registered environment version's.</summary>
     [Required]
     public string Environment { get; set; } = string.Empty;
+
+    /// <summary>On Azure ML serverless compute, the VM size of this component's jobs instead of the compute selector's
+    /// pick (a CPU size for a component that needs no GPU, say). Unset: the selector's. A cluster's own VM size wins.</summary>
+    public string? InstanceType { get; set; }
+
+    /// <summary>The Azure ML cluster of this component's spot attempts instead of <c>AzureMl:ComputeName</c>.</summary>
+    public string? Compute { get; set; }
+
+    /// <summary>The Azure ML cluster of this component's other attempts (the dedicated fallback) instead of
+    /// <c>AzureMl:DedicatedComputeName</c>. Kept apart from <see cref="Compute"/> so that a low-priority cluster there
+    /// never receives an attempt that must not be preempted.</summary>
+    public string? DedicatedCompute { get; set; }
 }
 
 /// <summary>The components this repository ships.</summary>

@@ -10,6 +10,9 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
 {
     static readonly Dictionary<string, string> Sample = new(StringComparer.Ordinal) { ["data"] = "d", ["out"] = "o", ["checkpoints"] = "c", ["model"] = "m" };
 
+    static bool IsClusterName(string name) =>
+        name.Length is >= 2 and <= 16 && char.IsAsciiLetter(name[0]) && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-');
+
     public ValidateOptionsResult Validate(string? name, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -38,6 +41,19 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
             if (string.IsNullOrWhiteSpace(c.Environment))
             {
                 failures.Add($"Training:Components:{component}:Environment is empty");
+            }
+
+            foreach ((string key, string? cluster) in new[] { ("Compute", c.Compute), ("DedicatedCompute", c.DedicatedCompute) })
+            {
+                if (cluster is not null && !IsClusterName(cluster))
+                {
+                    failures.Add($"Training:Components:{component}:{key} '{cluster}' is not an Azure ML compute name (2-16 letters, digits or '-', a letter first)");
+                }
+            }
+
+            if (c.InstanceType is { } instanceType && (instanceType.Length == 0 || !instanceType.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_')))
+            {
+                failures.Add($"Training:Components:{component}:InstanceType '{instanceType}' is not a VM size (letters, digits and '_', like Standard_NC4as_T4_v3)");
             }
         }
 

@@ -1,3 +1,5 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Azure.Storage.Blobs;
 using GenAiServerless.Functions.Hosting;
 using GenAiServerless.Functions.Triggers;
@@ -11,6 +13,10 @@ using GenAiServerless.Training.AzureMl;
 using GenAiServerless.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Trace;
 
 namespace GenAiServerless.Tests.Functions.Hosting;
 
@@ -28,6 +34,37 @@ public sealed class WiringTests
         Assert.IsType<AzureMlModelRegistry>(services.GetRequiredService<IModelRegistry>());
         Assert.IsType<AzureMlJobBackend>(services.GetRequiredService<IJobBackend>());
         Assert.Null(services.GetService<PipelineStarter>());
+    }
+
+    // Loopback port 9 for every endpoint, live metrics included: nothing is ever sent off this machine.
+    const string ConnectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/;LiveEndpoint=http://127.0.0.1:9/";
+
+    [Fact]
+    public void Telemetry_ConnectionStringSet_ExportsWorkerLogsAndTracesToAzureMonitorWithTheIdentity()
+    {
+        using ServiceProvider services = TestApp.Services(TestApp.Configuration(new Dictionary<string, string?>
+        {
+            [FunctionsAppServiceCollectionExtensions.ApplicationInsightsConnectionString] = ConnectionString,
+        }));
+
+        AzureMonitorExporterOptions exporter = services.GetRequiredService<IOptionsMonitor<AzureMonitorExporterOptions>>().Get(Options.DefaultName);
+
+        // The worker's ILogger records go through OpenTelemetry (the `traces` the alerts query), its activities too, and
+        // the exporter signs in (the component takes no instrumentation-key-only ingestion).
+        Assert.Contains(services.GetServices<ILoggerProvider>(), provider => provider is OpenTelemetryLoggerProvider);
+        Assert.NotNull(services.GetService<TracerProvider>());
+        Assert.Equal(ConnectionString, exporter.ConnectionString);
+        Assert.IsType<DefaultAzureCredential>(exporter.Credential);
+    }
+
+    [Fact]
+    public void Telemetry_NoConnectionString_RegistersNoExporter()
+    {
+        using ServiceProvider services = TestApp.Services();
+
+        Assert.DoesNotContain(services.GetServices<ILoggerProvider>(), provider => provider is OpenTelemetryLoggerProvider);
+        Assert.Null(services.GetService<TracerProvider>());
+        Assert.Null(services.GetRequiredService<IOptionsMonitor<AzureMonitorExporterOptions>>().Get(Options.DefaultName).ConnectionString);
     }
 
     [Fact]

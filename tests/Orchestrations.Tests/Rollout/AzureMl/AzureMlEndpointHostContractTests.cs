@@ -170,11 +170,13 @@ public sealed class AzureMlEndpointHostContractTests : IDisposable
         (AzureMlEndpointHost host, RecordingTransport arm, _) = Create();
         arm.Then(200, Endpoint("{\"v2-a\":100}")).Then(200, "{}", AsyncOperation("op2")).Then(200, "{\"status\":\"Succeeded\"}");
 
-        await host.SetTrafficAsync(new TrafficSplit("tinylm", new Dictionary<string, int> { ["v3-b"] = 10, ["v2-a"] = 90 }, new Dictionary<string, int> { ["v3-b"] = 20 }), CancellationToken.None);
+        // A shadow stage: the live deployment keeps every request, the candidate gets a mirrored 20 % and no live traffic
+        // (Azure ML refuses a deployment that takes both). A zero weight is left out of the map.
+        await host.SetTrafficAsync(new TrafficSplit("tinylm", new Dictionary<string, int> { ["v3-b"] = 0, ["v2-a"] = 100 }, new Dictionary<string, int> { ["v3-b"] = 20 }), CancellationToken.None);
 
         Assert.Equal(["GET", "PUT", "GET"], arm.Methods);
         JsonNode put = JsonNode.Parse(arm.Requests[1].Body!)!;
-        Assert.Equal(Json("{\"v2-a\":90,\"v3-b\":10}"), put["properties"]!["traffic"]!.ToJsonString());
+        Assert.Equal(Json("{\"v2-a\":100}"), put["properties"]!["traffic"]!.ToJsonString());
         Assert.Equal(Json("{\"v3-b\":20}"), put["properties"]!["mirrorTraffic"]!.ToJsonString());
         Assert.Equal("Key", (string?)put["properties"]!["authMode"]);
         Assert.Equal("eastus", (string?)put["location"]);
@@ -183,6 +185,48 @@ public sealed class AzureMlEndpointHostContractTests : IDisposable
         Assert.Null(put["properties"]!["scoringUri"]);
         Assert.Null(put["id"]);
         Assert.Null(put["systemData"]);
+    }
+
+    [Fact]
+    public async Task SetTrafficAsync_SplitTrafficWithoutMirror_PutsBothWeights()
+    {
+        (AzureMlEndpointHost host, RecordingTransport arm, _) = Create();
+        arm.Then(200, Endpoint("{\"v2-a\":100}")).Then(200, "{}", AsyncOperation("op2")).Then(200, "{\"status\":\"Succeeded\"}");
+
+        await host.SetTrafficAsync(new TrafficSplit("tinylm", new Dictionary<string, int> { ["v3-b"] = 10, ["v2-a"] = 90 }), CancellationToken.None);
+
+        JsonNode put = JsonNode.Parse(arm.Requests[1].Body!)!;
+        Assert.Equal(Json("{\"v2-a\":90,\"v3-b\":10}"), put["properties"]!["traffic"]!.ToJsonString());
+        Assert.Equal("{}", put["properties"]!["mirrorTraffic"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task SetTrafficAsync_MirrorToADeploymentWithLiveTraffic_IsRefusedBeforeAnyRequest()
+    {
+        (AzureMlEndpointHost host, RecordingTransport arm, _) = Create();
+
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => host.SetTrafficAsync(
+            new TrafficSplit("tinylm", new Dictionary<string, int> { ["v3-b"] = 10, ["v2-a"] = 90 }, new Dictionary<string, int> { ["v3-b"] = 20 }), CancellationToken.None));
+
+        Assert.Contains("deployment v3-b", e.Message, StringComparison.Ordinal);
+        Assert.Contains("10 % live traffic and 20 % mirrored", e.Message, StringComparison.Ordinal);
+        Assert.Equal("split", e.ParamName);
+        Assert.Empty(arm.Requests);
+    }
+
+    [Theory]
+    [InlineData(60, 0)]
+    [InlineData(30, 30)]
+    public async Task SetTrafficAsync_MirrorAboveHalf_IsRefusedBeforeAnyRequest(int first, int second)
+    {
+        (AzureMlEndpointHost host, RecordingTransport arm, _) = Create();
+        var mirror = new Dictionary<string, int> { ["v3-b"] = first, ["v4-c"] = second };
+
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => host.SetTrafficAsync(
+            new TrafficSplit("tinylm", new Dictionary<string, int> { ["v2-a"] = 100 }, mirror), CancellationToken.None));
+
+        Assert.Contains("50 %", e.Message, StringComparison.Ordinal);
+        Assert.Empty(arm.Requests);
     }
 
     [Fact]

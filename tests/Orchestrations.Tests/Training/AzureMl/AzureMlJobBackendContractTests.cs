@@ -30,13 +30,33 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
         $"tinylm-drop-abc-train-a{attempt}", attempt, JobKind.Train, data ?? ["curated/tinylm/tinylm-drop-abc/"], null, "tinylm-drop-abc-train",
         "Standard_NC24ads_A100_v4", spot, new Dictionary<string, string> { ["steps"] = "20", ["order"] = "3" });
 
-    (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, params (int, string)[] answers)
+    (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, params (int, string)[] answers) =>
+        Create(options, new TrainingOptions(), answers);
+
+    (AzureMlJobBackend Backend, RecordingTransport Transport) Create(AzureMlOptions options, TrainingOptions training, params (int, string)[] answers)
     {
         var transport = new RecordingTransport(answers);
         AzureMlClient client = Client(transport, options);
         var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"), new QueueServiceClient("UseDevelopmentStorage=true"));
-        return (new AzureMlJobBackend(client, new AzureMlCodeAsset(client, folder), Microsoft.Extensions.Options.Options.Create(new TrainingOptions()), storage), transport);
+        return (new AzureMlJobBackend(client, new AzureMlCodeAsset(client, folder), Microsoft.Extensions.Options.Options.Create(training), storage), transport);
     }
+
+    /// <summary>A CPU component with its own compute settings, beside the shipped ones.</summary>
+    static TrainingOptions WithComponent(string? compute = null, string? dedicatedCompute = null, string? instanceType = null) => new()
+    {
+        Components =
+        {
+            ["cpu"] = new GenAiServerless.Training.Components.TrainingComponent
+            {
+                TrainCommand = "python -m causal_lm train --data {data} --out {out} --checkpoints {checkpoints}",
+                EvaluateCommand = "python -m causal_lm evaluate --model {model} --data {data} --out {out}",
+                Environment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
+                Compute = compute,
+                DedicatedCompute = dedicatedCompute,
+                InstanceType = instanceType,
+            },
+        },
+    };
 
     static string Job(string status) => $"{{\"id\":\"{W}/jobs/x\",\"name\":\"x\",\"properties\":{{\"jobType\":\"Command\",\"status\":\"{status}\"}}}}";
 
@@ -144,6 +164,8 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
         JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
         Assert.Equal($"{W}/computes/gpu-lowpri", (string?)p["computeId"]);
         Assert.Null(p["queueSettings"]);
+        // The cluster's vmSize is the VM: the selector's instance type would fail the job on a cluster without it.
+        Assert.Equal("{\"instanceCount\":1}", p["resources"]!.ToJsonString());
     }
 
     [Fact]
@@ -153,7 +175,61 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
 
         await backend.SubmitAsync(Train(spot: false), CancellationToken.None);
 
-        Assert.Equal("Standard", (string?)JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!["queueSettings"]!["jobTier"]);
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Equal("Standard", (string?)p["queueSettings"]!["jobTier"]);
+        Assert.Equal("Standard_NC24ads_A100_v4", (string?)p["resources"]!["instanceType"]);
+        Assert.Null(p["computeId"]);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_DedicatedAttempt_RunsOnTheDedicatedClusterNotTheLowPriorityOne()
+    {
+        AzureMlOptions options = Options(compute: "gpu-lowpri");
+        options.DedicatedComputeName = "gpu-dedicated";
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(options,
+            (404, "{}"), (200, Code), (201, Job("Queued")), (404, "{}"), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(attempt: 1, spot: true), CancellationToken.None);
+        await backend.SubmitAsync(Train(attempt: 2, spot: false), CancellationToken.None);
+
+        JsonNode spot = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        JsonNode dedicated = JsonNode.Parse(transport.Requests[4].Body!)!["properties"]!;
+        Assert.Equal($"{W}/computes/gpu-lowpri", (string?)spot["computeId"]);
+        Assert.Equal($"{W}/computes/gpu-dedicated", (string?)dedicated["computeId"]);
+        Assert.All(new[] { spot, dedicated }, p =>
+        {
+            Assert.Null(p["queueSettings"]);
+            Assert.Null(p["resources"]!["instanceType"]);
+        });
+    }
+
+    [Fact]
+    public async Task SubmitAsync_LowPriorityClusterOnly_DedicatedAttemptGoesServerlessStandard()
+    {
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(Options(compute: "gpu-lowpri"), (404, "{}"), (200, Code), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(spot: false), CancellationToken.None);
+
+        // Without a dedicated cluster a dedicated attempt must not land on the low-priority one (it would be preempted
+        // again): serverless compute at the Standard tier, on the VM the selector chose.
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Null(p["computeId"]);
+        Assert.Equal("Standard", (string?)p["queueSettings"]!["jobTier"]);
+        Assert.Equal("Standard_NC24ads_A100_v4", (string?)p["resources"]!["instanceType"]);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_DedicatedClusterOnly_SpotAttemptGoesServerlessSpot()
+    {
+        AzureMlOptions options = Options();
+        options.DedicatedComputeName = "gpu-dedicated";
+        (AzureMlJobBackend backend, RecordingTransport transport) = Create(options, (404, "{}"), (200, Code), (201, Job("Queued")));
+
+        await backend.SubmitAsync(Train(spot: true), CancellationToken.None);
+
+        JsonNode p = JsonNode.Parse(transport.Requests[2].Body!)!["properties"]!;
+        Assert.Null(p["computeId"]);
+        Assert.Equal("Spot", (string?)p["queueSettings"]!["jobTier"]);
     }
 
     [Fact]
@@ -265,6 +341,53 @@ public sealed class AzureMlJobBackendContractTests : IDisposable
         JsonNode p = backend.JobBody(submission, CodeId)["properties"]!;
 
         Assert.Equal("python -m causal_lm train --data ${{inputs.data_0}} --out ${{outputs.model}} --checkpoints ${{outputs.checkpoints}}", (string?)p["command"]);
+    }
+
+    [Fact]
+    public void JobBody_ComponentClusters_OverrideTheWorkspaceClustersPerPriority()
+    {
+        AzureMlOptions options = Options(compute: "gpu-lowpri");
+        options.DedicatedComputeName = "gpu-dedicated";
+        (AzureMlJobBackend backend, _) = Create(options, WithComponent(compute: "cpu-lowpri", dedicatedCompute: "cpu-dedicated", instanceType: "Standard_DS3_v2"));
+        JobSubmission cpu = Train() with { Component = "cpu" };
+
+        JsonNode spot = backend.JobBody(cpu, CodeId)["properties"]!;
+        JsonNode dedicated = backend.JobBody(cpu with { Spot = false }, CodeId)["properties"]!;
+        JsonNode shipped = backend.JobBody(Train(), CodeId)["properties"]!;
+
+        Assert.Equal($"{W}/computes/cpu-lowpri", (string?)spot["computeId"]);
+        Assert.Equal($"{W}/computes/cpu-dedicated", (string?)dedicated["computeId"]);
+        // On a cluster the component's instance type goes nowhere: the cluster's VM size decides.
+        Assert.Null(spot["resources"]!["instanceType"]);
+        Assert.Equal("azureml://registries/azureml/environments/sklearn-1.5/labels/latest", (string?)spot["environmentId"]);
+        // Other components keep the workspace's clusters.
+        Assert.Equal($"{W}/computes/gpu-lowpri", (string?)shipped["computeId"]);
+    }
+
+    [Fact]
+    public void JobBody_ComponentInstanceType_OverridesTheSelectorOnServerless()
+    {
+        (AzureMlJobBackend backend, _) = Create(Options(), WithComponent(instanceType: "Standard_DS3_v2"));
+
+        JsonNode cpu = backend.JobBody(Train() with { Component = "cpu" }, CodeId)["properties"]!;
+        JsonNode shipped = backend.JobBody(Train(), CodeId)["properties"]!;
+
+        Assert.Equal("Standard_DS3_v2", (string?)cpu["resources"]!["instanceType"]);
+        Assert.Equal("Spot", (string?)cpu["queueSettings"]!["jobTier"]);
+        Assert.Null(cpu["computeId"]);
+        Assert.Equal("Standard_NC24ads_A100_v4", (string?)shipped["resources"]!["instanceType"]);
+    }
+
+    [Fact]
+    public void JobBody_ComponentSpotClusterOnly_DedicatedAttemptKeepsTheWorkspaceSetting()
+    {
+        (AzureMlJobBackend backend, _) = Create(Options(), WithComponent(compute: "cpu-lowpri"));
+
+        JsonNode dedicated = backend.JobBody(Train() with { Component = "cpu", Spot = false }, CodeId)["properties"]!;
+
+        // No dedicated cluster anywhere: serverless at the Standard tier, never the component's low-priority cluster.
+        Assert.Null(dedicated["computeId"]);
+        Assert.Equal("Standard", (string?)dedicated["queueSettings"]!["jobTier"]);
     }
 
     [Fact]

@@ -69,4 +69,32 @@ public class JobCommandTests
         Assert.Equal(new Dictionary<string, string> { ["steps"] = "200", ["seed"] = "1" }, options.HyperparametersOf("chat"));
         Assert.True(new TrainingOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Fact]
+    public void Validator_ComponentComputeAndInstanceType_BadNamesFailNamingTheKey()
+    {
+        var options = new TrainingOptions
+        {
+            Components =
+            {
+                ["cpu"] = new TrainingComponent
+                {
+                    TrainCommand = "python train.py {data} {out}", EvaluateCommand = "python eval.py {model} {out}", Environment = "env",
+                    Compute = "1-bad", DedicatedCompute = "cpu-dedicated-cluster-too-long", InstanceType = "Standard DS3",
+                },
+                ["ok"] = new TrainingComponent
+                {
+                    TrainCommand = "python train.py {data} {out}", EvaluateCommand = "python eval.py {model} {out}", Environment = "env",
+                    Compute = "cpu-lowpri", DedicatedCompute = "cpu-dedicated", InstanceType = "Standard_DS3_v2",
+                },
+            },
+        };
+
+        ValidateOptionsResult result = new TrainingOptionsValidator().Validate(null, options);
+
+        Assert.Equal(3, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.StartsWith("Training:Components:cpu:Compute '1-bad'", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Training:Components:cpu:DedicatedCompute", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Training:Components:cpu:InstanceType 'Standard DS3'", StringComparison.Ordinal));
+    }
 }
