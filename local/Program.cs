@@ -12,6 +12,7 @@ app.Configure(c =>
     c.AddCommand<StatusCommand>("status").WithDescription("Show a pipeline run, or the recent runs.");
     c.AddCommand<DeployCommand>("deploy").WithDescription("Roll out a registered model version to its endpoint.");
     c.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a running pipeline and its training or evaluation job.");
-    c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate.");
+    c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate; you are the approver.");
+    c.AddCommand<TokenCommand>("token").WithDescription("Print a bearer token for the local API: genai token --role deployer [--name alice].");
 });
 return await app.RunAsync(args);

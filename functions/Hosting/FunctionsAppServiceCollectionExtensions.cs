@@ -1,4 +1,5 @@
 using Azure.Identity;
+using GenAiServerless.Api;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
 using Microsoft.Extensions.Configuration;
@@ -11,11 +12,14 @@ namespace GenAiServerless.Functions.Hosting;
 public static class FunctionsAppServiceCollectionExtensions
 {
     /// <summary>Storage clients (from <paramref name="configuration"/>), the pipeline and its validated options, the Azure ML
-    /// job backend, endpoint host and registry mirror, and the per-call starter factory.</summary>
+    /// job backend, endpoint host and registry mirror, the per-call starter factory, and the HTTP API with Entra ID
+    /// bearer tokens (section <c>Api:EntraId</c>).</summary>
     public static IServiceCollection AddGenAiFunctionsApp(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddStorageClients(configuration)
             .AddPipelineServices()
             .AddAzureMl(new DefaultAzureCredential())
-            .AddPipelineStarterFactory();
+            .AddPipelineStarterFactory()
+            .AddPipelineApi()
+            .AddPipelineApiEntraId();
 }

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Local.Engine;
 using GenAiServerless.Local.Training;
@@ -123,6 +124,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
         builder.Services.AddPipelineServices();
         builder.Services.AddSingleton<PipelineStarter>();
+        builder.Services.AddPipelineApi().AddPipelineApiLocalTokens(LocalApiTokens.OpenOrCreate(settings.Home));
         AddBackends(builder.Services, builder.Configuration, settings);
         if (settings.EnableTriggers)
         {

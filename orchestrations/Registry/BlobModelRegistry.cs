@@ -85,6 +85,20 @@ public sealed class BlobModelRegistry(PipelineStorage storage) : IModelRegistry
         return list.OrderBy(v => v.Version).ToList();
     }
 
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<string>();
+        await foreach (BlobHierarchyItem item in Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken))
+        {
+            if (item.IsPrefix)
+            {
+                models.Add(item.Prefix.TrimEnd('/'));
+            }
+        }
+
+        return models.Order(StringComparer.Ordinal).ToList();
+    }
+
     async Task CopyOutputsAsync(string outputPrefix, string filesPrefix, CancellationToken cancellationToken)
     {
         (BlobContainerClient source, string prefix) = storage.Locate(outputPrefix);

@@ -51,4 +51,7 @@ public interface IModelRegistry
     Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>The names of the models the registry holds anything for, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken);
 }

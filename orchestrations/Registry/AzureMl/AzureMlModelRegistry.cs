@@ -50,6 +50,9 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
     public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
         inner.ListVersionsAsync(model, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+        inner.ListModelsAsync(cancellationToken);
+
     /// <summary>The body of the asset version of <paramref name="info"/> (public for the contract tests).</summary>
     public JsonObject VersionBody(ModelVersionInfo info)
     {

@@ -28,6 +28,8 @@ static class TestApp
             ["AzureMl:ResourceGroup"] = "rg-genai",
             ["AzureMl:WorkspaceName"] = "mlw-genai",
             ["AzureMl:Region"] = "eastus",
+            ["Api:EntraId:TenantId"] = EntraTokens.TenantId,
+            ["Api:EntraId:ClientId"] = EntraTokens.ClientId,
         };
         foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
         {

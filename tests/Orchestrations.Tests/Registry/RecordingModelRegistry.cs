@@ -31,4 +31,7 @@ internal sealed class RecordingModelRegistry : IModelRegistry
 
     public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("not used by these tests");
+
+    public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("not used by these tests");
 }

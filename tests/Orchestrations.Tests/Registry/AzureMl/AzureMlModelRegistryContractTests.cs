@@ -105,5 +105,8 @@ public sealed class AzureMlModelRegistryContractTests
 
         public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
+
+        public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<string>>(versions.Select(v => v.Model).Distinct().Order(StringComparer.Ordinal).ToList());
     }
 }
