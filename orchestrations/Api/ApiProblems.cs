@@ -51,6 +51,10 @@ public static class ApiProblems
                 Problem(499, "Client closed the request", "the caller went away before the answer was ready"),
             RequestFailedException e =>
                 Problem(StatusCodes.Status503ServiceUnavailable, "A service the pipeline depends on is unavailable", $"storage answered {e.Status} ({e.ErrorCode}): try again shortly"),
+
+            // Azure.Core gives up on an unreachable service with every attempt's failure.
+            AggregateException e when e.InnerExceptions.Count > 0 && e.InnerExceptions.All(i => i is RequestFailedException or HttpRequestException) =>
+                Problem(StatusCodes.Status503ServiceUnavailable, "A service the pipeline depends on is unavailable", $"storage could not be reached ({e.InnerExceptions[^1].Message}): try again shortly"),
             _ => Problem(StatusCodes.Status500InternalServerError, "The pipeline failed to handle the request",
                 $"an internal error occurred (trace id {context.TraceIdentifier}); it has been logged"),
         };

@@ -18,6 +18,9 @@ public static class ApiRequestBody
         RespectNullableAnnotations = true,
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
+
+        // Named so the OpenAPI document can describe the bodies before any has been read.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>A body read: the value and its text, or the error answer.</summary>
