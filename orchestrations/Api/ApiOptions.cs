@@ -14,7 +14,6 @@ public sealed class ApiOptions
 public sealed class EntraIdApiOptions
 {
     /// <summary>Required. The directory (tenant) id that issues the tokens.</summary>
-    [Required]
     public string? TenantId { get; init; }
 
     /// <summary>Required. The application (client) id of the API's app registration; tokens must be for it (its

@@ -27,7 +27,10 @@ public static class PipelineApiServiceCollectionExtensions
     /// caller's app roles come from the <c>roles</c> claim.</summary>
     public static IServiceCollection AddPipelineApiEntraId(this IServiceCollection services)
     {
-        services.AddOptions<EntraIdApiOptions>().BindConfiguration("Api:EntraId").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EntraIdApiOptions>().BindConfiguration("Api:EntraId").ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), "Api:EntraId:TenantId: the tenant that issues the API's tokens is not set")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), "Api:EntraId:ClientId: the client id of the API's app registration is not set")
+            .ValidateOnStart();
         services.AddAuthentication().AddJwtBearer(PipelineApi.AuthenticationScheme, _ => { });
         services.AddOptions<JwtBearerOptions>(PipelineApi.AuthenticationScheme).Configure<IOptions<EntraIdApiOptions>>((o, entra) =>
         {

@@ -119,6 +119,8 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
+    [InlineData("Api__EntraId__ClientId")]
+    [InlineData("Api__EntraId__TenantId")]
     [InlineData("Storage__blobServiceUri")]
     public void AppSettings_RequiredSettingRemoved_FailsNamingIt(string key)
     {
@@ -281,7 +283,7 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     [GeneratedRegex(@"members: '(?<member>[^']+)'")]
     private static partial Regex Members();
 
-    [GeneratedRegex(@"^(?<key>[A-Za-z]+:[A-Za-z]+):")]
+    [GeneratedRegex(@"^(?<key>[A-Za-z]+(?::[A-Za-z]+)+):")]
     private static partial Regex NamedKey();
 
     [GeneratedRegex(@"%(?<name>[^%]+)%")]
