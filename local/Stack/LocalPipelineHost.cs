@@ -79,6 +79,17 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
     public PipelineStarter Starter => app.Services.GetRequiredService<PipelineStarter>();
 
+    /// <summary>The stack's API tokens (signed with the key in its home).</summary>
+    public LocalApiTokens Tokens => app.Services.GetRequiredService<LocalApiTokens>();
+
+    /// <summary>A client of the API presenting a token for <paramref name="name"/> with <paramref name="roles"/>.</summary>
+    public HttpClient ApiClient(string name, params ApiRole[] roles)
+    {
+        var http = new HttpClient { BaseAddress = ApiBase };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Tokens.Issue(name, roles, TimeSpan.FromHours(1)));
+        return http;
+    }
+
     public static async Task<LocalPipelineHost> StartAsync(LocalPipelineHostSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
