@@ -1,8 +1,8 @@
-using GenAiServerless.Api;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Demo;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
@@ -266,5 +266,19 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(fixture.Home, LocalApiTokens.KeyFileName)));
         }
+    }
+
+    [Fact]
+    public async Task BlobModelRegistry_ListModels_NamesEveryModelFolderOnce()
+    {
+        string model = $"listed{Guid.NewGuid():N}"[..16];
+        var container = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Registry);
+        await container.GetBlobClient($"{model}/versions/000001/version.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true);
+        await container.GetBlobClient($"{model}/aliases/champion.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true);
+
+        IReadOnlyList<string> models = await fixture.Stack.Services.GetRequiredService<IModelRegistry>().ListModelsAsync(CancellationToken.None);
+
+        Assert.Single(models, m => m == model);
+        Assert.Equal(models.Order(StringComparer.Ordinal), models);
     }
 }

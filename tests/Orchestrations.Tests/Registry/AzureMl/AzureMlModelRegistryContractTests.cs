@@ -43,6 +43,19 @@ public sealed class AzureMlModelRegistryContractTests
     }
 
     [Fact]
+    public async Task ListModelsAsync_ReadsThePipelinesRegistry_CallsNoArm()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { Model = "chat" }, DateTime.UtcNow, CancellationToken.None);
+
+        IReadOnlyList<string> models = await registry.ListModelsAsync(CancellationToken.None);
+
+        Assert.Equal(["chat", "tinylm"], models);
+        Assert.Empty(arm.Methods);
+    }
+
+    [Fact]
     public async Task RegisterAsync_AssetExists_PutsNothing()
     {
         (AzureMlModelRegistry registry, _, RecordingTransport arm) = Create();
