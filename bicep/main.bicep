@@ -68,6 +68,14 @@ param budgetContactEmails string[] = []
 @description('Optional. First month of the budget (yyyy-MM-01); the current month by default.')
 param budgetStartDate string = utcNow('yyyy-MM-01')
 
+@description('Required. Application (client) id of the Entra ID app registration that protects the HTTP API; its app roles Reader, Deployer, Approver and Operator (bicep/api-app-roles.json) are what callers are granted. See README, "HTTP API".')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('Optional. Tenant that issues the API\'s tokens; this deployment\'s tenant by default.')
+param apiTenantId string = tenant().tenantId
+
 @description('Optional. Extra tags applied to every resource.')
 param tags object = {}
 
@@ -408,6 +416,11 @@ module functions 'modules/functions.bicep' = {
       Signing__KeyName: keyVault.outputs.signingKeyName
       ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBus__TopicName: serviceBus.outputs.topicName
+      // The HTTP API validates Entra ID bearer tokens itself (issuer, audience, signature, lifetime, app roles):
+      // its function is anonymous at the Functions level (no function keys) and App Service Authentication is
+      // not needed in front of it.
+      Api__EntraId__TenantId: apiTenantId
+      Api__EntraId__ClientId: apiClientId
     }
   }
 }

@@ -19,6 +19,7 @@ app.Configure(c =>
         m.AddCommand<ModelsShowCommand>("show").WithDescription("Show a version (number or alias): files with hashes, lineage, gate decision, aliases, signature (verified).");
         m.AddCommand<ModelsAliasCommand>("alias").WithDescription("Point an alias at a version (champion also moves previous); recorded with who and why.");
     });
-    c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate.");
+        c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate; you are the approver.");
+    c.AddCommand<TokenCommand>("token").WithDescription("Print a bearer token for the local API: genai token --role deployer [--name alice].");
 });
 return await app.RunAsync(args);

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using GenAiServerless.Api;
 using GenAiServerless.Functions.Triggers;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Registry.Signing;
@@ -19,7 +20,8 @@ public static class FunctionsAppServiceCollectionExtensions
 
     /// <summary>Storage clients (from <paramref name="configuration"/>), the pipeline and its validated options, the Azure ML
     /// job backend, endpoint host and registry mirror, the Key Vault key that signs model manifests
-    /// (<c>Signing:KeyVaultUri</c>, <c>Signing:KeyName</c>), the per-call starter factory, and the worker's telemetry.</summary>
+    /// (<c>Signing:KeyVaultUri</c>, <c>Signing:KeyName</c>), the per-call starter factory, the HTTP API with Entra ID
+    /// bearer tokens (section <c>Api:EntraId</c>), and the worker's telemetry.</summary>
     public static IServiceCollection AddGenAiFunctionsApp(this IServiceCollection services, IConfiguration configuration)
     {
         // One credential for Azure ML, Key Vault and telemetry: the user-assigned identity named by AZURE_CLIENT_ID on Azure.
@@ -30,6 +32,8 @@ public static class FunctionsAppServiceCollectionExtensions
             .AddAzureMl(credential)
             .AddKeyVaultManifestSigning(credential)
             .AddPipelineStarterFactory()
+            .AddPipelineApi()
+            .AddPipelineApiEntraId()
             .AddWorkerTelemetry(configuration, credential);
     }
 

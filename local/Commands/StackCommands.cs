@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Stack;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
@@ -125,7 +126,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
+        using HttpClient http = StackFile.ApiClient(ApiRole.Reader);
         using HttpResponseMessage response = await http.GetAsync(settings.Id is null ? "api/pipelines" : $"api/pipelines/{Uri.EscapeDataString(settings.Id)}", cancellationToken);
         string body = await response.Content.ReadAsStringAsync(cancellationToken);
         try
@@ -169,8 +170,8 @@ public sealed class DeployCommand : AsyncCommand<DeployCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
-        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/models/{settings.Model}/deployments", new DeploymentCommand(settings.Version, settings.Alias, settings.RequestId), cancellationToken);
+        using HttpClient http = StackFile.ApiClient(ApiRole.Deployer);
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(settings.Model)}/deployments", new DeploymentCommand(settings.Version, settings.Alias, settings.RequestId), cancellationToken);
         Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
         return response.IsSuccessStatusCode ? 0 : 1;
     }
@@ -187,18 +188,16 @@ public sealed class ApproveCommand : AsyncCommand<ApproveCommand.Settings>
         [CommandOption("--reject")]
         public bool Reject { get; init; }
 
-        [CommandOption("--by <NAME>")]
-        public string? By { get; init; }
-
         [CommandOption("--comment <TEXT>")]
         public string? Comment { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
-        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/approve",
-            new ApprovalCommand(!settings.Reject, settings.By ?? Environment.UserName, settings.Comment), cancellationToken);
+        // The approver the run records is the token's subject: this user.
+        using HttpClient http = StackFile.ApiClient(ApiRole.Approver);
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/{(settings.Reject ? "reject" : "approve")}",
+            new ApprovalCommand(settings.Comment), cancellationToken);
         Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
         return response.IsSuccessStatusCode ? 0 : 1;
     }
@@ -215,9 +214,60 @@ public sealed class CancelCommand : AsyncCommand<CancelCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(StackFile.Read().ApiBase) };
-        using HttpResponseMessage response = await http.PostAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/cancel", null, cancellationToken);
+        using HttpClient http = StackFile.ApiClient(ApiRole.Operator);
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/cancel", new OperatorCommand(null), cancellationToken);
         Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
         return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}
+
+/// <summary><c>genai token</c>: prints a bearer token for the local stack's API, signed with the stack's key.</summary>
+public sealed class TokenCommand : Command<TokenCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--role <ROLE>")]
+        [Description("Reader, Deployer, Approver or Operator (repeatable).")]
+        public string[] Roles { get; init; } = [];
+
+        [CommandOption("--name <NAME>")]
+        [Description("The caller the pipeline records (default: the current user).")]
+        public string? Name { get; init; }
+
+        [CommandOption("--valid-for <DURATION>")]
+        [Description("How long the token is valid, e.g. 30m, 8h (default 8h, at most 30 days).")]
+        [DefaultValue("8h")]
+        public string ValidFor { get; init; } = "8h";
+
+        [CommandOption("--home <DIR>")]
+        [Description("The stack's home (default: .genai at the repository root, or GENAI_HOME).")]
+        public string? Home { get; init; }
+
+        public override ValidationResult Validate() =>
+            Roles.Length == 0 ? ValidationResult.Error("give --role (Reader, Deployer, Approver or Operator)")
+            : Roles.FirstOrDefault(r => !r.All(char.IsAsciiLetter) || !Enum.TryParse<ApiRole>(r, ignoreCase: true, out _)) is { } bad ? ValidationResult.Error($"--role '{bad}': Reader, Deployer, Approver or Operator")
+            : Duration(ValidFor) is null ? ValidationResult.Error($"--valid-for '{ValidFor}': a number followed by m, h or d, at most 30 days")
+            : Name is { } n && string.IsNullOrWhiteSpace(n) ? ValidationResult.Error("--name is empty")
+            : ValidationResult.Success();
+    }
+
+    /// <summary>30m, 8h, 2d; null when not one of those or longer than 30 days.</summary>
+    public static TimeSpan? Duration(string text)
+    {
+        if (text.Length < 2 || !int.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n <= 0)
+        {
+            return null;
+        }
+
+        TimeSpan? span = text[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };
+        return span <= TimeSpan.FromDays(30) ? span : null;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string home = settings.Home is null ? StackHome.Default() : Path.GetFullPath(settings.Home);
+        IEnumerable<ApiRole> roles = settings.Roles.Select(r => Enum.Parse<ApiRole>(r, ignoreCase: true));
+        Console.WriteLine(LocalApiTokens.OpenOrCreate(home).Issue(settings.Name ?? Environment.UserName, roles, Duration(settings.ValidFor)!.Value));
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Stack;
 
 namespace GenAiServerless.Local.Commands;
@@ -6,6 +7,18 @@ namespace GenAiServerless.Local.Commands;
 /// <summary>What a running <c>genai up</c> tells the other commands: where its API and storage are.</summary>
 public sealed record StackFile(string ApiBase, string StorageConnectionString, int Pid)
 {
+    /// <summary>A client of the running stack's API that presents a token with <paramref name="role"/> for the
+    /// current user, signed with the stack's key (so the commands need no token of their own).</summary>
+    public static HttpClient ApiClient(ApiRole role, string? home = null)
+    {
+        home ??= StackHome.Default();
+        StackFile stack = Read(home);
+        string token = LocalApiTokens.OpenOrCreate(home).Issue(Environment.UserName, [role], TimeSpan.FromMinutes(5));
+        var http = new HttpClient { BaseAddress = new Uri(stack.ApiBase) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
     static string PathIn(string home) => Path.Combine(home, "stack.json");
 
     public static void Write(string home, StackFile file) => File.WriteAllText(PathIn(home), JsonSerializer.Serialize(file));

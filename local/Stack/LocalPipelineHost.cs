@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Local.Engine;
 using GenAiServerless.Local.Training;
@@ -80,6 +81,17 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
     public PipelineStarter Starter => app.Services.GetRequiredService<PipelineStarter>();
 
+    /// <summary>The stack's API tokens (signed with the key in its home).</summary>
+    public LocalApiTokens Tokens => app.Services.GetRequiredService<LocalApiTokens>();
+
+    /// <summary>A client of the API presenting a token for <paramref name="name"/> with <paramref name="roles"/>.</summary>
+    public HttpClient ApiClient(string name, params ApiRole[] roles)
+    {
+        var http = new HttpClient { BaseAddress = ApiBase };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Tokens.Issue(name, roles, TimeSpan.FromHours(1)));
+        return http;
+    }
+
     public static async Task<LocalPipelineHost> StartAsync(LocalPipelineHostSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -125,6 +137,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
         builder.Services.AddPipelineServices();
         builder.Services.AddSingleton<PipelineStarter>();
+        builder.Services.AddPipelineApi().AddPipelineApiLocalTokens(LocalApiTokens.OpenOrCreate(settings.Home));
         AddBackends(builder.Services, builder.Configuration, settings);
         if (settings.EnableTriggers)
         {

@@ -6,7 +6,8 @@ using Microsoft.DurableTask;
 namespace GenAiServerless.Pipeline;
 
 /// <summary>Input of <see cref="DeploymentOrchestrator"/>: a registered version to put in front of users, and how.</summary>
-public sealed record DeploymentRequest(ModelVersionInfo Version, RolloutPolicy Policy);
+/// <param name="RequestedBy">The verified caller who asked for the deployment (kept in the run's input for the audit).</param>
+public sealed record DeploymentRequest(ModelVersionInfo Version, RolloutPolicy Policy, string? RequestedBy = null);
 
 /// <summary>A manual deployment (<c>POST /api/models/{model}/deployments</c>): takes the model's slot like a pipeline
 /// run (so it never interleaves with a run or another deployment of the same model) and rolls the version out, which

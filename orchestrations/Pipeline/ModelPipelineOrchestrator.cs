@@ -21,6 +21,10 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
 {
     public const string ApprovalEvent = "Approval";
 
+    /// <summary>How the evaluation stage's detail starts while the run waits for <see cref="ApprovalEvent"/>: the API
+    /// answers 409 to an approval of a run whose detail does not.</summary>
+    public const string AwaitingApproval = "waiting for approval";
+
     public override async Task<PipelineResult> RunAsync(TaskOrchestrationContext context, PipelineRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -175,7 +179,7 @@ public sealed class ModelPipelineOrchestrator : TaskOrchestrator<PipelineRequest
 
         if (input.Evaluation.RequireApproval)
         {
-            run.Stages.Update(PipelineStage.Evaluation, "waiting for approval (POST /api/pipelines/{id}/approve)");
+            run.Stages.Update(PipelineStage.Evaluation, AwaitingApproval + " (POST /api/pipelines/{id}/approve)");
             ApprovalDecision approval;
             try
             {

@@ -132,6 +132,21 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
         return list.OrderBy(v => v.Version).ToList();
     }
 
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<string>();
+        await foreach (BlobHierarchyItem item in Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken))
+        {
+            // A model's folder; names starting with '_' or '.' are the registry's own.
+            if (item.IsPrefix && item.Prefix is [not ('_' or '.'), ..])
+            {
+                models.Add(item.Prefix.TrimEnd('/'));
+            }
+        }
+
+        return models.Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>The record of version <paramref name="version"/>: its manifest, the bytes the signature covers.</summary>
     public static string VersionBlob(string model, int version) => $"{model}/versions/{version.ToString("D6", CultureInfo.InvariantCulture)}/version.json";
 

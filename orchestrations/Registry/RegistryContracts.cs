@@ -122,4 +122,7 @@ public interface IModelRegistry
 
     /// <summary>The model's aliases and their history.</summary>
     Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>The names of the models the registry holds anything for, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken);
 }

@@ -121,7 +121,8 @@ public sealed partial class PipelineStarter(
     }
 
     /// <summary>Roll out a chosen registered version (by number or alias) to the model's endpoint.</summary>
-    public async Task<TriggerOutcome> StartDeploymentAsync(string model, DeploymentCommand command, CancellationToken cancellationToken)
+    /// <param name="by">The verified caller, recorded in the deployment run's input.</param>
+    public async Task<TriggerOutcome> StartDeploymentAsync(string model, DeploymentCommand command, string by, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (!options.Value.IsKnown(model))
@@ -149,34 +150,75 @@ public sealed partial class PipelineStarter(
         }
 
         string id = InstanceIds.ForDeployment(model, version.Version, command.RequestId);
-        return await ScheduleAsync(nameof(DeploymentOrchestrator), id, new DeploymentRequest(version, requests.Rollout()), cancellationToken);
+        return await ScheduleAsync(nameof(DeploymentOrchestrator), id, new DeploymentRequest(version, requests.Rollout(), by), cancellationToken);
     }
 
     /// <summary>Release (or reject) a run waiting at the evaluation gate.</summary>
-    public async Task<TriggerOutcome> ApproveAsync(string instanceId, ApprovalCommand command, CancellationToken cancellationToken)
+    /// <param name="by">The verified caller: the approver the run records.</param>
+    public async Task<TriggerOutcome> ApproveAsync(string instanceId, bool approved, string by, string? comment, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (instance is null)
         {
             return new TriggerOutcome(TriggerOutcomeKind.NotFound, instanceId, $"no pipeline run with id '{instanceId}'");
         }
 
-        if (instance.Name != nameof(ModelPipelineOrchestrator) || !instance.IsRunning)
+        if (instance.Name != nameof(ModelPipelineOrchestrator) || !instance.IsRunning || !IsAwaitingApproval(instance.SerializedCustomStatus))
         {
-            return new TriggerOutcome(TriggerOutcomeKind.Rejected, instanceId, $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus}: only a running pipeline can be approved");
+            return new TriggerOutcome(TriggerOutcomeKind.Conflict, instanceId,
+                $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus} and not waiting for approval: only a pipeline run waiting at the gate can be approved or rejected");
         }
 
-        var decision = new ApprovalDecision(command.Approved ?? true, string.IsNullOrWhiteSpace(command.By) ? "anonymous" : command.By, command.Comment ?? string.Empty);
+        var decision = new ApprovalDecision(approved, by, comment ?? string.Empty);
         await client.RaiseEventAsync(instanceId, ModelPipelineOrchestrator.ApprovalEvent, decision, cancellationToken);
         return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{(decision.Approved ? "approval" : "rejection")} by {decision.By} sent to {instanceId}");
+    }
+
+    /// <summary>Whether a pipeline's custom status says it waits at the gate for a human.</summary>
+    static bool IsAwaitingApproval(string? customStatus)
+    {
+        try
+        {
+            PipelineProgress? progress = string.IsNullOrEmpty(customStatus) ? null : JsonSerializer.Deserialize<PipelineProgress>(customStatus, JsonSerializerOptions.Web);
+            return progress is { Current: PipelineStage.Evaluation }
+                && progress.Stages.Any(s => s.Stage == PipelineStage.Evaluation && s.Detail.StartsWith(ModelPipelineOrchestrator.AwaitingApproval, StringComparison.Ordinal));
+        }
+        catch (JsonException)
+        {
+            return false; // not a pipeline's progress
+        }
+    }
+
+    /// <summary>Raises an operator's <see cref="RolloutCommand"/> on the rollout of <paramref name="runId"/> (a pipeline
+    /// or deployment run); the rollout must be running.</summary>
+    public async Task<TriggerOutcome> SendRolloutCommandAsync(string runId, RolloutAction action, string by, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        if (await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken) is null)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.NotFound, runId, $"no pipeline or deployment run with id '{runId}'");
+        }
+
+        string rollout = RolloutCommand.InstanceIdFor(runId);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(rollout, getInputsAndOutputs: false, cancellationToken);
+        if (instance is not { IsRunning: true })
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Conflict, rollout,
+                $"run '{runId}' has no rollout in progress ({(instance is null ? "none started" : $"{rollout} is {instance.RuntimeStatus}")}): nothing to {action.ToString().ToLowerInvariant()}");
+        }
+
+        await client.RaiseEventAsync(rollout, RolloutCommand.EventName, new RolloutCommand(action, by), cancellationToken);
+        return new TriggerOutcome(TriggerOutcomeKind.Accepted, rollout, $"{action.ToString().ToLowerInvariant()} by {by} sent to {rollout}");
     }
 
     /// <summary>Cancels a running pipeline: its training or evaluation job is cancelled on the backend (the job
     /// orchestration receives <see cref="Training.JobRunOrchestrator.CancelEvent"/> and the pipeline fails with the
     /// reason); a pipeline in any other stage is terminated.</summary>
-    public async Task<TriggerOutcome> CancelAsync(string instanceId, CancellationToken cancellationToken)
+    /// <param name="by">The verified caller, named in the termination reason.</param>
+    public async Task<TriggerOutcome> CancelAsync(string instanceId, string by, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
         OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (instance is null)
         {
@@ -185,7 +227,7 @@ public sealed partial class PipelineStarter(
 
         if (instance.Name != nameof(ModelPipelineOrchestrator) || !instance.IsRunning)
         {
-            return new TriggerOutcome(TriggerOutcomeKind.Rejected, instanceId, $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus}: only a running pipeline can be cancelled");
+            return new TriggerOutcome(TriggerOutcomeKind.Conflict, instanceId, $"'{instanceId}' is a {instance.Name} in state {instance.RuntimeStatus}: only a running pipeline can be cancelled");
         }
 
         foreach (string job in new[] { $"{instanceId}-train", $"{instanceId}-eval" })
@@ -193,11 +235,11 @@ public sealed partial class PipelineStarter(
             if (await client.GetInstanceAsync(job, getInputsAndOutputs: false, cancellationToken) is { IsRunning: true })
             {
                 await client.RaiseEventAsync(job, Training.JobRunOrchestrator.CancelEvent, true, cancellationToken);
-                return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"cancelling {job}: its job is cancelled on the backend and {instanceId} ends failed");
+                return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"cancelling {job} (asked by {by}): its job is cancelled on the backend and {instanceId} ends failed");
             }
         }
 
-        await client.TerminateInstanceAsync(instanceId, "cancelled", cancellationToken);
+        await client.TerminateInstanceAsync(instanceId, $"cancelled by {by}", cancellationToken);
         if (instance.ReadInputAs<PipelineRequest>() is { } request)
         {
             // A terminated run runs no finally: give its model back here so the runs queued behind it go on.
@@ -207,7 +249,7 @@ public sealed partial class PipelineStarter(
                 await client.RaiseEventAsync(next, ModelSlotClaims.GrantedEvent, request.Model, cancellationToken);
             }
         }
-        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated (no job was running)");
+        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated by {by} (no job was running)");
     }
 
     /// <summary>The state of any instance the starter created.</summary>
@@ -224,9 +266,19 @@ public sealed partial class PipelineStarter(
         // Through the local sidecar a failed instance carries its error as plain-text output and no failure details.
         string? failure = m.FailureDetails?.ErrorMessage
             ?? (m.RuntimeStatus == OrchestrationRuntimeStatus.Failed && output is { ValueKind: JsonValueKind.String } text ? text.GetString() : null);
-        return new PipelineStatusView(m.InstanceId, m.Name, m.RuntimeStatus.ToString(), m.CreatedAt, m.LastUpdatedAt,
-            ParseJson(m.SerializedCustomStatus), output, failure);
+        JsonElement? progress = ParseJson(m.SerializedCustomStatus);
+        string? stage = m.IsRunning && Member(progress, "current") is { ValueKind: JsonValueKind.String } current ? current.GetString() : null;
+        double? cost = Member(Member(output, "training"), "costUsd") is { ValueKind: JsonValueKind.Number } usd ? usd.GetDouble() : null;
+        return new PipelineStatusView(m.InstanceId, m.Name, m.RuntimeStatus.ToString(), m.CreatedAt, m.LastUpdatedAt, progress, output, failure, stage, cost);
     }
+
+    /// <summary>A member of a JSON object whatever the case of its name (the engine's serialiser keeps .NET names),
+    /// or null when <paramref name="obj"/> is no object or lacks it.</summary>
+    static JsonElement? Member(JsonElement? obj, string name) =>
+        obj is { ValueKind: JsonValueKind.Object } o
+            && o.EnumerateObject().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: not JsonValueKind.Undefined } member
+            ? member.Value
+            : null;
 
     async Task<TriggerOutcome> ScheduleAsync(string orchestrator, string instanceId, object input, CancellationToken cancellationToken)
     {

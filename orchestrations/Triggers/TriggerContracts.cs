@@ -22,6 +22,10 @@ public enum TriggerOutcomeKind
 
     /// <summary>The instance or model named does not exist.</summary>
     NotFound,
+
+    /// <summary>The instance exists but its state does not allow the request (approve a run not waiting, cancel one
+    /// that has ended).</summary>
+    Conflict,
 }
 
 /// <summary>The result of a trigger: what happened, the instance concerned and a message naming what and where.</summary>
@@ -30,10 +34,13 @@ public sealed record TriggerOutcome(TriggerOutcomeKind Kind, string? InstanceId,
 /// <summary>Body of <c>POST /api/models/{model}/deployments</c>.</summary>
 public sealed record DeploymentCommand(int? Version, string? Alias, string? RequestId);
 
-/// <summary>Body of <c>POST /api/pipelines/{id}/approve</c>.</summary>
-public sealed record ApprovalCommand(bool? Approved, string? By, string? Comment);
+/// <summary>Body of <c>POST /api/pipelines/{id}/approve</c> and <c>…/reject</c>. Who decides is the verified caller,
+/// never a field of the body.</summary>
+public sealed record ApprovalCommand(string? Comment);
 
 /// <summary>What <c>GET /api/pipelines/{id}</c> and <c>genai status</c> show.</summary>
+/// <param name="Stage">The stage running now (<c>data</c> … <c>rollout</c>); null once the run has ended or for other orchestrations.</param>
+/// <param name="CostUsd">What the run's training cost, once known.</param>
 public sealed record PipelineStatusView(
     string InstanceId,
     string Name,
@@ -42,7 +49,9 @@ public sealed record PipelineStatusView(
     DateTimeOffset LastUpdatedAt,
     JsonElement? Progress,
     JsonElement? Output,
-    string? Failure);
+    string? Failure,
+    string? Stage = null,
+    double? CostUsd = null);
 
 /// <summary>Deterministic orchestration instance ids: the same trigger input always maps to the same id.</summary>
 public static class InstanceIds

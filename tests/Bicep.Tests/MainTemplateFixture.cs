@@ -16,6 +16,9 @@ public sealed class MainTemplateFixture : IAsyncLifetime
     public const string TenantId = "00000000-0000-0000-0000-00000000a002";
     public const string Location = "eastus";
 
+    /// <summary>The API's app registration the snapshots pass as <c>apiClientId</c>.</summary>
+    public const string ApiClientId = "0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e";
+
     /// <summary>The developer principal the snapshots pass as <c>principalId</c>.</summary>
     public const string DeveloperPrincipalId = "11111111-1111-1111-1111-111111111111";
 
@@ -97,6 +100,7 @@ public sealed class MainTemplateFixture : IAsyncLifetime
             param principalId = '{DeveloperPrincipalId}'
             param privateNetworking = {(privateNetworking ? "true" : "false")}
             param budgetStartDate = '2026-01-01'
+            param apiClientId = '{ApiClientId}'
             """);
         CliResult result = await cli.RunAsync(
             scratch!, "snapshot", parameters,

@@ -207,6 +207,8 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     [InlineData("AzureMl__Region")]
     [InlineData("AzureMl__WorkspaceName")]
     [InlineData("Pipeline__Models")]
+    [InlineData("Api__EntraId__ClientId")]
+    [InlineData("Api__EntraId__TenantId")]
     [InlineData("Storage__blobServiceUri")]
     [InlineData("Signing__KeyVaultUri")]
     [InlineData("Signing__KeyName")]
@@ -386,7 +388,7 @@ public sealed partial class WorkerSettingsTests(MainTemplateFixture fixture)
     [GeneratedRegex(@"members: '(?<member>[^']+)'")]
     private static partial Regex Members();
 
-    [GeneratedRegex(@"^(?<key>[A-Za-z]+:[A-Za-z]+):")]
+    [GeneratedRegex(@"^(?<key>[A-Za-z]+(?::[A-Za-z]+)+):")]
     private static partial Regex NamedKey();
 
     /// <summary>Azure ML's rule for online endpoint names: a letter first, then letters, digits and hyphens, 3 to 32 in

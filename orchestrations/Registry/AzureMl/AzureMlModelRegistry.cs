@@ -53,6 +53,9 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
     public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
         inner.GetAliasesAsync(model, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+        inner.ListModelsAsync(cancellationToken);
+
     /// <summary>The body of the asset version of <paramref name="info"/> (public for the contract tests).</summary>
     public JsonObject VersionBody(ModelVersionInfo info)
     {

@@ -30,6 +30,8 @@ static class TestApp
             ["AzureMl:Region"] = "eastus",
             ["Signing:KeyVaultUri"] = "https://kv-genai.vault.azure.net/",
             ["Signing:KeyName"] = "manifest-signing",
+            ["Api:EntraId:TenantId"] = EntraTokens.TenantId,
+            ["Api:EntraId:ClientId"] = EntraTokens.ClientId,
         };
         foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
         {

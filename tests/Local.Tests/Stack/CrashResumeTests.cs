@@ -54,6 +54,7 @@ public sealed class CrashResumeTests(StackFixture fixture)
 
             second = StartStack(args, home);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", GenAiServerless.Api.LocalApiTokens.OpenOrCreate(home).Issue("tests", [GenAiServerless.Api.ApiRole.Reader], TimeSpan.FromHours(1)));
             PipelineStatusView? view = null;
             await WaitUntilAsync(
                 async () =>

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Api;
 using GenAiServerless.Local.Demo;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
@@ -92,8 +93,9 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         Assert.Equal(result.Rollout.Deployment, answer.RootElement.GetProperty("deployment").GetString());
         Assert.False(string.IsNullOrWhiteSpace(answer.RootElement.GetProperty("completion").GetString()));
 
-        // The HTTP status route shows the run.
-        using HttpResponseMessage status = await http.GetAsync($"api/pipelines/{started.InstanceId}");
+        // The HTTP status route shows the run to a reader.
+        using HttpClient reader = fixture.Stack.ApiClient("reader", ApiRole.Reader);
+        using HttpResponseMessage status = await reader.GetAsync($"api/pipelines/{started.InstanceId}");
         Assert.True(status.IsSuccessStatusCode);
     }
 
@@ -236,7 +238,7 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         await fixture.WaitForEndAsync(failed, TimeSpan.FromSeconds(30));
         await fixture.WaitForEndAsync(terminated, TimeSpan.FromSeconds(30));
 
-        using var http = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        using HttpClient http = fixture.Stack.ApiClient("reader", ApiRole.Reader);
         foreach (string id in new[] { failed, terminated, thrown })
         {
             using HttpResponseMessage response = await http.GetAsync($"api/pipelines/{id}");
@@ -252,7 +254,7 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
     [Fact]
     public async Task HttpApi_UnknownModelAndBadBody_AnswerWithSpecificErrors()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        using HttpClient http = fixture.Stack.ApiClient("deployer", ApiRole.Deployer);
         using HttpResponseMessage unknown = await http.PostAsJsonAsync("api/models/ghost/deployments", new { version = 1 });
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("unknown model 'ghost'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -260,13 +262,58 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
         using var bad = new StringContent("{\"version\": ", System.Text.Encoding.UTF8, "application/json");
         using HttpResponseMessage malformed = await http.PostAsync($"api/models/{StackFixture.Model}/deployments", bad);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, malformed.StatusCode);
-        Assert.Contains("not valid JSON", await malformed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("not a valid DeploymentCommand", await malformed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using HttpResponseMessage missing = await http.PostAsJsonAsync($"api/models/{StackFixture.Model}/deployments", new { version = 999 });
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("no version 999", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using HttpResponseMessage approve = await http.PostAsync("api/pipelines/no-such-run/approve", null);
+        using HttpClient approver = fixture.Stack.ApiClient("approver", ApiRole.Approver);
+        using HttpResponseMessage approve = await approver.PostAsJsonAsync("api/pipelines/no-such-run/approve", new { });
         Assert.Equal(System.Net.HttpStatusCode.NotFound, approve.StatusCode);
+    }
+
+    [Fact]
+    public async Task HttpApi_OnTheStack_NeedsATokenAndRefusesCrossSitePosts()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Stack.ApiBase };
+        using HttpResponseMessage noToken = await anonymous.GetAsync("api/pipelines");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal("application/problem+json", noToken.Content.Headers.ContentType?.MediaType);
+
+        using HttpResponseMessage health = await anonymous.GetAsync("api/health");
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+
+        // What a web page open in a browser can send without a preflight: text/plain, from its own origin.
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, $"api/models/{StackFixture.Model}/deployments")
+        {
+            Content = new StringContent("{\"version\": 1}", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        crossSite.Headers.Add("Origin", "http://attacker.example");
+        using HttpResponseMessage refused = await anonymous.SendAsync(crossSite);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using HttpClient reader = fixture.Stack.ApiClient("reader", ApiRole.Reader);
+        using HttpResponseMessage deploy = await reader.PostAsJsonAsync($"api/models/{StackFixture.Model}/deployments", new { version = 1 });
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, deploy.StatusCode);
+        Assert.True(File.Exists(Path.Combine(fixture.Home, LocalApiTokens.KeyFileName)));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(fixture.Home, LocalApiTokens.KeyFileName)));
+        }
+    }
+
+    [Fact]
+    public async Task BlobModelRegistry_ListModels_NamesEveryModelFolderOnce()
+    {
+        string model = $"listed{Guid.NewGuid():N}"[..16];
+        var container = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Registry);
+        await container.GetBlobClient($"{model}/versions/000001/version.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true);
+        await container.GetBlobClient($"{model}/aliases/champion.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true);
+
+        IReadOnlyList<string> models = await fixture.Stack.Services.GetRequiredService<IModelRegistry>().ListModelsAsync(CancellationToken.None);
+
+        Assert.Single(models, m => m == model);
+        Assert.Equal(models.Order(StringComparer.Ordinal), models);
     }
 }

@@ -34,4 +34,7 @@ internal sealed class RecordingModelRegistry : IModelRegistry
 
     public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("not used by these tests");
+
+    public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("not used by these tests");
 }

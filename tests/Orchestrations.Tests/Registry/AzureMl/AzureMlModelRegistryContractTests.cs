@@ -60,6 +60,19 @@ public sealed class AzureMlModelRegistryContractTests
     }
 
     [Fact]
+    public async Task ListModelsAsync_ReadsThePipelinesRegistry_CallsNoArm()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { Model = "chat" }, DateTime.UtcNow, CancellationToken.None);
+
+        IReadOnlyList<string> models = await registry.ListModelsAsync(CancellationToken.None);
+
+        Assert.Equal(["chat", "tinylm"], models);
+        Assert.Empty(arm.Methods);
+    }
+
+    [Fact]
     public async Task RegisterAsync_AssetExists_PutsNothing()
     {
         (AzureMlModelRegistry registry, _, RecordingTransport arm) = Create();
@@ -125,5 +138,8 @@ public sealed class AzureMlModelRegistryContractTests
 
         public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult(ModelAliasState.Empty);
+
+        public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<string>>(versions.Select(v => v.Model).Distinct().Order(StringComparer.Ordinal).ToList());
     }
 }

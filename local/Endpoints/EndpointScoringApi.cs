@@ -1,40 +1,17 @@
 using System.Text.Json;
-using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Rollout;
-using GenAiServerless.Triggers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GenAiServerless.Local.Triggers;
+namespace GenAiServerless.Local.Endpoints;
 
-/// <summary>The HTTP API of the Functions app, served by Kestrel with the same routes and the same starter.</summary>
-public static class PipelineApi
+/// <summary>The data plane of the local endpoint host: scoring requests to a model's endpoint (the pipeline API itself
+/// is <see cref="GenAiServerless.Api.PipelineApi"/>, shared with the Functions app).</summary>
+public static class EndpointScoringApi
 {
-    public static RouteGroupBuilder MapPipelineApi(this IEndpointRouteBuilder app)
-    {
-        RouteGroupBuilder api = app.MapGroup("/api");
-        api.MapPost("/models/{model}/deployments", async (string model, HttpRequest request, PipelineStarter starter, CancellationToken ct) =>
-        {
-            (DeploymentCommand? body, IResult? error) = await ReadBodyAsync<DeploymentCommand>(request, ct);
-            return error ?? ToResult(await starter.StartDeploymentAsync(model, body ?? new DeploymentCommand(null, null, null), ct));
-        });
-        api.MapGet("/pipelines", async (PipelineStarter starter, CancellationToken ct) => TypedResults.Ok(await starter.ListRecentAsync(50, ct)));
-        api.MapGet("/pipelines/{id}", async Task<Results<Ok<PipelineStatusView>, ProblemHttpResult>> (string id, PipelineStarter starter, CancellationToken ct) =>
-            await starter.GetStatusAsync(id, ct) is { } view
-                ? TypedResults.Ok(view)
-                : TypedResults.Problem(title: "Not found", detail: $"no pipeline run with id '{id}'", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/pipelines/{id}/approve", async (string id, HttpRequest request, PipelineStarter starter, CancellationToken ct) =>
-        {
-            (ApprovalCommand? body, IResult? error) = await ReadBodyAsync<ApprovalCommand>(request, ct);
-            return error ?? ToResult(await starter.ApproveAsync(id, body ?? new ApprovalCommand(true, null, null), ct));
-        });
-        api.MapPost("/pipelines/{id}/cancel", async (string id, PipelineStarter starter, CancellationToken ct) => ToResult(await starter.CancelAsync(id, ct)));
-        return api;
-    }
-
     /// <summary>Scoring on the local endpoint host: <c>POST /endpoints/{model}/score</c> with <c>{"prompt": "…"}</c>.</summary>
     public static IEndpointRouteBuilder MapEndpointScoring(this IEndpointRouteBuilder app)
     {
@@ -131,21 +108,6 @@ public static class PipelineApi
         return check(health)
             ? Results.Ok(new { deployment, live = health.Live, ready = health.Ready, detail = health.Detail })
             : Results.Json(new { deployment, live = health.Live, ready = health.Ready, detail = health.Detail }, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    /// <summary>The one mapping from a trigger outcome to an HTTP answer.</summary>
-    public static IResult ToResult(TriggerOutcome outcome)
-    {
-        ArgumentNullException.ThrowIfNull(outcome);
-        var body = new { instanceId = outcome.InstanceId, message = outcome.Message };
-        return outcome.Kind switch
-        {
-            TriggerOutcomeKind.Started => TypedResults.Accepted($"/api/pipelines/{outcome.InstanceId}", body),
-            TriggerOutcomeKind.AlreadyStarted => TypedResults.Ok(body),
-            TriggerOutcomeKind.Accepted => TypedResults.Accepted((string?)null, body),
-            TriggerOutcomeKind.NotFound => TypedResults.Problem(title: "Not found", detail: outcome.Message, statusCode: StatusCodes.Status404NotFound),
-            _ => TypedResults.Problem(title: "Bad request", detail: outcome.Message, statusCode: StatusCodes.Status400BadRequest),
-        };
     }
 
     static async Task<(T?, IResult?)> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct)
