@@ -67,10 +67,17 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             return Task.FromResult(new EndpointInfo(
                 endpoint,
-                record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail)).ToList(),
+                record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => Reported(endpoint, d)).ToList(),
                 new Dictionary<string, int>(record.Traffic)));
         }
     }
+
+    /// <summary>A deployment as the rollout sees it: one whose model is not loaded in this process (restored after a
+    /// restart, still loading) is <c>Creating</c>, whatever was persisted, because it cannot answer yet.</summary>
+    DeploymentInfo Reported(string endpoint, DeploymentRecord d) =>
+        d.State == DeploymentProvisioning.Succeeded && !loaded.ContainsKey(Key(endpoint, d.Name))
+            ? new DeploymentInfo(d.Name, d.ModelVersion, DeploymentProvisioning.Creating, "loading its model")
+            : new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail);
 
     public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
     {
@@ -88,6 +95,8 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
         await UpdateAsync(split.Endpoint, record =>
         {
+            // The persisted state decides here, not readiness in this process: a deployment that reloads its model after
+            // a restart was provisioned, and a resumed rollout (or its compensation) may move traffic back onto it.
             foreach ((string name, int percent) in split.Traffic)
             {
                 if (percent > 0 && (!record.Deployments.TryGetValue(name, out DeploymentRecord? d) || d.State != DeploymentProvisioning.Succeeded))

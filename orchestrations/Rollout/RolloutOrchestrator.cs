@@ -32,34 +32,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
             compensations.Add(() => context.CallActivityAsync<bool>(nameof(DeleteDeployment), new DeploymentRef(endpoint, deployment), PipelineRetry.Activity));
             steps.Add($"created deployment {deployment} (v{model.Version})");
 
-            // Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).
-            bool ready = false;
-            TimeSpan poll = input.Policy.ReadinessPollInterval > TimeSpan.Zero ? input.Policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
-            int checks = (int)Math.Ceiling(input.Policy.ReadinessTimeout / poll);
-            for (int check = 0; check <= checks && !ready; check++)
-            {
-                EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
-                DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
-                if (d is null || d.State == DeploymentProvisioning.Failed)
-                {
-                    throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
-                }
-
-                ready = d.State == DeploymentProvisioning.Succeeded;
-                if (!ready)
-                {
-                    await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
-                }
-            }
-
-            if (!ready)
-            {
-                throw new RolloutFailedException($"deployment {deployment} was not ready within {input.Policy.ReadinessTimeout}");
-            }
-
+            await WaitUntilReadyAsync(context, input.Policy, endpoint, deployment);
             steps.Add($"{deployment} ready");
-            ProbeResult pinned = await context.CallActivityAsync<ProbeResult>(
-                nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+            ProbeResult pinned = await ProbeWhenReadyAsync(context, input.Policy, endpoint, deployment);
             if (pinned.Failed > 0)
             {
                 throw new RolloutFailedException($"{deployment} does not answer: {pinned.FirstError}");
@@ -88,8 +63,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 }
 
                 // The canary is judged on its own answers (pinned), so a fault of the previous deployment never rolls it back.
-                last = await context.CallActivityAsync<ProbeResult>(
-                    nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, input.Policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+                last = await ProbeWhenReadyAsync(context, input.Policy, endpoint, deployment);
                 if (last.Failed > 0)
                 {
                     throw new RolloutFailedException($"{last.Failed} of {ProbeRequests} requests failed at {percent}% on {deployment}: {last.FirstError}");
@@ -117,6 +91,58 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
             RolloutLog.RolledBack(context.CreateReplaySafeLogger<RolloutOrchestrator>(), endpoint, deployment, previous ?? "(none)", reason);
             return new RolloutResult(false, deployment, previous, steps, null, reason);
         }
+    }
+
+    /// <summary>Probes the deployment pinned, once it reports ready. A deployment that is not ready is waited for, not
+    /// judged: an endpoint host that restarted reloads its models, and a probe that ran meanwhile (it may have been in
+    /// flight across the restart) is repeated once the deployment is ready again.</summary>
+    static async Task<ProbeResult> ProbeWhenReadyAsync(TaskOrchestrationContext context, RolloutPolicy policy, string endpoint, string deployment)
+    {
+        var request = new ProbeRequest(endpoint, deployment, policy.ProbePrompt, ProbeRequests);
+        await WaitUntilReadyAsync(context, policy, endpoint, deployment);
+        ProbeResult result = await context.CallActivityAsync<ProbeResult>(nameof(ProbeEndpoint), request, PipelineRetry.Activity);
+        if (result.Failed > 0 && !await IsReadyAsync(context, endpoint, deployment))
+        {
+            await WaitUntilReadyAsync(context, policy, endpoint, deployment);
+            result = await context.CallActivityAsync<ProbeResult>(nameof(ProbeEndpoint), request, PipelineRetry.Activity);
+        }
+
+        return result;
+    }
+
+    /// <summary>Waits until the deployment reports <see cref="DeploymentProvisioning.Succeeded"/>, reading its state every
+    /// <see cref="RolloutPolicy.ReadinessPollInterval"/>; a fixed interval lets the timeout bound the loop (and the history).</summary>
+    static async Task WaitUntilReadyAsync(TaskOrchestrationContext context, RolloutPolicy policy, string endpoint, string deployment)
+    {
+        TimeSpan poll = policy.ReadinessPollInterval > TimeSpan.Zero ? policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
+        int checks = (int)Math.Ceiling(policy.ReadinessTimeout / poll);
+        for (int check = 0; check <= checks; check++)
+        {
+            if (await IsReadyAsync(context, endpoint, deployment))
+            {
+                return;
+            }
+
+            if (check < checks)
+            {
+                await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
+            }
+        }
+
+        throw new RolloutFailedException($"deployment {deployment} was not ready within {policy.ReadinessTimeout}");
+    }
+
+    /// <summary>Whether the deployment is ready; a deployment that failed or disappeared ends the rollout.</summary>
+    static async Task<bool> IsReadyAsync(TaskOrchestrationContext context, string endpoint, string deployment)
+    {
+        EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
+        DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
+        if (d is null || d.State == DeploymentProvisioning.Failed)
+        {
+            throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
+        }
+
+        return d.State == DeploymentProvisioning.Succeeded;
     }
 
     /// <summary>Deployment names derive from the version and the orchestration instance, so a replay or a retried
