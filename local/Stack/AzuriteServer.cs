@@ -110,6 +110,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         };
         foreach (string a in new[]
         {
+            // Azurite saves its metadata every 5 s: a kill would lose the writes since. This makes it save within 200 ms.
+            "--require", Path.Combine(AppContext.BaseDirectory, "azurite", "save-often.js"),
             Path.Combine(install, "node_modules", "azurite", "dist", "src", "azurite.js"),
             "--silent", "--skipApiVersionCheck", "--location", data,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),

@@ -33,9 +33,12 @@ public sealed class AzuriteServerTests : IDisposable
         await container.CreateIfNotExistsAsync();
         await container.GetBlobClient("before.txt").UploadAsync(BinaryData.FromString("written before the stop"));
 
-        // Azurite saves its metadata every 5 s; once the blob is on disk, a SIGKILL must not lose it.
+        // Azurite saves its metadata every 5 s on its own (200 ms as the stack starts it): once the blob is on disk, a
+        // SIGKILL must not lose it.
         string metadata = Path.Combine(home, "azurite-data", "__azurite_db_blob__.json");
+        var saved = Stopwatch.StartNew();
         await WaitUntilAsync(() => File.Exists(metadata) && File.ReadAllText(metadata).Contains("before.txt", StringComparison.Ordinal), "Azurite to save its metadata");
+        Assert.True(saved.Elapsed < TimeSpan.FromSeconds(3), $"Azurite took {saved.Elapsed} to save a change: the save-often preload is not in effect");
         int first = server.Pid;
         _ = Kill(first, 9);
         await WaitUntilAsync(() => server.Restarts == 1, "the supervisor to restart Azurite after SIGKILL");
