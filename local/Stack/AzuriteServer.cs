@@ -20,9 +20,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     const string AccountName = "devstoreaccount1";
     const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    static readonly TimeSpan FirstRestartDelay = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
     static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
+    readonly TimeSpan firstRestartDelay;
     readonly bool owned;
     readonly string stateFile;
     readonly Action<string> progress;
@@ -32,8 +33,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     volatile int pid;
     int restarts;
 
-    AzuriteServer(int pid, int blobPort, int queuePort, int tablePort, Process? process, bool owned, string stateFile, Action<string> progress)
+    AzuriteServer(int pid, int blobPort, int queuePort, int tablePort, Process? process, bool owned, string stateFile, Action<string> progress, TimeSpan firstRestartDelay)
     {
+        this.firstRestartDelay = firstRestartDelay;
         this.pid = pid;
         BlobPort = blobPort;
         QueuePort = queuePort;
@@ -64,8 +66,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     /// <summary>Installs Azurite if needed and starts it (or reuses the one recorded in <paramref name="home"/>); the
     /// server this process owns is supervised until <see cref="DisposeAsync"/>.</summary>
-    public static async Task<AzuriteServer> StartAsync(string home, Action<string> progress, CancellationToken cancellationToken)
+    /// <param name="restartDelay">The first wait before a dead server is started again (1 s when null).</param>
+    public static async Task<AzuriteServer> StartAsync(string home, Action<string> progress, CancellationToken cancellationToken, TimeSpan? restartDelay = null)
     {
+        TimeSpan firstRestartDelay = restartDelay ?? DefaultRestartDelay;
         ArgumentNullException.ThrowIfNull(progress);
         // One install serves every home (the dev stack, each test run): npm ci runs once per lock file.
         string install = await EnsureInstalledAsync(StackHome.Default(), progress, cancellationToken);
@@ -78,11 +82,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             if (prior.OwnerPid != Environment.ProcessId && IsAlive(prior.OwnerPid))
             {
                 progress($"reusing Azurite (pid {prior.Pid}) of process {prior.OwnerPid} on 127.0.0.1:{prior.BlobPort}");
-                return new AzuriteServer(prior.Pid, prior.BlobPort, prior.QueuePort, prior.TablePort, null, owned: false, stateFile, progress);
+                return new AzuriteServer(prior.Pid, prior.BlobPort, prior.QueuePort, prior.TablePort, null, owned: false, stateFile, progress, firstRestartDelay);
             }
 
             // Its owner is gone: this process takes it over, supervises it and stops it when it stops.
-            var adopted = new AzuriteServer(prior.Pid, prior.BlobPort, prior.QueuePort, prior.TablePort, null, owned: true, stateFile, progress);
+            var adopted = new AzuriteServer(prior.Pid, prior.BlobPort, prior.QueuePort, prior.TablePort, null, owned: true, stateFile, progress, firstRestartDelay);
             await adopted.WriteStateAsync(cancellationToken);
             adopted.supervisor = adopted.SuperviseAsync(install, data);
             progress($"adopting Azurite (pid {prior.Pid}) left by process {prior.OwnerPid} on 127.0.0.1:{prior.BlobPort}; it stops with this one");
@@ -91,7 +95,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         int[] ports = FreePorts(3);
         Directory.CreateDirectory(data);
-        var server = new AzuriteServer(0, ports[0], ports[1], ports[2], null, owned: true, stateFile, progress);
+        var server = new AzuriteServer(0, ports[0], ports[1], ports[2], null, owned: true, stateFile, progress, firstRestartDelay);
         await server.LaunchAsync(install, data, cancellationToken);
         server.supervisor = server.SuperviseAsync(install, data);
         progress($"Azurite started (pid {server.Pid}) on 127.0.0.1:{server.BlobPort}/{server.QueuePort}/{server.TablePort}, data in {data}");
@@ -147,11 +151,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     }
 
     /// <summary>Restarts the server whenever its process is gone, on the same ports and data folder: first after
-    /// <see cref="FirstRestartDelay"/>, doubling up to <see cref="MaxRestartDelay"/> while restarts keep failing.</summary>
+    /// <see cref="firstRestartDelay"/>, doubling up to <see cref="MaxRestartDelay"/> while restarts keep failing.</summary>
     async Task SuperviseAsync(string install, string data)
     {
         CancellationToken stop = supervising.Token;
-        TimeSpan delay = FirstRestartDelay;
+        TimeSpan delay = firstRestartDelay;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -168,7 +172,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 {
                     await LaunchAsync(install, data, stop);
                     Interlocked.Increment(ref restarts);
-                    delay = FirstRestartDelay;
+                    delay = firstRestartDelay;
                     progress($"Azurite restarted (pid {pid}) on 127.0.0.1:{BlobPort}/{QueuePort}/{TablePort}");
                 }
                 catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)

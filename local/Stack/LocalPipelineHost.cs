@@ -6,6 +6,7 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Local.Engine;
+using GenAiServerless.Local.Storage;
 using GenAiServerless.Local.Training;
 using GenAiServerless.Local.Triggers;
 using GenAiServerless.Pipeline;
@@ -121,6 +122,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddLocalEngine(engine, channel);
         builder.Services.AddSingleton(new BlobServiceClient(settings.StorageConnectionString));
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
+        builder.Services.AddStorageHealth(settings.StorageConnectionString);
         builder.Services.AddPipelineServices();
         builder.Services.AddSingleton<PipelineStarter>();
         AddBackends(builder.Services, builder.Configuration, settings);
@@ -131,6 +133,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
         WebApplication app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
+        app.UseStorageOutageResponses();
         app.MapPipelineApi();
         app.MapEndpointScoring();
 
