@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Local.Storage;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Rollout;
@@ -176,7 +177,22 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             string dir = Path.Combine(options.Home, "endpoints", endpoint, deployment);
             Directory.CreateDirectory(dir);
-            await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
+
+            // A storage outage is waited out (the deployment stays Creating), not taken for a broken model.
+            for (TimeSpan wait = TimeSpan.FromSeconds(1); ; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)))
+            {
+                try
+                {
+                    await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
+                    break;
+                }
+                catch (Exception e) when (StorageFaults.IsUnreachable(e) && !stopping.IsCancellationRequested)
+                {
+                    Log.StorageUnreachable(logger, endpoint, deployment, wait, e.Message);
+                    await Task.Delay(wait, stopping.Token);
+                }
+            }
+
             NGramModel model = NGramModel.Load(dir);
             _ = model.Generate(options.ReadinessPrompt, 5, seed: 1); // readiness probe: the model loads and generates
             loaded[Key(endpoint, deployment)] = model;
@@ -238,6 +254,9 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Endpoint {Endpoint}: deployment {Deployment} (v{Version}) is ready")]
         public static partial void Ready(ILogger logger, string endpoint, string deployment, int version);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: deployment {Deployment} waits for storage, retrying in {Wait}: {Reason}")]
+        public static partial void StorageUnreachable(ILogger logger, string endpoint, string deployment, TimeSpan wait, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: deployment {Deployment} failed to provision: {Reason}")]
         public static partial void ProvisionFailed(ILogger logger, string endpoint, string deployment, string reason);
