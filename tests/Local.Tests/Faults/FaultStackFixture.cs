@@ -15,7 +15,8 @@ namespace GenAiServerless.Tests.Local.Faults;
 /// what must survive). Short timers throughout.</summary>
 public sealed class FaultStackFixture : IAsyncLifetime
 {
-    public const string Model = "faultlm";
+    /// <summary>One model per case: a run a case leaves stuck holds only its own model's slot.</summary>
+    public static readonly string[] Models = ["faultdata", "faulttrain", "faulttwice", "faultpair", "faultrace"];
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"genai-faults-{Guid.NewGuid():N}");
 
@@ -40,11 +41,15 @@ public sealed class FaultStackFixture : IAsyncLifetime
             ConsoleLogLevel = LogLevel.Warning,
             Overrides = new Dictionary<string, string?>
             {
-                ["Pipeline:Models:0"] = Model,
+                ["Pipeline:Models:0"] = Models[0],
+                ["Pipeline:Models:1"] = Models[1],
+                ["Pipeline:Models:2"] = Models[2],
+                ["Pipeline:Models:3"] = Models[3],
+                ["Pipeline:Models:4"] = Models[4],
                 ["Training:Hyperparameters:steps"] = "6",
                 ["Training:Hyperparameters:step-delay-ms"] = "500",
-                ["Training:PollInterval"] = "00:00:00.500",
-                ["Training:MaxPollInterval"] = "00:00:00.500",
+                ["Training:PollInterval"] = "00:00:02",
+                ["Training:MaxPollInterval"] = "00:00:02",
                 ["Rollout:TrafficSteps:0"] = "100",
                 ["Rollout:BakeTime"] = "00:00:00",
                 ["Rollout:ReadinessPollInterval"] = "00:00:00.500",
@@ -56,11 +61,11 @@ public sealed class FaultStackFixture : IAsyncLifetime
     }
 
     /// <summary>Uploads a drop for the model; the stack's blob scanner starts its run. Returns the run's id.</summary>
-    public async Task<string> DropAsync(string name, int records, int seed)
+    public async Task<string> DropAsync(string model, string name, int records, int seed)
     {
-        string blobName = $"{Model}/{name}.jsonl";
+        string blobName = $"{model}/{name}.jsonl";
         BlobContentInfo info = (await Incoming.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(SampleCorpus.Generate(records, seed)), overwrite: true)).Value;
-        return InstanceIds.ForDrop(Model, blobName, info.ETag.ToString());
+        return InstanceIds.ForDrop(model, blobName, info.ETag.ToString());
     }
 
     /// <summary>Polls the run until it ends, through storage outages (a status read that fails is read again).</summary>
@@ -86,6 +91,21 @@ public sealed class FaultStackFixture : IAsyncLifetime
 
             Assert.True(watch.Elapsed < timeout, $"{instanceId} did not end within {timeout} (last: {view?.RuntimeStatus ?? "unknown"})");
             await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Waits until Azurite has saved everything it acknowledged: none of its metadata files changed for 500 ms.
+    /// Azurite keeps metadata in memory and saves it within 200 ms (see AzuriteServer), so a kill in the window after a
+    /// write loses that write — a queue message of the engine, and with it the run. The README lists that as not
+    /// survived; the kill cases here kill once the stack is quiet (waiting on a durable timer or a job).</summary>
+    public async Task WaitForAzuriteSavedAsync()
+    {
+        string data = Path.Combine(Home, "azurite", "azurite-data");
+        var watch = Stopwatch.StartNew();
+        while (Directory.GetFiles(data, "__azurite_db_*.json").Max(File.GetLastWriteTimeUtc) > DateTime.UtcNow.AddMilliseconds(-500))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), "Azurite never went quiet");
+            await Task.Delay(20);
         }
     }
 

@@ -21,14 +21,15 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     [Fact]
     public async Task AzuriteKilledDuringDataStage_StackStaysUpAnswers503AndRunCompletes()
     {
-        string id = await fixture.DropAsync($"data-{Guid.NewGuid():N}", 400, seed: 11);
+        string model = FaultStackFixture.Models[0];
+        string id = await fixture.DropAsync(model, $"data-{Guid.NewGuid():N}", 400, seed: 11);
         // In the data stage, once its first shard work is stored: a kill in the 200 ms after the run's very start can
         // lose the start itself (see the README, "What the local stack survives").
         Azure.Storage.Blobs.BlobContainerClient curated = new Azure.Storage.Blobs.BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient(GenAiServerless.Platform.PipelineStorage.Curated);
         await WaitUntilAsync(
             async () =>
             {
-                await foreach (Azure.Storage.Blobs.Models.BlobItem item in curated.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{FaultStackFixture.Model}/{id}" }))
+                await foreach (Azure.Storage.Blobs.Models.BlobItem item in curated.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{model}/{id}" }))
                 {
                     return true;
                 }
@@ -44,7 +45,7 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     [Fact]
     public async Task AzuriteKilledDuringTraining_StackStaysUpAnswers503AndRunCompletes()
     {
-        string id = await fixture.DropAsync($"train-{Guid.NewGuid():N}", 300, seed: 12);
+        string id = await fixture.DropAsync(FaultStackFixture.Models[1], $"train-{Guid.NewGuid():N}", 300, seed: 12);
         string progress = Path.Combine(fixture.Home, "stack", "jobs", "checkpoints", $"{id}-train", "progress.json");
         await WaitUntilAsync(() => Task.FromResult(File.Exists(progress)), "training to start");
 
@@ -55,13 +56,14 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     [Fact]
     public async Task SameDropDeliveredTwice_OneRun()
     {
+        string model = FaultStackFixture.Models[2];
         string name = $"twice-{Guid.NewGuid():N}";
-        string id = await fixture.DropAsync(name, 200, seed: 13);
-        Azure.Storage.Blobs.Models.BlobProperties blob = (await fixture.Incoming.GetBlobClient($"{FaultStackFixture.Model}/{name}.jsonl").GetPropertiesAsync()).Value;
+        string id = await fixture.DropAsync(model, name, 200, seed: 13);
+        Azure.Storage.Blobs.Models.BlobProperties blob = (await fixture.Incoming.GetBlobClient($"{model}/{name}.jsonl").GetPropertiesAsync()).Value;
 
         // The event delivered again (at least once, as Event Grid does), beside the scanner's own delivery.
-        TriggerOutcome again = await fixture.Stack.Starter.StartForDropAsync(FaultStackFixture.Model, $"{FaultStackFixture.Model}/{name}.jsonl", blob.ETag.ToString(), blob.ContentLength, CancellationToken.None);
-        TriggerOutcome third = await fixture.Stack.Starter.StartForDropAsync(FaultStackFixture.Model, $"{FaultStackFixture.Model}/{name}.jsonl", blob.ETag.ToString(), blob.ContentLength, CancellationToken.None);
+        TriggerOutcome again = await fixture.Stack.Starter.StartForDropAsync(model, $"{model}/{name}.jsonl", blob.ETag.ToString(), blob.ContentLength, CancellationToken.None);
+        TriggerOutcome third = await fixture.Stack.Starter.StartForDropAsync(model, $"{model}/{name}.jsonl", blob.ETag.ToString(), blob.ContentLength, CancellationToken.None);
 
         Assert.Equal(id, again.InstanceId);
         Assert.Equal(id, third.InstanceId);
@@ -72,8 +74,9 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     [Fact]
     public async Task TwoDropsInSameSecond_BothRunOneAfterTheOther()
     {
-        Task<string> first = fixture.DropAsync($"pair-a-{Guid.NewGuid():N}", 200, seed: 14);
-        Task<string> second = fixture.DropAsync($"pair-b-{Guid.NewGuid():N}", 200, seed: 15);
+        string model = FaultStackFixture.Models[3];
+        Task<string> first = fixture.DropAsync(model, $"pair-a-{Guid.NewGuid():N}", 200, seed: 14);
+        Task<string> second = fixture.DropAsync(model, $"pair-b-{Guid.NewGuid():N}", 200, seed: 15);
         string[] ids = await Task.WhenAll(first, second);
 
         PipelineStatusView[] ends = await Task.WhenAll(ids.Select(id => AssertEndsLikeUndisturbedRunAsync(id)));
@@ -88,13 +91,14 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     [Fact]
     public async Task DeploysRacingPipelineRun_QueueBehindEachOtherAndLeaveOneLiveDeployment()
     {
-        string seedRun = await fixture.DropAsync($"seed-{Guid.NewGuid():N}", 200, seed: 16);
+        string model = FaultStackFixture.Models[4];
+        string seedRun = await fixture.DropAsync(model, $"seed-{Guid.NewGuid():N}", 200, seed: 16);
         int version = StackFixture.ResultOf(await AssertEndsLikeUndisturbedRunAsync(seedRun)).Version!.Version;
 
         // A pipeline run and three manual deployments of one model, all in the same second.
-        string run = await fixture.DropAsync($"race-{Guid.NewGuid():N}", 200, seed: 17);
+        string run = await fixture.DropAsync(model, $"race-{Guid.NewGuid():N}", 200, seed: 17);
         TriggerOutcome[] deploys = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
-            fixture.Stack.Starter.StartDeploymentAsync(FaultStackFixture.Model, new DeploymentCommand(version, null, $"race-{Guid.NewGuid():N}"), CancellationToken.None)));
+            fixture.Stack.Starter.StartDeploymentAsync(model, new DeploymentCommand(version, null, $"race-{Guid.NewGuid():N}"), CancellationToken.None)));
         Assert.All(deploys, d => Assert.Equal(TriggerOutcomeKind.Started, d.Kind));
 
         var rollouts = new List<RolloutResult> { StackFixture.ResultOf(await AssertEndsLikeUndisturbedRunAsync(run)).Rollout! };
@@ -109,7 +113,7 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
         // Taking the model's slot one after the other, each rollout replaced a different deployment: interleaved ones
         // would have replaced the same one (and retired each other's).
         Assert.Equal(rollouts.Count, rollouts.Select(r => r.PreviousDeployment).Distinct().Count());
-        EndpointInfo endpoint = await fixture.Stack.Services.GetRequiredService<IEndpointHost>().GetEndpointAsync(FaultStackFixture.Model, CancellationToken.None);
+        EndpointInfo endpoint = await fixture.Stack.Services.GetRequiredService<IEndpointHost>().GetEndpointAsync(model, CancellationToken.None);
         DeploymentInfo live = Assert.Single(endpoint.Deployments);
         Assert.Equal(DeploymentProvisioning.Succeeded, live.State);
         Assert.Equal(new Dictionary<string, int> { [live.Name] = 100 }, endpoint.Traffic);
@@ -120,6 +124,7 @@ public sealed class StorageOutageTests(FaultStackFixture fixture)
     /// (never a 500), and the stack does not stop.</summary>
     async Task KillAzuriteAndSeeOutageAsync(string id)
     {
+        await fixture.WaitForAzuriteSavedAsync();
         int killed = fixture.Azurite.Pid;
         using (Process azurite = Process.GetProcessById(killed))
         {
