@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -43,10 +44,6 @@ public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string home = settings.Home is null ? StackHome.Default() : Path.GetFullPath(settings.Home);
-        Directory.CreateDirectory(home);
-        AzuriteServer? azurite = settings.Storage is null ? await AzuriteServer.StartAsync(home, Console.WriteLine, cancellationToken) : null;
-        string storage = settings.Storage ?? azurite!.ConnectionString;
         var overrides = new Dictionary<string, string?>();
         foreach (string pair in settings.Set)
         {
@@ -60,12 +57,26 @@ public sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             overrides[pair[..eq]] = pair[(eq + 1)..];
         }
 
+        // A shell starts a background job (`genai up &`) with SIGINT ignored, and the runtime leaves an ignored signal
+        // ignored unless asked for it: ask, so that `kill -INT` stops the stack as Ctrl+C does.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ForegroundSignals.Restore();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
+
+        string home = settings.Home is null ? StackHome.Default() : Path.GetFullPath(settings.Home);
+        Directory.CreateDirectory(home);
+        AzuriteServer? azurite = settings.Storage is null ? await AzuriteServer.StartAsync(home, Console.WriteLine, stop.Token) : null;
+        string storage = settings.Storage ?? azurite!.ConnectionString;
         try
         {
-            await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings { Home = home, StorageConnectionString = storage, ApiPort = settings.Port, TaskHub = settings.TaskHub, Overrides = overrides }, cancellationToken);
+            await using LocalPipelineHost stack = await LocalPipelineHost.StartAsync(new LocalPipelineHostSettings { Home = home, StorageConnectionString = storage, ApiPort = settings.Port, TaskHub = settings.TaskHub, Overrides = overrides }, stop.Token);
             StackFile.Write(home, new StackFile(stack.ApiBase.ToString(), storage, Environment.ProcessId));
             Console.WriteLine($"genai up: API and endpoints at {stack.ApiBase} (pid {Environment.ProcessId}); drop files into incoming/<model>/ or run `genai drop`. Ctrl+C stops.");
-            await stack.WaitForShutdownAsync(cancellationToken);
+            await stack.WaitForShutdownAsync(stop.Token);
             StackFile.Delete(home);
         }
         finally
@@ -93,8 +104,14 @@ public sealed class DropCommand : AsyncCommand<DropCommand.Settings>
         [Description("The model the data is for.")]
         public string Model { get; init; } = string.Empty;
 
+        [CommandOption("--wait <SECONDS>")]
+        [Description("How long to wait for the stack to schedule the run before saying none was.")]
+        [DefaultValue(30)]
+        public int WaitSeconds { get; init; } = 30;
+
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required")
+            : WaitSeconds < 0 ? ValidationResult.Error("--wait must be 0 or more seconds")
             : !System.IO.File.Exists(File) ? ValidationResult.Error($"file '{File}' does not exist")
             : ValidationResult.Success();
     }
@@ -104,11 +121,47 @@ public sealed class DropCommand : AsyncCommand<DropCommand.Settings>
         StackFile stack = StackFile.Read();
         string blobName = $"{settings.Model}/{Path.GetFileName(settings.File)}";
         BlobClient blob = new BlobServiceClient(stack.StorageConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
-        await using FileStream file = System.IO.File.OpenRead(settings.File);
-        BlobContentInfo info = (await blob.UploadAsync(file, overwrite: true, cancellationToken)).Value;
-        Console.WriteLine($"dropped incoming/{blobName} ({file.Length} bytes); pipeline run: {InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString())}");
-        Console.WriteLine($"follow it with: genai status {InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString())}");
-        return 0;
+        long length;
+        BlobContentInfo info;
+        await using (FileStream file = System.IO.File.OpenRead(settings.File))
+        {
+            length = file.Length;
+            info = (await blob.UploadAsync(file, overwrite: true, cancellationToken)).Value;
+        }
+
+        Console.WriteLine($"dropped incoming/{blobName} ({length} bytes)");
+
+        // The run id is known now, but whether it runs is the stack's call: the blob may be replaced before the scanner
+        // sees this version, or the file rejected. Say what was scheduled, once it was.
+        string id = InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString());
+        using var http = new HttpClient { BaseAddress = new Uri(stack.ApiBase) };
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(settings.WaitSeconds);
+        while (true)
+        {
+            using (HttpResponseMessage response = await http.GetAsync($"api/pipelines/{Uri.EscapeDataString(id)}", cancellationToken))
+            {
+                if (response.IsSuccessStatusCode)
+                {
+                    Console.WriteLine($"pipeline run scheduled: {id}");
+                    Console.WriteLine($"follow it with: genai status {id}");
+                    return 0;
+                }
+            }
+
+            if (!(await blob.ExistsAsync(cancellationToken)).Value || (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag != info.ETag)
+            {
+                Console.WriteLine($"no run scheduled: incoming/{blobName} was replaced or removed before the stack picked up this version");
+                return 1;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                Console.WriteLine($"no run scheduled within {settings.WaitSeconds} s: the file may have been rejected (the stack's log and the quarantine say why), or the stack is not scanning; `genai status` lists the runs");
+                return 1;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
     }
 }
 
@@ -270,4 +323,23 @@ public sealed class TokenCommand : Command<TokenCommand.Settings>
         Console.WriteLine(LocalApiTokens.OpenOrCreate(home).Issue(settings.Name ?? Environment.UserName, roles, Duration(settings.ValidFor)!.Value));
         return 0;
     }
+}
+
+/// <summary>Undoes what a shell does to a background job: SIGINT set to "ignore", which the runtime keeps.</summary>
+static partial class ForegroundSignals
+{
+    const int SigInt = 2;
+
+    /// <summary>Puts SIGINT back to its default disposition, so that the runtime's handler (Ctrl+C, <c>kill -INT</c>) is
+    /// installed by the next <see cref="PosixSignalRegistration"/>.</summary>
+    public static void Restore()
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            _ = Signal(SigInt, IntPtr.Zero); // SIG_DFL
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial IntPtr Signal(int signal, IntPtr handler);
 }

@@ -21,7 +21,24 @@ public sealed record StackFile(string ApiBase, string StorageConnectionString, i
 
     static string PathIn(string home) => Path.Combine(home, "stack.json");
 
-    public static void Write(string home, StackFile file) => File.WriteAllText(PathIn(home), JsonSerializer.Serialize(file));
+    /// <summary>Writes the file readable by its owner only (it holds the storage connection string), atomically.</summary>
+    public static void Write(string home, StackFile file)
+    {
+        string path = PathIn(home), temporary = path + ".tmp";
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        {
+            JsonSerializer.Serialize(stream, file);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
 
     public static void Delete(string home) => File.Delete(PathIn(home));
 

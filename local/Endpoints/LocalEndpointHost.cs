@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using GenAiServerless.Local.Storage;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Rollout;
@@ -81,11 +82,18 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             return Task.FromResult(new EndpointInfo(
                 endpoint,
-                record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail)).ToList(),
+                record.Deployments.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => Reported(endpoint, d)).ToList(),
                 new Dictionary<string, int>(record.Traffic),
                 new Dictionary<string, int>(record.Mirror ?? [])));
         }
     }
+
+    /// <summary>A deployment as the rollout sees it: one whose model is not loaded in this process (restored after a
+    /// restart, still loading) is <c>Creating</c>, whatever was persisted, because it cannot answer yet.</summary>
+    DeploymentInfo Reported(string endpoint, DeploymentRecord d) =>
+        d.State == DeploymentProvisioning.Succeeded && !loaded.ContainsKey(Key(endpoint, d.Name))
+            ? new DeploymentInfo(d.Name, d.ModelVersion, DeploymentProvisioning.Creating, "loading its model")
+            : new DeploymentInfo(d.Name, d.ModelVersion, d.State, d.Detail);
 
     public async Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken)
     {
@@ -98,6 +106,8 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
 
         await UpdateAsync(split.Endpoint, record =>
         {
+            // The persisted state decides here, not readiness in this process: a deployment that reloads its model after
+            // a restart was provisioned, and a resumed rollout (or its compensation) may move traffic back onto it.
             foreach ((string name, int percent) in split.Traffic.Concat(split.Mirror ?? new Dictionary<string, int>()))
             {
                 if (percent > 0 && (!record.Deployments.TryGetValue(name, out DeploymentRecord? d) || d.State != DeploymentProvisioning.Succeeded))
@@ -169,7 +179,23 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
         {
             string dir = Path.Combine(options.Home, "endpoints", endpoint, deployment);
             Directory.CreateDirectory(dir);
-            await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
+
+            // A storage outage is waited out (the deployment stays Creating), not taken for a broken model.
+            for (TimeSpan wait = TimeSpan.FromSeconds(1); ; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)))
+            {
+                try
+                {
+                    await storage.DownloadTreeAsync(d.FilesPrefix, dir, stopping.Token);
+                    break;
+                }
+                catch (Exception e) when (StorageFaults.IsUnreachable(e) && !stopping.IsCancellationRequested)
+                {
+                    Log.StorageUnreachable(logger, endpoint, deployment, wait, e.Message);
+                    await Task.Delay(wait, stopping.Token);
+                }
+            }
+
+
             IServedModel model = await ServedModels.LoadAsync(dir, options, stopping.Token);
             try
             {
@@ -247,6 +273,9 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Endpoint {Endpoint}: deployment {Deployment} (v{Version}) is ready")]
         public static partial void Ready(ILogger logger, string endpoint, string deployment, int version);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: deployment {Deployment} waits for storage, retrying in {Wait}: {Reason}")]
+        public static partial void StorageUnreachable(ILogger logger, string endpoint, string deployment, TimeSpan wait, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: deployment {Deployment} failed to provision: {Reason}")]
         public static partial void ProvisionFailed(ILogger logger, string endpoint, string deployment, string reason);

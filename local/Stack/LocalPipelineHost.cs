@@ -7,6 +7,7 @@ using DurableTask.Core;
 using GenAiServerless.Api;
 using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Local.Engine;
+using GenAiServerless.Local.Storage;
 using GenAiServerless.Local.Training;
 using GenAiServerless.Local.Triggers;
 using GenAiServerless.Pipeline;
@@ -135,6 +136,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
         builder.Services.AddLocalEngine(engine, channel);
         builder.Services.AddSingleton(new BlobServiceClient(settings.StorageConnectionString));
         builder.Services.AddSingleton(new QueueServiceClient(settings.StorageConnectionString));
+        builder.Services.AddStorageHealth(settings.StorageConnectionString);
         builder.Services.AddPipelineServices();
         builder.Services.AddSingleton<PipelineStarter>();
         builder.Services.AddPipelineApi().AddPipelineApiLocalTokens(LocalApiTokens.OpenOrCreate(settings.Home));
@@ -146,6 +148,7 @@ public sealed class LocalPipelineHost : IAsyncDisposable
 
         WebApplication app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
+        app.UseStorageOutageResponses();
         app.MapPipelineApi();
         app.MapEndpointScoring();
 

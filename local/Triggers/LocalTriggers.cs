@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using Cronos;
+using GenAiServerless.Local.Storage;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
@@ -32,8 +33,8 @@ public sealed partial class BlobDropScanner(PipelineStorage storage, PipelineSta
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WhenStartedAsync(stoppingToken);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        do
+        var backoff = new OutageBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        while (await backoff.WaitAsync(stoppingToken))
         {
             try
             {
@@ -50,13 +51,15 @@ public sealed partial class BlobDropScanner(PipelineStorage storage, PipelineSta
                     handled.Add(key);
                     Log.Outcome(logger, blob.Name, outcome.Kind, outcome.Message);
                 }
+
+                backoff.Succeeded();
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or Grpc.Core.RpcException or IOException or HttpRequestException)
+            catch (Exception e) when (StorageFaults.IsTrigger(e, stoppingToken))
             {
-                Log.ScanFailed(logger, e.Message);
+                backoff.Failed();
+                Log.ScanFailed(logger, backoff.Next, e.Message);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     static partial class Log
@@ -64,8 +67,8 @@ public sealed partial class BlobDropScanner(PipelineStorage storage, PipelineSta
         [LoggerMessage(Level = LogLevel.Information, Message = "incoming/{Blob}: {Kind} — {Message}")]
         public static partial void Outcome(ILogger logger, string blob, TriggerOutcomeKind kind, string message);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Blob scan failed, retrying: {Reason}")]
-        public static partial void ScanFailed(ILogger logger, string reason);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Blob scan failed, retrying in {Wait}: {Reason}")]
+        public static partial void ScanFailed(ILogger logger, TimeSpan wait, string reason);
     }
 }
 
@@ -87,16 +90,26 @@ public sealed partial class RetrainScheduler(PipelineStarter starter, IOptions<S
 
             Log.Next(logger, next.Value);
             await Task.Delay(next.Value - now, clock, stoppingToken);
-            try
+
+            // A slot missed in a storage outage is retried until it starts: its instance ids derive from the slot, so a
+            // retry that follows a start which did go through starts nothing twice.
+            var backoff = new OutageBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+            while (await backoff.WaitAsync(stoppingToken))
             {
-                foreach (TriggerOutcome outcome in await starter.StartScheduledAsync(next.Value, stoppingToken))
+                try
                 {
-                    Log.Fired(logger, outcome.Kind, outcome.Message);
+                    foreach (TriggerOutcome outcome in await starter.StartScheduledAsync(next.Value, stoppingToken))
+                    {
+                        Log.Fired(logger, outcome.Kind, outcome.Message);
+                    }
+
+                    break;
                 }
-            }
-            catch (Exception e) when (e is Azure.RequestFailedException or Grpc.Core.RpcException)
-            {
-                Log.Failed(logger, next.Value, e.Message);
+                catch (Exception e) when (StorageFaults.IsTrigger(e, stoppingToken))
+                {
+                    backoff.Failed();
+                    Log.Failed(logger, next.Value, backoff.Next, e.Message);
+                }
             }
         }
     }
@@ -109,8 +122,8 @@ public sealed partial class RetrainScheduler(PipelineStarter starter, IOptions<S
         [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled retraining: {Kind} — {Message}")]
         public static partial void Fired(ILogger logger, TriggerOutcomeKind kind, string message);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled retraining for slot {Slot:u} could not start: {Reason}")]
-        public static partial void Failed(ILogger logger, DateTimeOffset slot, string reason);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled retraining for slot {Slot:u} could not start, retrying in {Wait}: {Reason}")]
+        public static partial void Failed(ILogger logger, DateTimeOffset slot, TimeSpan wait, string reason);
     }
 }
 
@@ -122,8 +135,8 @@ public sealed partial class DriftAlertPoller(PipelineStorage storage, PipelineSt
     {
         await lifetime.WhenStartedAsync(stoppingToken);
         Azure.Storage.Queues.QueueClient queue = storage.Queue(PipelineStorage.DriftAlertsQueue);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        do
+        var backoff = new OutageBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        while (await backoff.WaitAsync(stoppingToken))
         {
             try
             {
@@ -134,13 +147,15 @@ public sealed partial class DriftAlertPoller(PipelineStorage storage, PipelineSt
                     Log.Outcome(logger, message.MessageId, outcome.Kind, outcome.Message);
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
                 }
+
+                backoff.Succeeded();
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or Grpc.Core.RpcException or IOException or HttpRequestException)
+            catch (Exception e) when (StorageFaults.IsTrigger(e, stoppingToken))
             {
-                Log.PollFailed(logger, e.Message);
+                backoff.Failed();
+                Log.PollFailed(logger, backoff.Next, e.Message);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>Functions' queue trigger accepts plain text or base64; so does this one.</summary>
@@ -168,8 +183,8 @@ public sealed partial class DriftAlertPoller(PipelineStorage storage, PipelineSt
         [LoggerMessage(Level = LogLevel.Information, Message = "drift-alerts message {MessageId}: {Kind} — {Message}")]
         public static partial void Outcome(ILogger logger, string messageId, TriggerOutcomeKind kind, string message);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Queue poll failed, retrying: {Reason}")]
-        public static partial void PollFailed(ILogger logger, string reason);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Queue poll failed, retrying in {Wait}: {Reason}")]
+        public static partial void PollFailed(ILogger logger, TimeSpan wait, string reason);
     }
 }
 

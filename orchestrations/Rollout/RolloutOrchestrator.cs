@@ -41,8 +41,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
             await WaitUntilReadyAsync(context, policy, endpoint, deployment);
             steps.Add($"{deployment} ready");
-            ProbeResult pinned = await context.CallActivityAsync<ProbeResult>(
-                nameof(ProbeEndpoint), new ProbeRequest(endpoint, deployment, policy.ProbePrompt, ProbeRequests), PipelineRetry.Activity);
+            ProbeResult pinned = await ProbeWhenReadyAsync(context, policy, endpoint, deployment);
             if (pinned.Failed > 0)
             {
                 throw new RolloutFailedException($"{deployment} does not answer: {pinned.FirstError}");
@@ -67,6 +66,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
 
                 await context.CallActivityAsync<bool>(nameof(ShiftTraffic), new TrafficSplit(endpoint, split), PipelineRetry.Activity);
                 steps.Add($"traffic {FormatSplit(split)}");
+                await WaitUntilReadyAsync(context, policy, endpoint, deployment);
                 var step = new BakeStep(endpoint, deployment, previous, percent, context.CurrentUtcDateTime, analysis);
                 CanaryVerdict verdict = await BakeAsync(context, policy.BakeTime, step, commands, steps);
                 answer = verdict.SampleAnswer ?? answer;
@@ -122,26 +122,40 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
         }
     }
 
-    /// <summary>Readiness is polled at a fixed interval, so the timeout bounds the loop (and the history).</summary>
+    /// <summary>Probes the deployment pinned, once it reports ready. A deployment that is not ready is waited for, not
+    /// judged: an endpoint host that restarted reloads its models, and a probe that ran meanwhile (it may have been in
+    /// flight across the restart) is repeated once the deployment is ready again.</summary>
+    static async Task<ProbeResult> ProbeWhenReadyAsync(TaskOrchestrationContext context, RolloutPolicy policy, string endpoint, string deployment)
+    {
+        var request = new ProbeRequest(endpoint, deployment, policy.ProbePrompt, ProbeRequests);
+        await WaitUntilReadyAsync(context, policy, endpoint, deployment);
+        ProbeResult result = await context.CallActivityAsync<ProbeResult>(nameof(ProbeEndpoint), request, PipelineRetry.Activity);
+        if (result.Failed > 0 && !await IsReadyAsync(context, endpoint, deployment))
+        {
+            await WaitUntilReadyAsync(context, policy, endpoint, deployment);
+            result = await context.CallActivityAsync<ProbeResult>(nameof(ProbeEndpoint), request, PipelineRetry.Activity);
+        }
+
+        return result;
+    }
+
+    /// <summary>Waits until the deployment reports <see cref="DeploymentProvisioning.Succeeded"/>, reading its state every
+    /// <see cref="RolloutPolicy.ReadinessPollInterval"/>; a fixed interval lets the timeout bound the loop (and the history).</summary>
     static async Task WaitUntilReadyAsync(TaskOrchestrationContext context, RolloutPolicy policy, string endpoint, string deployment)
     {
         TimeSpan poll = policy.ReadinessPollInterval > TimeSpan.Zero ? policy.ReadinessPollInterval : TimeSpan.FromSeconds(1);
         int checks = (int)Math.Ceiling(policy.ReadinessTimeout / poll);
         for (int check = 0; check <= checks; check++)
         {
-            EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
-            DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
-            if (d is null || d.State == DeploymentProvisioning.Failed)
-            {
-                throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
-            }
-
-            if (d.State == DeploymentProvisioning.Succeeded)
+            if (await IsReadyAsync(context, endpoint, deployment))
             {
                 return;
             }
 
-            await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
+            if (check < checks)
+            {
+                await context.CreateTimer(context.CurrentUtcDateTime + poll, CancellationToken.None);
+            }
         }
 
         throw new RolloutFailedException($"deployment {deployment} was not ready within {policy.ReadinessTimeout}");
@@ -229,6 +243,19 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
     static AnalysisPolicy ProbesOnly(string prompt) => new(TimeSpan.FromSeconds(1), int.MaxValue, double.MaxValue, 1, double.MaxValue, TimeSpan.MaxValue, [prompt]);
 
     static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Whether the deployment is ready; a deployment that failed or disappeared ends the rollout.</summary>
+    static async Task<bool> IsReadyAsync(TaskOrchestrationContext context, string endpoint, string deployment)
+    {
+        EndpointInfo now = await context.CallActivityAsync<EndpointInfo>(nameof(GetEndpoint), endpoint, PipelineRetry.Activity);
+        DeploymentInfo? d = now.Deployments.FirstOrDefault(x => x.Name == deployment);
+        if (d is null || d.State == DeploymentProvisioning.Failed)
+        {
+            throw new RolloutFailedException($"deployment {deployment} failed to provision: {d?.Detail ?? "it disappeared"}");
+        }
+
+        return d.State == DeploymentProvisioning.Succeeded;
+    }
 
     /// <summary>Deployment names derive from the version and the orchestration instance, so a replay or a retried
     /// activity addresses the same deployment. Azure ML allows 3–32 characters, letters, digits and dashes.</summary>

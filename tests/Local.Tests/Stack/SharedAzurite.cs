@@ -22,7 +22,11 @@ static class SharedAzurite
             if (server is null)
             {
                 server = await AzuriteServer.StartAsync(Home, _ => { }, CancellationToken.None);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(server.Pid);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    server.StopSupervising();
+                    Stop(server.Pid);
+                };
             }
 
             return server;

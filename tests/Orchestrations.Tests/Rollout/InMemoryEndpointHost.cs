@@ -5,7 +5,9 @@ namespace GenAiServerless.Tests.Orchestrations.Rollout;
 /// <summary>Stands in for an Azure ML managed online endpoint: deployments and a traffic split in memory, with the
 /// rules the service enforces (traffic only to existing deployments, summing to 100; no deleting a deployment that
 /// still takes traffic). A new deployment reports <c>Creating</c> on the first read after it is created and its
-/// final state from then on.</summary>
+/// final state from then on. A simulated restart (<see cref="RestartsAfterShiftTo"/>, <see cref="RestartsDuringProbeAt"/>)
+/// makes every deployment reload its model, as the local endpoint host does: it reports <c>Creating</c> for
+/// <see cref="ReloadReads"/> reads and cannot score meanwhile.</summary>
 internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDeploymentMetrics
 {
     private readonly Lock gate = new();
@@ -15,7 +17,10 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
     private readonly List<string> deleted = [];
     private Dictionary<string, int> traffic = new(StringComparer.Ordinal);
     private readonly List<string> metricReads = [];
+
+    private readonly Dictionary<string, int> reloading = new(StringComparer.Ordinal);
     private int routed;
+    private bool restarted;
 
     /// <summary>When set, a new deployment ends <c>Failed</c> with this detail instead of <c>Succeeded</c>.</summary>
     public string? ProvisioningFailure { get; init; }
@@ -31,6 +36,19 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
 
     /// <summary>The deployments whose metrics were read, in order.</summary>
     public IReadOnlyList<string> MetricReads { get { lock (gate) { return [.. metricReads]; } } }
+
+    /// <summary>When set, the host restarts right after a traffic split that gives some deployment this share.</summary>
+    public int? RestartsAfterShiftTo { get; init; }
+
+    /// <summary>When set, the host restarts while a request to a deployment with this share of the traffic is being
+    /// answered (the request fails), as a probe in flight across a restart does.</summary>
+    public int? RestartsDuringProbeAt { get; init; }
+
+    /// <summary>How many reads of the endpoint a restarted deployment reports <c>Creating</c> for.</summary>
+    public int ReloadReads { get; init; } = 2;
+
+    /// <summary>How many times the host restarted.</summary>
+    public int Restarts { get { lock (gate) { return restarted ? 1 : 0; } } }
 
     public IReadOnlyList<IReadOnlyDictionary<string, int>> TrafficHistory { get { lock (gate) { return [.. trafficHistory]; } } }
 
@@ -72,7 +90,18 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
         lock (gate)
         {
             CheckEndpoint(endpoint);
-            var info = new EndpointInfo(endpoint, [.. deployments.Values], new Dictionary<string, int>(traffic));
+            var info = new EndpointInfo(
+                endpoint,
+                [.. deployments.Values.Select(d => reloading.ContainsKey(d.Name) ? d with { State = DeploymentProvisioning.Creating, Detail = "loading its model" } : d)],
+                new Dictionary<string, int>(traffic));
+            foreach (string name in reloading.Keys.ToList())
+            {
+                if (--reloading[name] <= 0)
+                {
+                    reloading.Remove(name);
+                }
+            }
+
             foreach (string name in creating)
             {
                 deployments[name] = ProvisioningFailure is { } failure
@@ -104,6 +133,10 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
 
             traffic = new Dictionary<string, int>(split.Traffic, StringComparer.Ordinal);
             trafficHistory.Add(new Dictionary<string, int>(traffic, StringComparer.Ordinal));
+            if (RestartsAfterShiftTo is { } at && split.Traffic.Values.Contains(at))
+            {
+                Restart();
+            }
         }
 
         return Task.CompletedTask;
@@ -115,7 +148,13 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
         {
             CheckEndpoint(endpoint);
             string target = deployment ?? Route();
-            if (!deployments.TryGetValue(target, out DeploymentInfo? info) || info.State != DeploymentProvisioning.Succeeded)
+            if (RestartsDuringProbeAt is { } at && deployment is not null && traffic.GetValueOrDefault(target) == at && !restarted)
+            {
+                Restart();
+                throw new InvalidOperationException($"deployment {target}: connection reset (the host restarted)");
+            }
+
+            if (!deployments.TryGetValue(target, out DeploymentInfo? info) || info.State != DeploymentProvisioning.Succeeded || reloading.ContainsKey(target))
             {
                 throw new KeyNotFoundException($"deployment {target} is not ready to score");
             }
@@ -162,6 +201,21 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
             CheckEndpoint(query.Endpoint);
             metricReads.Add(query.Deployment);
             return Task.FromResult(MetricsWhen(query.Deployment, traffic.GetValueOrDefault(query.Deployment)));
+        }
+    }
+
+    /// <summary>The first restart only: every provisioned deployment reloads its model.</summary>
+    private void Restart()
+    {
+        if (restarted)
+        {
+            return;
+        }
+
+        restarted = true;
+        foreach (DeploymentInfo d in deployments.Values.Where(d => d.State == DeploymentProvisioning.Succeeded))
+        {
+            reloading[d.Name] = ReloadReads;
         }
     }
 

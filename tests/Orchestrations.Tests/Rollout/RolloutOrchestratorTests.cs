@@ -185,6 +185,48 @@ public class RolloutOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_HostRestartsAfterTrafficShift_WaitsForReadinessAndCompletes()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model) { RestartsAfterShiftTo = 10, ReloadReads = 3 }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId);
+
+        Assert.Equal(1, endpoints.Restarts);
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(
+            [Split((deployment, 10), (Previous, 90)), Split((deployment, 50), (Previous, 50)), Split((deployment, 100))],
+            endpoints.TrafficHistory);
+        Assert.Equal([Previous], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_HostRestartsDuringProbe_ProbesAgainOnceReady()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model) { RestartsDuringProbeAt = 50 }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId);
+
+        Assert.Equal(1, endpoints.Restarts);
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(Split((deployment, 100)), endpoints.Traffic);
+        Assert.Equal([Previous], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_RestartedDeploymentNeverReady_RollsBackAfterReadinessTimeout()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        RolloutPolicy policy = Policy with { ReadinessTimeout = TimeSpan.FromSeconds(1) };
+        var endpoints = new InMemoryEndpointHost(Model) { RestartsAfterShiftTo = 10, ReloadReads = int.MaxValue }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, policy);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal($"deployment {deployment} was not ready within {policy.ReadinessTimeout}", result.Detail);
+        Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
+        Assert.Equal([deployment], endpoints.Deleted);
+    }
+
+    [Fact]
     public async Task RunAsync_TooFewRequests_NoVerdictAndPromotes()
     {
         (string instanceId, string deployment) = NewInstance();
