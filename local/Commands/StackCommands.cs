@@ -134,7 +134,7 @@ public sealed class DropCommand : AsyncCommand<DropCommand.Settings>
         // The run id is known now, but whether it runs is the stack's call: the blob may be replaced before the scanner
         // sees this version, or the file rejected. Say what was scheduled, once it was.
         string id = InstanceIds.ForDrop(settings.Model, blobName, info.ETag.ToString());
-        using var http = new HttpClient { BaseAddress = new Uri(stack.ApiBase) };
+        using HttpClient http = StackFile.ApiClient(ApiRole.Reader);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(settings.WaitSeconds);
         while (true)
         {
