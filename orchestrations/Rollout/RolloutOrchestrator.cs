@@ -68,7 +68,7 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 steps.Add($"traffic {FormatSplit(split)}");
                 await WaitUntilReadyAsync(context, policy, endpoint, deployment);
                 var step = new BakeStep(endpoint, deployment, previous, percent, context.CurrentUtcDateTime, analysis);
-                CanaryVerdict verdict = await BakeAsync(context, policy.BakeTime, step, commands, steps);
+                CanaryVerdict verdict = await BakeAsync(context, policy, step, commands, steps);
                 answer = verdict.SampleAnswer ?? answer;
                 steps.Add($"analysis at {percent}%: {(verdict.Outcome == CanaryOutcome.Inconclusive ? "no verdict: " : string.Empty)}{verdict.Reason}");
             }
@@ -164,8 +164,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
     /// <summary>Bakes one step: every analysis interval a durable timer, then the canary judged on the step's window (the
     /// quality probe with the first judgement). A failed judgement rolls back at once. Operator commands end a wait early;
     /// while paused the bake clock stops and the analysis goes on. A step with no bake time is judged once.</summary>
-    static async Task<CanaryVerdict> BakeAsync(TaskOrchestrationContext context, TimeSpan bake, BakeStep step, OperatorCommands commands, List<string> steps)
+    static async Task<CanaryVerdict> BakeAsync(TaskOrchestrationContext context, RolloutPolicy policy, BakeStep step, OperatorCommands commands, List<string> steps)
     {
+        TimeSpan bake = policy.BakeTime;
         TimeSpan interval = step.Analysis.Interval > TimeSpan.Zero ? step.Analysis.Interval : TimeSpan.FromSeconds(1);
         TimeSpan baked = TimeSpan.Zero;
         CanaryVerdict? verdict = null;
@@ -190,17 +191,25 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 baked += wait;
             }
 
-            CanaryVerdict judged = await JudgeAsync(context, step, probe: verdict is null);
+            CanaryVerdict judged = await JudgeAsync(context, policy, step, probe: verdict is null);
             verdict = judged with { SampleAnswer = judged.SampleAnswer ?? verdict?.SampleAnswer };
         }
 
-        return verdict ?? await JudgeAsync(context, step, probe: true);
+        return verdict ?? await JudgeAsync(context, policy, step, probe: true);
     }
 
-    static async Task<CanaryVerdict> JudgeAsync(TaskOrchestrationContext context, BakeStep step, bool probe)
+    /// <summary>Judges the canary; a failed judgement while the canary is not ready (its host restarted and reloads the
+    /// model, so the quality probe met a closed connection) is repeated once it is ready again, as a probe is.</summary>
+    static async Task<CanaryVerdict> JudgeAsync(TaskOrchestrationContext context, RolloutPolicy policy, BakeStep step, bool probe)
     {
-        CanaryVerdict verdict = await context.CallActivityAsync<CanaryVerdict>(
-            nameof(AnalyzeCanary), new CanaryAnalysisRequest(step.Endpoint, step.Canary, step.Baseline, step.From, step.Analysis, probe), PipelineRetry.Activity);
+        var request = new CanaryAnalysisRequest(step.Endpoint, step.Canary, step.Baseline, step.From, step.Analysis, probe);
+        CanaryVerdict verdict = await context.CallActivityAsync<CanaryVerdict>(nameof(AnalyzeCanary), request, PipelineRetry.Activity);
+        if (verdict.Outcome == CanaryOutcome.Fail && !await IsReadyAsync(context, step.Endpoint, step.Canary))
+        {
+            await WaitUntilReadyAsync(context, policy, step.Endpoint, step.Canary);
+            verdict = await context.CallActivityAsync<CanaryVerdict>(nameof(AnalyzeCanary), request, PipelineRetry.Activity);
+        }
+
         return verdict.Outcome == CanaryOutcome.Fail ? throw new RolloutFailedException($"analysis at {step.Percent}%: {verdict.Reason}") : verdict;
     }
 
