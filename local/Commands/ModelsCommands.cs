@@ -129,10 +129,18 @@ public sealed class ModelsListCommand : ModelsCommand<ModelsListCommand.Settings
             var rows = new List<ModelSummary>();
             foreach (string model in await access.ModelsAsync(cancellationToken))
             {
-                IReadOnlyList<ModelVersionInfo> versions = await access.Registry.ListVersionsAsync(model, cancellationToken);
-                ModelAliasState aliases = await access.Registry.GetAliasesAsync(model, cancellationToken);
-                rows.Add(new ModelSummary(model, versions.Count, versions.Count == 0 ? null : versions[^1].Version,
-                    aliases.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary(a => a.Key, a => a.Value.Version)));
+                // One model whose records cannot be read is listed with the reason; it does not hide the others.
+                try
+                {
+                    IReadOnlyList<ModelVersionInfo> versions = await access.Registry.ListVersionsAsync(model, cancellationToken);
+                    ModelAliasState aliases = await access.Registry.GetAliasesAsync(model, cancellationToken);
+                    rows.Add(new ModelSummary(model, versions.Count, versions.Count == 0 ? null : versions[^1].Version,
+                        aliases.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary(a => a.Key, a => a.Value.Version)));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    rows.Add(new ModelSummary(model, 0, null, new Dictionary<string, int>(), $"unreadable: {e.Message}"));
+                }
             }
 
             if (settings.Json)
@@ -145,7 +153,7 @@ public sealed class ModelsListCommand : ModelsCommand<ModelsListCommand.Settings
             foreach (ModelSummary row in rows)
             {
                 table.AddRow(Markup.Escape(row.Model), row.Versions.ToString(CultureInfo.InvariantCulture), row.Latest is { } l ? $"v{l}" : "-",
-                    Markup.Escape(string.Join(", ", row.Aliases.Select(a => $"{a.Key} → v{a.Value}"))));
+                    Markup.Escape(row.Error ?? string.Join(", ", row.Aliases.Select(a => $"{a.Key} → v{a.Value}"))));
             }
 
             AnsiConsole.Write(rows.Count == 0 ? new Text("the registry is empty\n") : table);
@@ -179,7 +187,7 @@ public sealed class ModelsListCommand : ModelsCommand<ModelsListCommand.Settings
         return 0;
     }
 
-    sealed record ModelSummary(string Model, int Versions, int? Latest, IReadOnlyDictionary<string, int> Aliases);
+    sealed record ModelSummary(string Model, int Versions, int? Latest, IReadOnlyDictionary<string, int> Aliases, string? Error = null);
 
     sealed record VersionSummary(int Version, DateTime CreatedUtc, string RunId, int Files, string? Gate, string? SignedBy, IReadOnlyList<string> Aliases);
 }

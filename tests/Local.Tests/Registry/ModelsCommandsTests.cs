@@ -83,6 +83,23 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
     }
 
     [Fact]
+    public async Task Models_ListWithOneUnreadableModel_ListsTheOthersAndSaysWhy()
+    {
+        string good = RegistryOnAzurite.NewModel("cli");
+        await azurite.RegisterAsync(good, "r1");
+        string broken = RegistryOnAzurite.NewModel("cli");
+        var registry = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(GenAiServerless.Platform.PipelineStorage.Registry);
+        await registry.GetBlobClient($"{broken}/versions/000001/version.json").UploadAsync(BinaryData.FromString("{ not json"), overwrite: true);
+
+        (int exit, string output, string error) = await GenaiAsync("models", "list", "--json");
+
+        Assert.True(exit == 0, error);
+        JsonElement[] rows = [.. JsonDocument.Parse(output).RootElement.EnumerateArray()];
+        Assert.Equal(1, rows.Single(m => m.GetProperty("model").GetString() == good).GetProperty("versions").GetInt32());
+        Assert.StartsWith("unreadable: ", rows.Single(m => m.GetProperty("model").GetString() == broken).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Models_TamperedFile_ShowSaysNotVerifiedNamingTheFile()
     {
         string model = RegistryOnAzurite.NewModel("cli");
