@@ -201,13 +201,13 @@ public sealed class DeploymentRouterTests
         string text = router.Prometheus();
 
         Assert.Equal((20L, 20L), (green.Requests, blue.Requests));
-        Assert.InRange(green.LatencyP95Ms!.Value, 110, 400);
-        Assert.InRange(blue.LatencyP95Ms!.Value, 0, 50);
+        // Only the bounds the injected delay guarantees: a busy machine can make any request slower, never faster.
+        Assert.True(green.LatencyP95Ms!.Value >= 110, $"green p95 {green.LatencyP95Ms} ms");
+        Assert.True(blue.LatencyP95Ms!.Value < green.LatencyP95Ms.Value, $"blue p95 {blue.LatencyP95Ms} ms");
         Assert.Contains("genai_endpoint_requests_total{endpoint=\"tinylm\",deployment=\"green\"} 20\n", text, StringComparison.Ordinal);
         Assert.Contains("genai_endpoint_generated_tokens_total{endpoint=\"tinylm\",deployment=\"blue\"} 60\n", text, StringComparison.Ordinal);
         Assert.Contains("genai_endpoint_request_duration_seconds_bucket{endpoint=\"tinylm\",deployment=\"green\",le=\"+Inf\"} 20\n", text, StringComparison.Ordinal);
         Assert.Contains("genai_endpoint_request_duration_seconds_bucket{endpoint=\"tinylm\",deployment=\"green\",le=\"0.0512\"} 0\n", text, StringComparison.Ordinal);
-        Assert.Contains("genai_endpoint_request_duration_seconds_bucket{endpoint=\"tinylm\",deployment=\"green\",le=\"0.2048\"} 20\n", text, StringComparison.Ordinal);
         Assert.Contains("genai_endpoint_traffic_percent{endpoint=\"tinylm\",deployment=\"blue\"} 50\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE genai_endpoint_request_duration_seconds histogram\n", text, StringComparison.Ordinal);
     }
