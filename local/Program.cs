@@ -19,7 +19,14 @@ app.Configure(c =>
         m.AddCommand<ModelsShowCommand>("show").WithDescription("Show a version (number or alias): files with hashes, lineage, gate decision, aliases, signature (verified).");
         m.AddCommand<ModelsAliasCommand>("alias").WithDescription("Point an alias at a version (champion also moves previous); recorded with who and why.");
     });
-        c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate; you are the approver.");
+    c.AddCommand<ApproveCommand>("approve").WithDescription("Approve (or --reject) a run waiting at the evaluation gate; you are the approver.");
+    c.AddBranch("rollout", r =>
+    {
+        r.SetDescription("Command a run's rollout: pause it, resume it, or roll it back now.");
+        r.AddCommand<RolloutPauseCommand>("pause").WithDescription("Hold the rollout's traffic where it is; the bake clock stops, the analysis goes on.");
+        r.AddCommand<RolloutResumeCommand>("resume").WithDescription("Continue a paused rollout.");
+        r.AddCommand<RolloutRollbackCommand>("rollback").WithDescription("Give all traffic back to the previous deployment now.");
+    });
     c.AddCommand<TokenCommand>("token").WithDescription("Print a bearer token for the local API: genai token --role deployer [--name alice].");
 });
 return await app.RunAsync(args);

@@ -274,6 +274,47 @@ public sealed class CancelCommand : AsyncCommand<CancelCommand.Settings>
     }
 }
 
+/// <summary><c>genai rollout pause|resume|rollback &lt;id&gt;</c>: an operator's command to the run's rollout, sent as
+/// this user with a Deployer token; the rollout obeys it at its next wait (the answer says whether one was running).</summary>
+public abstract class RolloutControlCommand : AsyncCommand<RolloutControlCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<ID>")]
+        [Description("The pipeline run or deployment whose rollout to command.")]
+        public string Id { get; init; } = string.Empty;
+    }
+
+    /// <summary>The route's last segment: <c>pause</c>, <c>resume</c> or <c>rollback</c>.</summary>
+    protected abstract string Action { get; }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using HttpClient http = StackFile.ApiClient(ApiRole.Deployer);
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{Uri.EscapeDataString(settings.Id)}/rollout/{Action}", new OperatorCommand(null), cancellationToken);
+        Console.WriteLine(await response.Content.ReadAsStringAsync(cancellationToken));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+}
+
+/// <summary><c>genai rollout pause</c>.</summary>
+public sealed class RolloutPauseCommand : RolloutControlCommand
+{
+    protected override string Action => "pause";
+}
+
+/// <summary><c>genai rollout resume</c>.</summary>
+public sealed class RolloutResumeCommand : RolloutControlCommand
+{
+    protected override string Action => "resume";
+}
+
+/// <summary><c>genai rollout rollback</c>.</summary>
+public sealed class RolloutRollbackCommand : RolloutControlCommand
+{
+    protected override string Action => "rollback";
+}
+
 /// <summary><c>genai token</c>: prints a bearer token for the local stack's API, signed with the stack's key.</summary>
 public sealed class TokenCommand : Command<TokenCommand.Settings>
 {

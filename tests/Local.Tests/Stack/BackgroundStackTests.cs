@@ -48,6 +48,13 @@ public sealed class BackgroundStackTests(StackFixture fixture)
             Assert.True(code == 0, output);
             Assert.Contains($"pipeline run scheduled: {Model}-", output, StringComparison.Ordinal);
 
+            // The run is still preparing data or training: a rollout command reaches the API, with this user's token,
+            // and is refused as having no rollout to command.
+            string run = output.Split($"pipeline run scheduled: ")[1].Split('\n')[0].Trim();
+            (code, output) = await GenaiAsync(home, "rollout", "pause", run);
+            Assert.Equal(1, code);
+            Assert.Contains("409", output, StringComparison.Ordinal);
+
             // A model the stack does not know: the file is quarantined and no run is scheduled — and drop says so.
             (code, output) = await GenaiAsync(home, "drop", data, "--model", "nosuchmodel", "--wait", "3");
             Assert.Equal(1, code);
