@@ -75,7 +75,7 @@ public sealed class AzureMlClient(HttpPipeline pipeline, AzureMlOptions options,
                 throw Failure(method, resource, response);
             }
 
-            return new ArmResponse(response.Status, Json(response), Header(response, "Azure-AsyncOperation"), Header(response, "Location"), RetryAfter(response));
+            return new ArmResponse(response.Status, AzureRestResponses.JsonOf(response), Header(response, "Azure-AsyncOperation"), Header(response, "Location"), RetryAfter(response));
         }
     }
 
@@ -106,7 +106,7 @@ public sealed class AzureMlClient(HttpPipeline pipeline, AzureMlOptions options,
 
                 if (state is "Failed" or "Canceled")
                 {
-                    (string code, string text) = Error(status.Body);
+                    (string code, string text) = AzureRestResponses.ErrorOf(status.Body);
                     throw new RequestFailedException(200, $"Azure ML operation on {resource} ended {state}: {code}: {text}", code, null);
                 }
 
@@ -130,46 +130,16 @@ public sealed class AzureMlClient(HttpPipeline pipeline, AzureMlOptions options,
         }
     }
 
-    /// <summary>The ARM error body's code and message (<c>{"error":{"code","message"}}</c>), or the status's text.</summary>
-    public static (string Code, string Message) Error(JsonElement? body)
-    {
-        if (body is { ValueKind: JsonValueKind.Object } b && b.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.Object)
-        {
-            return (e.TryGetProperty("code", out JsonElement c) ? c.GetString() ?? "unknown" : "unknown",
-                e.TryGetProperty("message", out JsonElement m) ? m.GetString() ?? string.Empty : string.Empty);
-        }
-
-        return ("unknown", body?.ToString() ?? string.Empty);
-    }
-
     static RequestFailedException Failure(RequestMethod method, string resource, Response response)
     {
-        JsonElement? body = Json(response);
-        (string code, string text) = Error(body);
+        JsonElement? body = AzureRestResponses.JsonOf(response);
+        (string code, string text) = AzureRestResponses.ErrorOf(body);
         if (body is null && response.Content is { } raw)
         {
             text = raw.ToString();
         }
 
         return new RequestFailedException(response.Status, $"Azure ML {method} {resource} answered {response.Status} {code}: {text}", code, null);
-    }
-
-    static JsonElement? Json(Response response)
-    {
-        if (response.Content is null || response.Content.ToMemory().Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(response.Content.ToMemory());
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     static Uri? Header(Response response, string name) =>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Registry.Signing.KeyVault;
 
@@ -65,34 +66,19 @@ public sealed class KeyVaultKeysClient(HttpPipeline pipeline, Uri vaultUri, stri
 
         await pipeline.SendAsync(message, cancellationToken);
         Response response = message.Response;
-        JsonElement? json = Parse(response);
+        JsonElement? json = AzureRestResponses.JsonOf(response);
         if (response.Status != 200)
         {
-            (string code, string text) = json is { ValueKind: JsonValueKind.Object } j && j.TryGetProperty("error", out JsonElement e)
-                ? (e.TryGetProperty("code", out JsonElement c) ? c.GetString() ?? "unknown" : "unknown", e.TryGetProperty("message", out JsonElement m) ? m.GetString() ?? string.Empty : string.Empty)
-                : ("unknown", response.Content?.ToString() ?? string.Empty);
+            (string code, string text) = AzureRestResponses.ErrorOf(json);
+            if (json is null && response.Content is { } raw)
+            {
+                text = raw.ToString();
+            }
+
             throw new RequestFailedException(response.Status, $"Key Vault {what} answered {response.Status} {code}: {text}", code, null);
         }
 
         return json ?? throw new RequestFailedException(response.Status, $"Key Vault {what} answered 200 without a JSON body");
-    }
-
-    static JsonElement? Parse(Response response)
-    {
-        if (response.Content is null || response.Content.ToMemory().Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(response.Content.ToMemory());
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     static JsonElement Property(JsonElement element, string name, Uri keyId) =>
