@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(c =>
 {
     c.SetApplicationName("genai");
+    c.SetExceptionHandler(CommandErrors.Handle);
     c.AddCommand<DemoCommand>("demo").WithDescription("Run the whole pipeline on this machine: drop a sample dataset, follow every stage, call the live endpoint.");
     c.AddCommand<CurateCommand>("curate").WithDescription("Run the Data stage alone on local files: curated shards, manifest, data card, quarantine under --out.");
     c.AddCommand<UpCommand>("up").WithDescription("Run the local stack (Azurite, durable engine, triggers, API, endpoints) until Ctrl+C.");

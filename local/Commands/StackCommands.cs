@@ -348,9 +348,9 @@ public sealed class TokenCommand : Command<TokenCommand.Settings>
     /// <summary>30m, 8h, 2d; null when not one of those or longer than 30 days.</summary>
     public static TimeSpan? Duration(string text)
     {
-        if (text.Length < 2 || !int.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n <= 0)
+        if (text.Length < 2 || !int.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n <= 0 || n > 43_200)
         {
-            return null;
+            return null; // 43 200 minutes is 30 days; a larger count would overflow TimeSpan for days and hours
         }
 
         TimeSpan? span = text[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };

@@ -132,6 +132,21 @@ public sealed class ModelsCommandsTests(RegistryOnAzurite azurite) : IClassFixtu
         Assert.DoesNotContain("Unhandled exception", output + error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("99999999d")]
+    [InlineData("2147483647h")]
+    [InlineData("31d")]
+    public async Task Token_ValidForTooLong_RefusedWithTheOptionNamed(string validFor)
+    {
+        string home = Path.Combine(Path.GetTempPath(), $"genai-token-{Guid.NewGuid():N}");
+
+        (int exit, string output, string error) = await RunGenaiAsync(["token", "--role", "reader", "--valid-for", validFor, "--home", home]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"--valid-for '{validFor}'", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output + error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Models_NoRunningStack_SaysHowToStartOne()
     {
