@@ -206,6 +206,6 @@ public static partial class PipelineApiRoutes
     [GeneratedRegex(@"'([A-Za-z][A-Za-z0-9.]*)'")]
     private static partial Regex FieldName();
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$")]
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
     private static partial Regex AliasName();
 }

@@ -328,6 +328,7 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
         using HttpResponseMessage unknownModel = await readers.GetAsync("api/models/ghost");
         using HttpResponseMessage toMissing = await deployers.PutAsJsonAsync($"api/models/{ApiHost.Model}/aliases/champion", new { version = 999 });
         using HttpResponseMessage badAlias = await deployers.PutAsJsonAsync($"api/models/{ApiHost.Model}/aliases/Bad%20Alias", new { version = 2 });
+        using HttpResponseMessage longAlias = await deployers.PutAsJsonAsync($"api/models/{ApiHost.Model}/aliases/{new string('a', 64)}", new { version = 2 });
 
         Assert.Contains(models.EnumerateArray(), m => m.GetProperty("name").GetString() == "registered-only" && !m.GetProperty("configured").GetBoolean());
         Assert.Contains(models.EnumerateArray(), m => m.GetProperty("name").GetString() == ApiHost.Model && m.GetProperty("configured").GetBoolean());
@@ -339,6 +340,7 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
         await AssertProblemAsync(unknownModel, HttpStatusCode.NotFound, "model");
         await AssertProblemAsync(toMissing, HttpStatusCode.NotFound, "version");
         await AssertProblemAsync(badAlias, HttpStatusCode.BadRequest, "alias");
+        await AssertProblemAsync(longAlias, HttpStatusCode.BadRequest, "alias"); // the registry's limit is 63 characters
     }
 
     [Theory]
