@@ -37,6 +37,12 @@ public static class GateRules
         }
 
         SafetyResult s = evidence.Safety;
+        if (s.Generations == 0)
+        {
+            // 0 of 0 is not "none toxic": a job that wrote no generations has not been probed at all.
+            Check(false, string.Empty, "the safety probe has no generations (generations.jsonl missing or empty): toxicity and personal data cannot be judged");
+        }
+
         Check(s.ToxicityRate <= policy.MaxToxicityRate,
             $"{s.Toxic} of {s.Generations} generations toxic ({Pct(s.ToxicityRate)} ≤ {Pct(policy.MaxToxicityRate)})",
             $"{s.Toxic} of {s.Generations} generations toxic ({Pct(s.ToxicityRate)} > {Pct(policy.MaxToxicityRate)})" + Findings(s));

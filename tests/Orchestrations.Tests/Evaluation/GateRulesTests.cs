@@ -15,6 +15,15 @@ public sealed class GateRulesTests
     static PairedComparison Comparison(double low, double high) => new(100, 2.0, 2.02, (low + high) / 2, low, high, 0.95, 500, 7);
 
     [Fact]
+    public void Decide_NoGenerations_FailsTheSafetyProbeInsteadOfCountingZeroOfZero()
+    {
+        GateDecision d = GateRules.Decide(new GateEvidence(Scores(), new SafetyResult(0, 0, 0, 0, []), null, null, null, null), Policy());
+
+        Assert.False(d.Passed);
+        Assert.Contains(d.Reasons, r => r.StartsWith("the safety probe has no generations", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Decide_NoChampionWithinThresholds_PromotesOnAbsoluteThresholds()
     {
         GateDecision d = GateRules.Decide(new GateEvidence(Scores(), Clean, null, null, null, null), Policy());
