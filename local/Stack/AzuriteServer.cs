@@ -23,6 +23,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
     static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a start waits for another process's <c>npm ci</c> of the same folder.</summary>
+    static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(10);
+
     readonly TimeSpan firstRestartDelay;
     readonly bool owned;
     readonly string stateFile;
@@ -200,14 +203,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         byte[] lockBytes = await File.ReadAllBytesAsync(Path.Combine(source, "package-lock.json"), cancellationToken);
         string stamp = Convert.ToHexStringLower(SHA256.HashData(lockBytes));
         string stampFile = Path.Combine(install, ".installed");
-        if (File.Exists(stampFile) && await File.ReadAllTextAsync(stampFile, cancellationToken) == stamp
-            && File.Exists(Path.Combine(install, "node_modules", "azurite", "dist", "src", "azurite.js")))
+        if (await IsInstalledAsync(install, stampFile, stamp, cancellationToken))
         {
             return install;
         }
 
-        // A lock per home folder: concurrent test processes must not run npm ci into the same folder.
-        await using var guard = new FileStream(Path.Combine(install, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        // One install at a time per folder (two fixtures of a test run, two CLI processes): a later caller waits for
+        // the first, then finds the install done.
+        await using var guard = await InstallLock.AcquireAsync(Path.Combine(install, ".install.lock"), InstallTimeout, cancellationToken);
+        if (await IsInstalledAsync(install, stampFile, stamp, cancellationToken))
+        {
+            return install;
+        }
+
         File.Copy(Path.Combine(source, "package.json"), Path.Combine(install, "package.json"), overwrite: true);
         await File.WriteAllBytesAsync(Path.Combine(install, "package-lock.json"), lockBytes, cancellationToken);
         progress("installing Azurite 3.37.0 (npm ci, first use only)…");
@@ -229,6 +237,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         await File.WriteAllTextAsync(stampFile, stamp, cancellationToken);
         return install;
     }
+
+    static async Task<bool> IsInstalledAsync(string install, string stampFile, string stamp, CancellationToken cancellationToken) =>
+        File.Exists(stampFile) && await File.ReadAllTextAsync(stampFile, cancellationToken) == stamp
+        && File.Exists(Path.Combine(install, "node_modules", "azurite", "dist", "src", "azurite.js"));
 
     /// <summary>Stops restarting the server when it exits (for a caller about to kill it outright).</summary>
     public void StopSupervising() => supervising.Cancel();
