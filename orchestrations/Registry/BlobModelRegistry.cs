@@ -83,7 +83,7 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
                 return; // already there: a retried activity must not add a second move to the history
             }
 
-            ModelAliasState next = Move(state, assignment, clock.GetUtcNow().UtcDateTime);
+            ModelAliasState next = state.After(assignment, clock.GetUtcNow().UtcDateTime);
             try
             {
                 // The ETag read above, or If-None-Match: * for a model's first alias: a concurrent move makes this one
@@ -160,26 +160,6 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
         BlobDownloadStreamingResult download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
         await using Stream content = download.Content;
         return Ps256.Hex(await SHA256.HashDataAsync(content, cancellationToken));
-    }
-
-    /// <summary>The state after <paramref name="assignment"/>: the alias moved, and when it is the champion, <c>previous</c>
-    /// pointed at the champion it replaces; every move in the history.</summary>
-    static ModelAliasState Move(ModelAliasState state, AliasAssignment assignment, DateTime utc)
-    {
-        string by = string.IsNullOrWhiteSpace(assignment.By) ? "unknown" : assignment.By;
-        string reason = assignment.Reason ?? string.Empty;
-        var aliases = new Dictionary<string, AliasPointer>(state.Aliases, StringComparer.Ordinal);
-        var history = new List<AliasMove>(state.History);
-        if (assignment.Alias == ModelAliases.Champion && aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion) && champion.Version != assignment.Version)
-        {
-            string why = $"v{champion.Version} replaced as champion by v{assignment.Version}";
-            history.Add(new AliasMove(ModelAliases.Previous, aliases.TryGetValue(ModelAliases.Previous, out AliasPointer? p) ? p.Version : null, champion.Version, by, utc, why));
-            aliases[ModelAliases.Previous] = new AliasPointer(champion.Version, by, utc, why);
-        }
-
-        history.Add(new AliasMove(assignment.Alias, aliases.TryGetValue(assignment.Alias, out AliasPointer? before) ? before.Version : null, assignment.Version, by, utc, reason));
-        aliases[assignment.Alias] = new AliasPointer(assignment.Version, by, utc, reason);
-        return new ModelAliasState(aliases, history);
     }
 
     /// <summary>Signs the version's manifest (the exact bytes of its record) once: a concurrent or earlier signature wins.</summary>

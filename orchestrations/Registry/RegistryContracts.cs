@@ -88,6 +88,27 @@ public sealed record ModelAliasState(IReadOnlyDictionary<string, AliasPointer> A
 {
     public static ModelAliasState Empty { get; } = new(new Dictionary<string, AliasPointer>(), []);
 
+    /// <summary>The state after <paramref name="assignment"/>: the alias moved, and when it is the champion, <c>previous</c>
+    /// pointed at the champion it replaces; every move in the history.</summary>
+    public ModelAliasState After(AliasAssignment assignment, DateTime utc)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        string by = string.IsNullOrWhiteSpace(assignment.By) ? "unknown" : assignment.By;
+        string reason = assignment.Reason ?? string.Empty;
+        var aliases = new Dictionary<string, AliasPointer>(Aliases, StringComparer.Ordinal);
+        var history = new List<AliasMove>(History);
+        if (assignment.Alias == ModelAliases.Champion && aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion) && champion.Version != assignment.Version)
+        {
+            string why = $"v{champion.Version} replaced as champion by v{assignment.Version}";
+            history.Add(new AliasMove(ModelAliases.Previous, aliases.TryGetValue(ModelAliases.Previous, out AliasPointer? p) ? p.Version : null, champion.Version, by, utc, why));
+            aliases[ModelAliases.Previous] = new AliasPointer(champion.Version, by, utc, why);
+        }
+
+        history.Add(new AliasMove(assignment.Alias, aliases.TryGetValue(assignment.Alias, out AliasPointer? before) ? before.Version : null, assignment.Version, by, utc, reason));
+        aliases[assignment.Alias] = new AliasPointer(assignment.Version, by, utc, reason);
+        return new ModelAliasState(aliases, history);
+    }
+
     /// <summary>The aliases pointing at <paramref name="version"/>, by name.</summary>
     public IReadOnlyList<string> For(int version) => [.. Aliases.Where(a => a.Value.Version == version).Select(a => a.Key).Order(StringComparer.Ordinal)];
 }

@@ -107,11 +107,62 @@ public sealed class AzureMlModelRegistryContractTests
         Assert.Equal(2, (await inner.GetAliasAsync("tinylm", ModelAliases.Champion, CancellationToken.None))!.Version);
     }
 
-    /// <summary>The pipeline's registry, in memory: versions numbered from 1, aliases by name.</summary>
+    [Fact]
+    public async Task SetAliasAsync_RetriedAfterTheMoveButBeforeTheArchive_ArchivesTheReplacedChampion()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { RunId = "run-2" }, DateTime.UtcNow, CancellationToken.None);
+        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 1), CancellationToken.None);
+        const string v = """{"id":"x","name":"2","properties":{"modelUri":"azureml://datastores/registry/paths/tinylm/runs/run-2/files/","stage":"Staging","provisioningState":"Succeeded"},"systemData":{}}""";
+        string production = v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal);
+
+        // The first attempt moves the alias in the registry, then Azure ML fails the promotion's PUT.
+        arm.Then(200, v).Then(200, v).Then(400, Error("BadRequest", "try again"));
+        await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None));
+        Assert.Equal(2, (await inner.GetAliasAsync("tinylm", ModelAliases.Champion, CancellationToken.None))!.Version);
+
+        // The retry finds the alias moved already; v1, the champion the move replaced, must still be archived.
+        arm.Then(200, v).Then(200, v).Then(200, "{}").Then(200, production).Then(200, production).Then(200, "{}");
+        await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/1?{ApiVersion}", arm.RequestUris[8]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[8].Body!)!["properties"]!["stage"]);
+    }
+
+    [Fact]
+    public async Task SetAliasAsync_AnotherChampionMovedInBetween_ArchivesTheOneThisMoveReplaced()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { RunId = "run-2" }, DateTime.UtcNow, CancellationToken.None);
+        await inner.RegisterAsync(Registration with { RunId = "run-3" }, DateTime.UtcNow, CancellationToken.None);
+        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 1), CancellationToken.None);
+
+        // A concurrent promotion of v3 lands between this call's read of the champion and its own move.
+        inner.BeforeNextMove = () => inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 3), CancellationToken.None);
+        const string v = """{"id":"x","name":"2","properties":{"modelUri":"azureml://datastores/registry/paths/tinylm/runs/run-2/files/","stage":"Staging","provisioningState":"Succeeded"},"systemData":{}}""";
+        string production = v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal);
+        arm.Then(200, v).Then(200, v).Then(200, "{}").Then(200, production).Then(200, production).Then(200, "{}");
+
+        await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+
+        // The registry's move replaced v3, so v3 leaves Production (v1 was replaced, and archived, by v3's own move).
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/3?{ApiVersion}", arm.RequestUris[5]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[5].Body!)!["properties"]!["stage"]);
+    }
+
+    /// <summary>The pipeline's registry, in memory: versions numbered from 1, aliases moved as the blob registry moves
+    /// them (with <c>previous</c> and the history).</summary>
     sealed class InMemoryRegistry : IModelRegistry
     {
         readonly List<ModelVersionInfo> versions = [];
-        readonly Dictionary<string, int> aliases = new(StringComparer.Ordinal);
+        ModelAliasState aliases = ModelAliasState.Empty;
+
+        /// <summary>Runs once, inside the next move, before the move itself (a concurrent writer).</summary>
+        public Func<Task>? BeforeNextMove { get; set; }
 
         public Task<ModelVersionInfo> RegisterAsync(ModelRegistration registration, DateTime createdUtc, CancellationToken cancellationToken)
         {
@@ -121,23 +172,31 @@ public sealed class AzureMlModelRegistryContractTests
             return Task.FromResult(info);
         }
 
-        public Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
+        public async Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
         {
-            aliases[assignment.Alias] = assignment.Version;
-            return Task.CompletedTask;
+            if (BeforeNextMove is { } concurrent)
+            {
+                BeforeNextMove = null;
+                await concurrent();
+            }
+
+            if (!aliases.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) || current.Version != assignment.Version)
+            {
+                aliases = aliases.After(assignment, DateTime.UtcNow);
+            }
         }
 
         public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken) =>
             Task.FromResult(versions.FirstOrDefault(v => v.Version == version));
 
         public Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken) =>
-            Task.FromResult(aliases.TryGetValue(aliasName, out int v) ? versions.FirstOrDefault(x => x.Version == v) : null);
+            Task.FromResult(aliases.Aliases.TryGetValue(aliasName, out AliasPointer? p) ? versions.FirstOrDefault(x => x.Version == p.Version) : null);
 
         public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
 
         public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
-            Task.FromResult(ModelAliasState.Empty);
+            Task.FromResult(aliases);
 
         public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<string>>(versions.Select(v => v.Model).Distinct().Order(StringComparer.Ordinal).ToList());
