@@ -93,6 +93,21 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
     }
 
     [Fact]
+    public async Task RegisterAsync_SameRunsRedeliveredAtOnce_OneVersionPerRun()
+    {
+        string model = RegistryOnAzurite.NewModel("reg");
+
+        // Each run's registration delivered four times at once, as a re-delivered activity runs beside the first delivery.
+        ModelVersionInfo[] versions = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => azurite.RegisterAsync(model, i % 2 == 0 ? "r1" : "r2"))));
+
+        IReadOnlyList<ModelVersionInfo> listed = await Registry.ListVersionsAsync(model, CancellationToken.None);
+        Assert.Equal(["r1", "r2"], listed.Select(v => v.RunId).Order(StringComparer.Ordinal));
+        Assert.Equal([1, 2], listed.Select(v => v.Version));
+        Assert.All(versions, v => Assert.Equal(listed.Single(l => l.RunId == v.RunId).Version, v.Version));
+        Assert.All(versions, v => Assert.Equal(listed.Single(l => l.RunId == v.RunId).Signature, v.Signature));
+    }
+
+    [Fact]
     public async Task SetAliasAsync_ChampionMoves_PreviousTakesTheOldChampionAndTheHistorySaysWhoWhenWhy()
     {
         string model = RegistryOnAzurite.NewModel("alias");
