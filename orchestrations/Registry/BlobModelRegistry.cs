@@ -95,20 +95,39 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
             throw new InvalidOperationException($"Cannot point alias '{assignment.Alias}' of {assignment.Model} at version {assignment.Version}: no such version.");
         }
 
-        BlobClient blob = Container.GetBlobClient(AliasesBlob(assignment.Model));
+        await UpdateAliasesAsync(assignment.Model, $"move alias '{assignment.Alias}' of {assignment.Model}", state =>
+            state.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) && current.Version == assignment.Version
+                ? null // already there: a retried activity must not add a second move to the history
+                : state.After(assignment, clock.GetUtcNow().UtcDateTime), cancellationToken);
+    }
+
+    public async Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        CheckName(restore.Model, "model");
+        await UpdateAliasesAsync(restore.Model, $"restore the aliases of {restore.Model}", state =>
+        {
+            ModelAliasState next = state.Restored(restore, clock.GetUtcNow().UtcDateTime);
+            return ReferenceEquals(next, state) ? null : next;
+        }, cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="change"/>'s state of the model's aliases (nothing when it returns null) with the
+    /// ETag read, or If-None-Match: * for a model's first alias: a concurrent move makes this one start over from what
+    /// that move wrote, so no move is lost and champion and previous stay a pair.</summary>
+    async Task UpdateAliasesAsync(string model, string what, Func<ModelAliasState, ModelAliasState?> change, CancellationToken cancellationToken)
+    {
+        BlobClient blob = Container.GetBlobClient(AliasesBlob(model));
         for (int attempt = 0; attempt < ConflictRetries; attempt++)
         {
-            (ModelAliasState state, ETag? etag) = await ReadAliasesAsync(assignment.Model, cancellationToken);
-            if (state.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) && current.Version == assignment.Version)
+            (ModelAliasState state, ETag? etag) = await ReadAliasesAsync(model, cancellationToken);
+            if (change(state) is not { } next)
             {
-                return; // already there: a retried activity must not add a second move to the history
+                return;
             }
 
-            ModelAliasState next = state.After(assignment, clock.GetUtcNow().UtcDateTime);
             try
             {
-                // The ETag read above, or If-None-Match: * for a model's first alias: a concurrent move makes this one
-                // start over from what that move wrote, so no move is lost and champion and previous stay a pair.
                 await blob.UploadAsync(BinaryData.FromObjectAsJson(next, Json), new BlobUploadOptions
                 {
                     Conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -121,7 +140,7 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
             }
         }
 
-        throw new InvalidOperationException($"Could not move alias '{assignment.Alias}' of {assignment.Model}: {ConflictRetries} concurrent moves won over it.");
+        throw new InvalidOperationException($"Could not {what}: {ConflictRetries} concurrent moves won over it.");
     }
 
     public async Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken)

@@ -40,6 +40,26 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
         }
     }
 
+    /// <summary>Restores the aliases, then the stages: the champion serving again is Production, the rolled-back version
+    /// Staging while it is still the challenger, Archived otherwise.</summary>
+    public async Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        await inner.RestoreAliasesAsync(restore, cancellationToken);
+        ModelAliasState state = await inner.GetAliasesAsync(restore.Model, cancellationToken);
+        if (state.Aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion)
+            && await inner.GetVersionAsync(restore.Model, champion.Version, cancellationToken) is { } serving)
+        {
+            await SetStageAsync(serving, "Production", cancellationToken);
+        }
+
+        IReadOnlyList<string> aliases = state.For(restore.RolledBack);
+        if (!aliases.Contains(ModelAliases.Champion) && await inner.GetVersionAsync(restore.Model, restore.RolledBack, cancellationToken) is { } rolledBack)
+        {
+            await SetStageAsync(rolledBack, aliases.Contains(ModelAliases.Challenger) ? "Staging" : "Archived", cancellationToken);
+        }
+    }
+
     public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken) =>
         inner.GetVersionAsync(model, version, cancellationToken);
 

@@ -186,6 +186,12 @@ public sealed class AzureMlModelRegistryContractTests
             }
         }
 
+        public Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+        {
+            aliases = aliases.Restored(restore, DateTime.UtcNow);
+            return Task.CompletedTask;
+        }
+
         public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken) =>
             Task.FromResult(versions.FirstOrDefault(v => v.Version == version));
 
