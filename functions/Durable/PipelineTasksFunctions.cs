@@ -166,6 +166,14 @@ public static class PipelineTasksFunctions
     public static Task<bool> MoveModelAliases([ActivityTrigger] AliasPromotion input, FunctionContext context) =>
         Run<MoveModelAliases, AliasPromotion, bool>(nameof(MoveModelAliases), input, context);
 
+    [Function(nameof(ReadModelAliases))]
+    public static Task<RolloutAliasState> ReadModelAliases([ActivityTrigger] string input, FunctionContext context) =>
+        Run<ReadModelAliases, string, RolloutAliasState>(nameof(ReadModelAliases), input, context);
+
+    [Function(nameof(RestoreModelAliases))]
+    public static Task<bool> RestoreModelAliases([ActivityTrigger] AliasRollback input, FunctionContext context) =>
+        Run<RestoreModelAliases, AliasRollback, bool>(nameof(RestoreModelAliases), input, context);
+
     static T Input<T>(TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -303,7 +303,7 @@ public sealed class ModelsShowCommand : ModelsCommand<ModelsShowCommand.Settings
             AnsiConsole.MarkupLine("[bold]alias history[/]");
             foreach (AliasMove m in history)
             {
-                AnsiConsole.MarkupLine(Markup.Escape($"  {m.Utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {m.Alias}: {(m.From is { } f ? $"v{f}" : "none")} → v{m.To} by {m.By}{(m.Reason.Length > 0 ? $" ({m.Reason})" : string.Empty)}"));
+                AnsiConsole.MarkupLine(Markup.Escape($"  {m.Utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {m.Alias}: {(m.From is { } f ? $"v{f}" : "none")} → {(m.To is { } t ? $"v{t}" : "none")} by {m.By}{(m.Reason.Length > 0 ? $" ({m.Reason})" : string.Empty)}"));
             }
         }
     }

@@ -212,7 +212,7 @@ public sealed class DeployCommand : AsyncCommand<DeployCommand.Settings>
         public string? Alias { get; init; }
 
         [CommandOption("--request-id <ID>")]
-        [Description("Makes a repeated deployment of the same version a new rollout.")]
+        [Description("Idempotency key: the same key again starts nothing new (a retry); without one every deploy is a new rollout.")]
         public string? RequestId { get; init; }
 
         public override ValidationResult Validate() =>

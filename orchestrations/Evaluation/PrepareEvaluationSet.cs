@@ -14,8 +14,9 @@ namespace GenAiServerless.Evaluation;
 /// challenger and the champion are scored on exactly the same examples and prompts.</summary>
 /// <remarks>
 /// The fixed set is configured (<see cref="EvaluationPolicy.EvalSetPrefix"/>) or, the first time, a copy of the run's
-/// test split under <c>curated/{model}/_evalset/</c>: created with conditional writes and never changed afterwards, so
-/// every later run of the model scores the same examples. Later drops are deduplicated against everything curated, so
+/// test split under <c>curated/{model}/_evalset/{run}/</c>, named by the marker <c>curated/{model}/_evalset/source.json</c>
+/// written after it: created with conditional writes and never changed afterwards, so every later run of the model scores
+/// the same examples. Later drops are deduplicated against everything curated, so
 /// its texts do not come back as training data. The prompts, under <c>curated/{model}/_prompts/{run}/</c>, are the
 /// shipped safety probe, the model's configured extra probe prompts, and sample prompts (the first words of the first
 /// examples of the fixed set).
@@ -57,17 +58,20 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
     }
 
     /// <summary>The model's fixed set, created from the run's test split (its validation split when the test split is
-    /// empty) the first time.</summary>
+    /// empty) the first time. A run copies its split into a folder of its own (<c>_evalset/{run}/</c>) and then creates
+    /// the marker (<c>_evalset/source.json</c>) naming that folder: the marker is the set, so a run that stops between the
+    /// two leaves a folder nothing names, never a set that mixes two runs' files, and the first marker written wins.</summary>
     async Task<(string Prefix, string Source)> EnsureFixedSetAsync(EvaluationSetRequest input, CancellationToken ct)
     {
-        string evalSet = $"{PipelineStorage.Curated}/{input.Model}/_evalset/";
-        (BlobContainerClient container, string prefix) = storage.Locate(evalSet);
+        string evalSets = $"{PipelineStorage.Curated}/{input.Model}/_evalset/";
+        (BlobContainerClient container, string prefix) = storage.Locate(evalSets);
         BlobClient marker = container.GetBlobClient(prefix + SourceFile);
-        if (await ReadSourceAsync(marker, ct) is { } existing)
+        if (await ReadMarkerAsync(marker, evalSets, ct) is { } existing)
         {
-            return (evalSet, existing);
+            return existing;
         }
 
+        string own = $"{evalSets}{input.RunId}/";
         foreach (string split in new[] { "test", "validation" })
         {
             var copied = new List<string>();
@@ -82,7 +86,7 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
                     }
 
                     BinaryData content = (await from.GetBlobClient(item.Name).DownloadContentAsync(ct)).Value.Content;
-                    string name = $"{prefix}eval-{copied.Count.ToString("D3", CultureInfo.InvariantCulture)}.jsonl";
+                    string name = $"{prefix}{input.RunId}/eval-{copied.Count.ToString("D3", CultureInfo.InvariantCulture)}.jsonl";
                     await CreateOnceAsync(container.GetBlobClient(name), content, ct);
                     copied.Add($"{from.Name}/{item.Name}");
                 }
@@ -96,10 +100,10 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
             if (copied.Count > 0)
             {
                 string source = $"the {split} split of run {input.RunId} ({string.Join(", ", copied)})";
-                await CreateOnceAsync(marker, BinaryData.FromObjectAsJson(new { source, runId = input.RunId, split, files = copied }, Json), ct);
+                await CreateOnceAsync(marker, BinaryData.FromObjectAsJson(new { source, runId = input.RunId, split, files = copied, set = own }, Json), ct);
 
-                // A concurrent first run may have won the marker: its description is the set's.
-                return (evalSet, await ReadSourceAsync(marker, ct) ?? source);
+                // A concurrent first run may have won the marker: its set is the model's.
+                return await ReadMarkerAsync(marker, evalSets, ct) ?? (own, source);
             }
         }
 
@@ -107,12 +111,16 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
             + "configure Evaluation:Models:{model}:EvalSet or drop more data");
     }
 
-    static async Task<string?> ReadSourceAsync(BlobClient marker, CancellationToken ct)
+    /// <summary>The set the marker names and its description; null when there is no marker yet. A marker written before
+    /// sets had folders of their own names none: its files are beside it.</summary>
+    static async Task<(string Prefix, string Source)?> ReadMarkerAsync(BlobClient marker, string evalSets, CancellationToken ct)
     {
         try
         {
             using JsonDocument doc = JsonDocument.Parse((await marker.DownloadContentAsync(ct)).Value.Content);
-            return doc.RootElement.TryGetProperty("source", out JsonElement s) ? s.GetString() : "an earlier run";
+            string source = doc.RootElement.TryGetProperty("source", out JsonElement s) ? s.GetString() ?? "an earlier run" : "an earlier run";
+            string set = doc.RootElement.TryGetProperty("set", out JsonElement p) && p.GetString() is { Length: > 0 } named ? named : evalSets;
+            return (set, source);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {

@@ -13,6 +13,7 @@ namespace GenAiServerless.Registry;
 /// <summary>A model registry in blob storage (container <c>registry</c>):
 /// <list type="bullet">
 /// <item><c>{model}/runs/{runId}/files/…</c>: the registered files, copied once and never overwritten;</item>
+/// <item><c>{model}/runs/{runId}/claim.json</c>: the version number the run takes, so a run registers once;</item>
 /// <item><c>{model}/versions/{n}/version.json</c>: the version record and manifest (every file with its SHA-256, the
 /// lineage, the gate's decision), created with <c>If-None-Match: *</c>, which makes the number a claim;</item>
 /// <item><c>{model}/versions/{n}/signature.json</c>: PS256 over the manifest's SHA-256, written once;</item>
@@ -41,24 +42,44 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
         string filesPrefix = $"{registration.Model}/runs/{registration.RunId}/files/";
         IReadOnlyList<RegisteredFile> files = await CopyOutputsAsync(registration.OutputPrefix, filesPrefix, cancellationToken);
 
-        int next = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
-        for (int attempt = 0; attempt < ConflictRetries; attempt++, next++)
+        // The run's claim names the number the run takes, so every attempt of the run (a retry, or a re-delivered
+        // activity running beside the first delivery) takes that one number: a run never gets two versions.
+        BlobClient claim = Container.GetBlobClient(ClaimBlob(registration.Model, registration.RunId));
+        for (int lost = 0, step = 0; lost < ConflictRetries && step < 4 * ConflictRetries; step++)
         {
-            var info = new ModelVersionInfo(registration.Model, next, $"{PipelineStorage.Registry}/{filesPrefix}", registration.RunId, registration.JobId,
-                registration.DataManifestBlob, registration.DataManifestSha256, registration.Metrics, createdUtc, files, registration.Lineage);
-            try
+            (RunClaim? claimed, ETag? etag) = await ReadClaimAsync(claim, cancellationToken);
+            if (claimed is null)
             {
+                // Won or lost to another attempt of the run: either way the claim is read again.
+                await TryWriteAsync(claim, new RunClaim(NextNumber(versions)), new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken);
+                continue;
+            }
+
+            if (await GetVersionAsync(registration.Model, claimed.Version, cancellationToken) is not { } taken)
+            {
+                var info = new ModelVersionInfo(registration.Model, claimed.Version, $"{PipelineStorage.Registry}/{filesPrefix}", registration.RunId, registration.JobId,
+                    registration.DataManifestBlob, registration.DataManifestSha256, registration.Metrics, createdUtc, files, registration.Lineage);
+
                 // If-None-Match: * makes the version number a claim: two runs can never take the same number.
-                await Container.GetBlobClient(VersionBlob(registration.Model, next)).UploadAsync(
-                    BinaryData.FromObjectAsJson(info, Json),
-                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-                    cancellationToken);
-                return await SignAsync(info, cancellationToken);
+                if (await TryWriteAsync(Container.GetBlobClient(VersionBlob(registration.Model, claimed.Version)), info,
+                    new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken))
+                {
+                    return await SignAsync(info, cancellationToken);
+                }
+
+                continue; // taken meanwhile, by another attempt of this run or by another run: read what took it
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
+
+            if (taken.RunId == registration.RunId)
             {
-                // taken by a concurrent run; try the next number
+                return taken.Signature is null ? await SignAsync(taken, cancellationToken) : taken;
             }
+
+            // Another run took the number first: move the claim to the next free one (a concurrent attempt of this
+            // run may have moved it already; then this write loses and the claim is read again).
+            lost++;
+            versions = await ListVersionsAsync(registration.Model, cancellationToken);
+            await TryWriteAsync(claim, new RunClaim(NextNumber(versions)), new BlobRequestConditions { IfMatch = etag }, cancellationToken);
         }
 
         throw new InvalidOperationException($"Could not claim a version number for {registration.Model} after {ConflictRetries} attempts.");
@@ -74,20 +95,39 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
             throw new InvalidOperationException($"Cannot point alias '{assignment.Alias}' of {assignment.Model} at version {assignment.Version}: no such version.");
         }
 
-        BlobClient blob = Container.GetBlobClient(AliasesBlob(assignment.Model));
+        await UpdateAliasesAsync(assignment.Model, $"move alias '{assignment.Alias}' of {assignment.Model}", state =>
+            state.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) && current.Version == assignment.Version
+                ? null // already there: a retried activity must not add a second move to the history
+                : state.After(assignment, clock.GetUtcNow().UtcDateTime), cancellationToken);
+    }
+
+    public async Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        CheckName(restore.Model, "model");
+        await UpdateAliasesAsync(restore.Model, $"restore the aliases of {restore.Model}", state =>
+        {
+            ModelAliasState next = state.Restored(restore, clock.GetUtcNow().UtcDateTime);
+            return ReferenceEquals(next, state) ? null : next;
+        }, cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="change"/>'s state of the model's aliases (nothing when it returns null) with the
+    /// ETag read, or If-None-Match: * for a model's first alias: a concurrent move makes this one start over from what
+    /// that move wrote, so no move is lost and champion and previous stay a pair.</summary>
+    async Task UpdateAliasesAsync(string model, string what, Func<ModelAliasState, ModelAliasState?> change, CancellationToken cancellationToken)
+    {
+        BlobClient blob = Container.GetBlobClient(AliasesBlob(model));
         for (int attempt = 0; attempt < ConflictRetries; attempt++)
         {
-            (ModelAliasState state, ETag? etag) = await ReadAliasesAsync(assignment.Model, cancellationToken);
-            if (state.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) && current.Version == assignment.Version)
+            (ModelAliasState state, ETag? etag) = await ReadAliasesAsync(model, cancellationToken);
+            if (change(state) is not { } next)
             {
-                return; // already there: a retried activity must not add a second move to the history
+                return;
             }
 
-            ModelAliasState next = Move(state, assignment, clock.GetUtcNow().UtcDateTime);
             try
             {
-                // The ETag read above, or If-None-Match: * for a model's first alias: a concurrent move makes this one
-                // start over from what that move wrote, so no move is lost and champion and previous stay a pair.
                 await blob.UploadAsync(BinaryData.FromObjectAsJson(next, Json), new BlobUploadOptions
                 {
                     Conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -100,7 +140,7 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
             }
         }
 
-        throw new InvalidOperationException($"Could not move alias '{assignment.Alias}' of {assignment.Model}: {ConflictRetries} concurrent moves won over it.");
+        throw new InvalidOperationException($"Could not {what}: {ConflictRetries} concurrent moves won over it.");
     }
 
     public async Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken)
@@ -160,26 +200,6 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
         BlobDownloadStreamingResult download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
         await using Stream content = download.Content;
         return Ps256.Hex(await SHA256.HashDataAsync(content, cancellationToken));
-    }
-
-    /// <summary>The state after <paramref name="assignment"/>: the alias moved, and when it is the champion, <c>previous</c>
-    /// pointed at the champion it replaces; every move in the history.</summary>
-    static ModelAliasState Move(ModelAliasState state, AliasAssignment assignment, DateTime utc)
-    {
-        string by = string.IsNullOrWhiteSpace(assignment.By) ? "unknown" : assignment.By;
-        string reason = assignment.Reason ?? string.Empty;
-        var aliases = new Dictionary<string, AliasPointer>(state.Aliases, StringComparer.Ordinal);
-        var history = new List<AliasMove>(state.History);
-        if (assignment.Alias == ModelAliases.Champion && aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion) && champion.Version != assignment.Version)
-        {
-            string why = $"v{champion.Version} replaced as champion by v{assignment.Version}";
-            history.Add(new AliasMove(ModelAliases.Previous, aliases.TryGetValue(ModelAliases.Previous, out AliasPointer? p) ? p.Version : null, champion.Version, by, utc, why));
-            aliases[ModelAliases.Previous] = new AliasPointer(champion.Version, by, utc, why);
-        }
-
-        history.Add(new AliasMove(assignment.Alias, aliases.TryGetValue(assignment.Alias, out AliasPointer? before) ? before.Version : null, assignment.Version, by, utc, reason));
-        aliases[assignment.Alias] = new AliasPointer(assignment.Version, by, utc, reason);
-        return new ModelAliasState(aliases, history);
     }
 
     /// <summary>Signs the version's manifest (the exact bytes of its record) once: a concurrent or earlier signature wins.</summary>
@@ -297,6 +317,38 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
 
     static string AliasesBlob(string model) => $"{model}/aliases.json";
 
+    /// <summary>The version number a run takes (see <see cref="RunClaim"/>).</summary>
+    static string ClaimBlob(string model, string runId) => $"{model}/runs/{runId}/claim.json";
+
+    static int NextNumber(IReadOnlyList<ModelVersionInfo> versions) => versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+
+    static async Task<(RunClaim? Claim, ETag? ETag)> ReadClaimAsync(BlobClient claim, CancellationToken cancellationToken)
+    {
+        try
+        {
+            BlobDownloadResult r = await claim.DownloadContentAsync(cancellationToken);
+            return (r.Content.ToObjectFromJson<RunClaim>(Json), r.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>A conditional write; false when the condition failed (a concurrent writer won).</summary>
+    static async Task<bool> TryWriteAsync<T>(BlobClient blob, T content, BlobRequestConditions conditions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromObjectAsJson(content, Json), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
     static void CheckName(string value, string what)
     {
         if (!NamePattern().IsMatch(value ?? string.Empty))
@@ -307,6 +359,11 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex NamePattern();
+
+    /// <summary>The version number a run takes (<c>{model}/runs/{runId}/claim.json</c>), created with
+    /// <c>If-None-Match: *</c> before the version itself and moved with ETag checks when another run takes the number
+    /// first.</summary>
+    sealed record RunClaim(int Version);
 
     /// <summary>Hashes what passes through it, so a file is hashed while it is copied.</summary>
     sealed class HashingStream(Stream inner) : Stream

@@ -80,13 +80,78 @@ public sealed record AliasPointer(int Version, string By, DateTime SetUtc, strin
 
 /// <summary>One move of an alias, as the history keeps it.</summary>
 /// <param name="From">The version the alias pointed at before; null when it was new.</param>
-public sealed record AliasMove(string Alias, int? From, int To, string By, DateTime Utc, string Reason);
+/// <param name="To">The version it points at since; null when the move removed it (a rollback of a first promotion).</param>
+public sealed record AliasMove(string Alias, int? From, int? To, string By, DateTime Utc, string Reason);
+
+/// <summary>Input of <see cref="IModelRegistry.RestoreAliasesAsync"/>: a rolled-back promotion undone. <c>champion</c>
+/// points at <paramref name="Champion"/> (the version serving again) and <c>previous</c> at <paramref name="Previous"/>
+/// (what it was before the rollout), each removed when null; <paramref name="RolledBack"/> is named in the history and
+/// left the target of neither.</summary>
+public sealed record AliasRestore(string Model, int RolledBack, int? Champion, int? Previous, string? By = null, string? Reason = null);
 
 /// <summary>A model's aliases and their history (every move, oldest first): one record, written with ETag checks, so a
 /// promotion moves <c>champion</c> and <c>previous</c> together or not at all.</summary>
 public sealed record ModelAliasState(IReadOnlyDictionary<string, AliasPointer> Aliases, IReadOnlyList<AliasMove> History)
 {
     public static ModelAliasState Empty { get; } = new(new Dictionary<string, AliasPointer>(), []);
+
+    /// <summary>The state after <paramref name="assignment"/>: the alias moved, and when it is the champion, <c>previous</c>
+    /// pointed at the champion it replaces; every move in the history.</summary>
+    public ModelAliasState After(AliasAssignment assignment, DateTime utc)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        string by = string.IsNullOrWhiteSpace(assignment.By) ? "unknown" : assignment.By;
+        string reason = assignment.Reason ?? string.Empty;
+        var aliases = new Dictionary<string, AliasPointer>(Aliases, StringComparer.Ordinal);
+        var history = new List<AliasMove>(History);
+        if (assignment.Alias == ModelAliases.Champion && aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion) && champion.Version != assignment.Version)
+        {
+            string why = $"v{champion.Version} replaced as champion by v{assignment.Version}";
+            history.Add(new AliasMove(ModelAliases.Previous, aliases.TryGetValue(ModelAliases.Previous, out AliasPointer? p) ? p.Version : null, champion.Version, by, utc, why));
+            aliases[ModelAliases.Previous] = new AliasPointer(champion.Version, by, utc, why);
+        }
+
+        history.Add(new AliasMove(assignment.Alias, aliases.TryGetValue(assignment.Alias, out AliasPointer? before) ? before.Version : null, assignment.Version, by, utc, reason));
+        aliases[assignment.Alias] = new AliasPointer(assignment.Version, by, utc, reason);
+        return new ModelAliasState(aliases, history);
+    }
+
+    /// <summary>The state after <paramref name="restore"/>: <c>champion</c> and <c>previous</c> as it says, each change in
+    /// the history; unchanged when someone else moved <c>champion</c> since the promotion (it points at neither the
+    /// rolled-back version nor the one restored), since that move is newer than the rollback.</summary>
+    public ModelAliasState Restored(AliasRestore restore, DateTime utc)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        if (Aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion) && champion.Version != restore.RolledBack && champion.Version != restore.Champion)
+        {
+            return this;
+        }
+
+        string by = string.IsNullOrWhiteSpace(restore.By) ? "unknown" : restore.By;
+        string reason = restore.Reason ?? $"v{restore.RolledBack} rolled back";
+        var aliases = new Dictionary<string, AliasPointer>(Aliases, StringComparer.Ordinal);
+        var history = new List<AliasMove>(History);
+        foreach ((string alias, int? version) in new[] { (ModelAliases.Champion, restore.Champion), (ModelAliases.Previous, restore.Previous) })
+        {
+            int? now = aliases.TryGetValue(alias, out AliasPointer? pointer) ? pointer.Version : null;
+            if (now == version)
+            {
+                continue;
+            }
+
+            history.Add(new AliasMove(alias, now, version, by, utc, reason));
+            if (version is int v)
+            {
+                aliases[alias] = new AliasPointer(v, by, utc, reason);
+            }
+            else
+            {
+                aliases.Remove(alias);
+            }
+        }
+
+        return history.Count == History.Count ? this : new ModelAliasState(aliases, history);
+    }
 
     /// <summary>The aliases pointing at <paramref name="version"/>, by name.</summary>
     public IReadOnlyList<string> For(int version) => [.. Aliases.Where(a => a.Value.Version == version).Select(a => a.Key).Order(StringComparer.Ordinal)];
@@ -113,6 +178,9 @@ public interface IModelRegistry
     /// <summary>Points an alias at a version (a no-op when it points there already). Moving <c>champion</c> also points
     /// <c>previous</c> at the champion it replaces.</summary>
     Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken);
+
+    /// <summary>Undoes a rolled-back promotion (<see cref="AliasRestore"/>) in one write; a no-op when done already.</summary>
+    Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken);
 
     Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken);
 

@@ -102,6 +102,12 @@ public interface IRolloutAliases
 {
     /// <summary>Points <c>previous</c> (when given) and then <c>champion</c>; idempotent.</summary>
     Task MoveAsync(AliasPromotion move, CancellationToken cancellationToken);
+
+    /// <summary>Where <c>champion</c> and <c>previous</c> point now.</summary>
+    Task<RolloutAliasState> ReadAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>Undoes a promotion (<see cref="AliasRollback"/>); idempotent.</summary>
+    Task RestoreAsync(AliasRollback rollback, CancellationToken cancellationToken);
 }
 
 /// <summary>Moves the model's aliases to match the endpoint.</summary>

@@ -9,7 +9,8 @@ namespace GenAiServerless.Rollout;
 /// traffic steps, each baked under analysis (the new deployment's metrics against the current one's every interval, and
 /// a quality probe) → aliases moved (<c>champion</c> new, <c>previous</c> old) → the previous deployment kept warm at
 /// 0 % for a grace period → retired. Any failure, or an operator's rollback, runs the compensations in reverse: aliases
-/// back, traffic back to the previous deployment, the new one deleted. Operators pause and resume through
+/// back (champion to the version serving again, previous as before the rollout), traffic back to the previous
+/// deployment, the new one deleted. Operators pause and resume through
 /// <see cref="RolloutCommand"/>; a paused bake keeps being analysed, its clock stopped.</summary>
 [DurableTask(nameof(RolloutOrchestrator))]
 public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, RolloutResult>
@@ -76,11 +77,13 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
             // Promotion: the registry follows the endpoint while the previous deployment is still warm, so a failure
             // here (or a rollback in the grace period) is a traffic change and an alias move back.
             context.SetCustomStatus(new RolloutProgress("promoting", deployment, 100, false));
+            // The compensation goes in before the move, so a move that fails half way (the registry moved, its mirror did
+            // not) is undone too: champion back to the version serving again (none on a first deployment), previous to
+            // what it was before the rollout, and this version the target of neither.
+            RolloutAliasState aliases = await context.CallActivityAsync<RolloutAliasState>(nameof(ReadModelAliases), model.Model, PipelineRetry.Activity);
+            compensations.Add(() => context.CallActivityAsync<bool>(nameof(RestoreModelAliases),
+                new AliasRollback(model.Model, model.Version, previousVersion, aliases.Previous), PipelineRetry.Activity));
             await context.CallActivityAsync<bool>(nameof(MoveModelAliases), new AliasPromotion(model.Model, model.Version, previousVersion), PipelineRetry.Activity);
-            if (previousVersion is int pv)
-            {
-                compensations.Add(() => context.CallActivityAsync<bool>(nameof(MoveModelAliases), new AliasPromotion(model.Model, pv, null), PipelineRetry.Activity));
-            }
 
             steps.Add($"alias champion → v{model.Version}" + (previousVersion is null ? string.Empty : $", previous → v{previousVersion}"));
             if (previous is not null)

@@ -64,6 +64,8 @@ public static class RolloutServiceCollectionExtensions
             .AddActivity<DeleteDeployment>()
             .AddActivity<ProbeEndpoint>()
             .AddActivity<AnalyzeCanary>()
-            .AddActivity<MoveModelAliases>();
+            .AddActivity<MoveModelAliases>()
+            .AddActivity<ReadModelAliases>()
+            .AddActivity<RestoreModelAliases>();
     }
 }

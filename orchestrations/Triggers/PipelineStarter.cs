@@ -149,8 +149,14 @@ public sealed partial class PipelineStarter(
                 $"{model} has no {(command.Version is { } n ? $"version {n}" : $"alias '{command.Alias}'")} in the registry");
         }
 
-        string id = InstanceIds.ForDeployment(model, version.Version, command.RequestId);
-        return await ScheduleAsync(nameof(DeploymentOrchestrator), id, new DeploymentRequest(version, requests.Rollout(), by), cancellationToken);
+        // The request id is the idempotency key: the same key again is a retry of that request and starts nothing new.
+        // Without one every request is a new deployment (a redeploy of the same version after a rollback, say).
+        string key = string.IsNullOrWhiteSpace(command.RequestId) ? Guid.NewGuid().ToString("N") : command.RequestId;
+        string id = InstanceIds.ForDeployment(model, version.Version, key);
+        TriggerOutcome outcome = await ScheduleAsync(nameof(DeploymentOrchestrator), id, new DeploymentRequest(version, requests.Rollout(), by), cancellationToken);
+        return outcome.Kind == TriggerOutcomeKind.AlreadyStarted
+            ? outcome with { Message = $"requestId '{key}' was sent before for {model} v{version.Version}: {outcome.Message}" }
+            : outcome;
     }
 
     /// <summary>Release (or reject) a run waiting at the evaluation gate.</summary>

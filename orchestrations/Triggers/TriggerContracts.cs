@@ -32,6 +32,8 @@ public enum TriggerOutcomeKind
 public sealed record TriggerOutcome(TriggerOutcomeKind Kind, string? InstanceId, string Message);
 
 /// <summary>Body of <c>POST /api/models/{model}/deployments</c>.</summary>
+/// <param name="RequestId">Optional idempotency key: a request with a key sent before starts nothing new and names the
+/// deployment that key started; without one, every request starts a new deployment.</param>
 public sealed record DeploymentCommand(int? Version, string? Alias, string? RequestId);
 
 /// <summary>Body of <c>POST /api/pipelines/{id}/approve</c> and <c>…/reject</c>. Who decides is the verified caller,
@@ -65,8 +67,10 @@ public static class InstanceIds
 
     public static string ForDriftAlert(string model, string alertId) => $"{model}-drift-{Hash(alertId)}";
 
-    public static string ForDeployment(string model, int version, string? requestId) =>
-        $"{model}-deploy-v{version.ToString(CultureInfo.InvariantCulture)}-{Hash(requestId ?? "default")}";
+    /// <summary>A deployment's id from its idempotency key (<see cref="DeploymentCommand.RequestId"/>, or a fresh one
+    /// when the request has none).</summary>
+    public static string ForDeployment(string model, int version, string requestId) =>
+        $"{model}-deploy-v{version.ToString(CultureInfo.InvariantCulture)}-{Hash(requestId)}";
 
     static string Hash(string s) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(s)).ToString("x16", CultureInfo.InvariantCulture);
 }

@@ -23,7 +23,6 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
     public async Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        ModelVersionInfo? before = await inner.GetAliasAsync(assignment.Model, assignment.Alias, cancellationToken);
         await inner.SetAliasAsync(assignment, cancellationToken);
         if (Stage(assignment.Alias) is not { } stage)
         {
@@ -35,9 +34,29 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
             await SetStageAsync(now, stage, cancellationToken);
         }
 
-        if (assignment.Alias == ModelAliases.Champion && before is not null && before.Version != assignment.Version)
+        if (assignment.Alias == ModelAliases.Champion && await ReplacedChampionAsync(assignment, cancellationToken) is { } replaced)
         {
-            await SetStageAsync(before, "Archived", cancellationToken);
+            await SetStageAsync(replaced, "Archived", cancellationToken);
+        }
+    }
+
+    /// <summary>Restores the aliases, then the stages: the champion serving again is Production, the rolled-back version
+    /// Staging while it is still the challenger, Archived otherwise.</summary>
+    public async Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(restore);
+        await inner.RestoreAliasesAsync(restore, cancellationToken);
+        ModelAliasState state = await inner.GetAliasesAsync(restore.Model, cancellationToken);
+        if (state.Aliases.TryGetValue(ModelAliases.Champion, out AliasPointer? champion)
+            && await inner.GetVersionAsync(restore.Model, champion.Version, cancellationToken) is { } serving)
+        {
+            await SetStageAsync(serving, "Production", cancellationToken);
+        }
+
+        IReadOnlyList<string> aliases = state.For(restore.RolledBack);
+        if (!aliases.Contains(ModelAliases.Champion) && await inner.GetVersionAsync(restore.Model, restore.RolledBack, cancellationToken) is { } rolledBack)
+        {
+            await SetStageAsync(rolledBack, aliases.Contains(ModelAliases.Challenger) ? "Staging" : "Archived", cancellationToken);
         }
     }
 
@@ -106,6 +125,22 @@ public sealed class AzureMlModelRegistry(IModelRegistry inner, AzureMlClient cli
         {
             _ = await client.SendAsync(RequestMethod.Put, path, VersionBody(info), [200, 201], cancellationToken);
         }
+    }
+
+    /// <summary>The champion that the registry's move to <paramref name="assignment"/>'s version replaced, from the alias
+    /// history, not the champion read before the move: a retry (the move done, the archive not) finds the alias in place
+    /// already, and a concurrent promotion may land between a read and the move; null when it replaced none, or when the
+    /// replaced version is an alias's stage again (champion or challenger).</summary>
+    async Task<ModelVersionInfo?> ReplacedChampionAsync(AliasAssignment assignment, CancellationToken cancellationToken)
+    {
+        ModelAliasState state = await inner.GetAliasesAsync(assignment.Model, cancellationToken);
+        AliasMove? move = state.History.LastOrDefault(m => m.Alias == ModelAliases.Champion);
+        if (move is not { From: int from } || move.To != assignment.Version || from == assignment.Version || state.For(from).Any(a => Stage(a) is not null))
+        {
+            return null;
+        }
+
+        return await inner.GetVersionAsync(assignment.Model, from, cancellationToken);
     }
 
     /// <summary>GET → set <c>stage</c> → PUT: the stage is one of the fields a version may change.</summary>

@@ -195,6 +195,8 @@ public sealed class PipelineApiFunctionTests : IDisposable
 
         public Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken) => Task.FromResult<ModelVersionInfo?>(null);
 
         public Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken) => Task.FromResult<ModelVersionInfo?>(null);

@@ -93,6 +93,21 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
     }
 
     [Fact]
+    public async Task RegisterAsync_SameRunsRedeliveredAtOnce_OneVersionPerRun()
+    {
+        string model = RegistryOnAzurite.NewModel("reg");
+
+        // Each run's registration delivered four times at once, as a re-delivered activity runs beside the first delivery.
+        ModelVersionInfo[] versions = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => azurite.RegisterAsync(model, i % 2 == 0 ? "r1" : "r2"))));
+
+        IReadOnlyList<ModelVersionInfo> listed = await Registry.ListVersionsAsync(model, CancellationToken.None);
+        Assert.Equal(["r1", "r2"], listed.Select(v => v.RunId).Order(StringComparer.Ordinal));
+        Assert.Equal([1, 2], listed.Select(v => v.Version));
+        Assert.All(versions, v => Assert.Equal(listed.Single(l => l.RunId == v.RunId).Version, v.Version));
+        Assert.All(versions, v => Assert.Equal(listed.Single(l => l.RunId == v.RunId).Signature, v.Signature));
+    }
+
+    [Fact]
     public async Task SetAliasAsync_ChampionMoves_PreviousTakesTheOldChampionAndTheHistorySaysWhoWhenWhy()
     {
         string model = RegistryOnAzurite.NewModel("alias");
@@ -134,7 +149,7 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
 
         ModelAliasState state = await Registry.GetAliasesAsync(model, CancellationToken.None);
         AliasMove[] champion = [.. state.History.Where(m => m.Alias == ModelAliases.Champion)];
-        Assert.Equal(Enumerable.Range(1, 8), champion.Select(m => m.To).Order());
+        Assert.Equal(Enumerable.Range(1, 8).Select(v => (int?)v), champion.Select(m => m.To).Order());
         // ETag checks: each move saw the one before it, so the chain of from → to is unbroken.
         Assert.Null(champion[0].From);
         for (int i = 1; i < champion.Length; i++)
@@ -144,6 +159,45 @@ public sealed class BlobModelRegistryTests(RegistryOnAzurite azurite) : IClassFi
 
         Assert.Equal(champion[^1].To, state.Aliases[ModelAliases.Champion].Version);
         Assert.Equal(champion[^2].To, state.Aliases[ModelAliases.Previous].Version);
+    }
+
+    [Fact]
+    public async Task RestoreAliasesAsync_RolledBackPromotion_ChampionAndPreviousAsBeforeAndTheVersionNoTarget()
+    {
+        string model = RegistryOnAzurite.NewModel("reg");
+        foreach (int run in new[] { 1, 2, 3 })
+        {
+            await azurite.RegisterAsync(model, $"r{run}");
+        }
+
+        await Registry.SetAliasAsync(new AliasAssignment(model, ModelAliases.Champion, 1), CancellationToken.None);
+        await Registry.SetAliasAsync(new AliasAssignment(model, ModelAliases.Champion, 2), CancellationToken.None);
+        await Registry.SetAliasAsync(new AliasAssignment(model, ModelAliases.Champion, 3, "rollout"), CancellationToken.None);
+        var restore = new AliasRestore(model, 3, 2, 1, "rollout", "v3 rolled back");
+
+        await Registry.RestoreAliasesAsync(restore, CancellationToken.None);
+        await Registry.RestoreAliasesAsync(restore, CancellationToken.None);
+
+        ModelAliasState state = await Registry.GetAliasesAsync(model, CancellationToken.None);
+        Assert.Equal((2, 1), (state.Aliases[ModelAliases.Champion].Version, state.Aliases[ModelAliases.Previous].Version));
+        Assert.Empty(state.For(3));
+        Assert.Equal([(ModelAliases.Champion, (int?)3, (int?)2), (ModelAliases.Previous, 2, 1)],
+            state.History.Where(m => m.Reason == "v3 rolled back").Select(m => (m.Alias, m.From, m.To)));
+    }
+
+    [Fact]
+    public async Task RestoreAliasesAsync_FirstPromotionRolledBack_RemovesTheChampion()
+    {
+        string model = RegistryOnAzurite.NewModel("reg");
+        await azurite.RegisterAsync(model, "r1");
+        await Registry.SetAliasAsync(new AliasAssignment(model, ModelAliases.Champion, 1), CancellationToken.None);
+
+        await Registry.RestoreAliasesAsync(new AliasRestore(model, 1, null, null), CancellationToken.None);
+
+        ModelAliasState state = await Registry.GetAliasesAsync(model, CancellationToken.None);
+        Assert.Empty(state.Aliases);
+        Assert.Equal((1, null), (state.History[^1].From, state.History[^1].To));
+        Assert.Null(await Registry.GetAliasAsync(model, ModelAliases.Champion, CancellationToken.None));
     }
 
     [Fact]

@@ -30,6 +30,9 @@ sealed class ApiRegistry : IModelRegistry
         return Task.CompletedTask;
     }
 
+    public Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the API restores no aliases");
+
     public Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken)
     {
         lock (gate)

@@ -197,6 +197,44 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Deploy_SameVersionAgainWithoutRequestId_StartsANewRollout()
+    {
+        host.Registry.Add(ApiHost.Model, 7);
+        using HttpClient http = host.Http(ApiRole.Deployer);
+        using HttpResponseMessage first = await http.PostAsJsonAsync($"api/models/{ApiHost.Model}/deployments", new { version = 7 });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        string firstId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("instanceId").GetString()!;
+        host.Client.Exists(firstId, nameof(DeploymentOrchestrator), OrchestrationRuntimeStatus.Completed);
+
+        // No idempotency key: a second request is a new request (a redeploy after a rollback, say), never a duplicate.
+        using HttpResponseMessage second = await http.PostAsJsonAsync($"api/models/{ApiHost.Model}/deployments", new { version = 7 });
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        string secondId = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("instanceId").GetString()!;
+        Assert.NotEqual(firstId, secondId);
+        Assert.StartsWith($"{ApiHost.Model}-deploy-v7-", secondId, StringComparison.Ordinal);
+        Assert.Contains(secondId, host.Client.Scheduled);
+    }
+
+    [Fact]
+    public async Task Deploy_SameRequestIdAgain_200NamingTheFirstRunAndNothingNew()
+    {
+        host.Registry.Add(ApiHost.Model, 8);
+        using HttpClient http = host.Http(ApiRole.Deployer);
+        using HttpResponseMessage first = await http.PostAsJsonAsync($"api/models/{ApiHost.Model}/deployments", new { version = 8, requestId = "retry-8" });
+        string firstId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("instanceId").GetString()!;
+        host.Client.Exists(firstId, nameof(DeploymentOrchestrator), OrchestrationRuntimeStatus.Running);
+
+        using HttpResponseMessage again = await http.PostAsJsonAsync($"api/models/{ApiHost.Model}/deployments", new { version = 8, requestId = "retry-8" });
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        JsonElement body = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(firstId, body.GetProperty("instanceId").GetString());
+        Assert.Contains("requestId", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Single(host.Client.Scheduled, id => id == firstId);
+    }
+
+    [Fact]
     public async Task Approve_EmptyBody_400AndNothingApproved()
     {
         host.Client.Exists("run-waiting-empty", nameof(ModelPipelineOrchestrator), OrchestrationRuntimeStatus.Running, Waiting());

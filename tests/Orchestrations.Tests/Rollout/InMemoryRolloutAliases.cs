@@ -30,4 +30,24 @@ internal sealed class InMemoryRolloutAliases(int? champion = null) : IRolloutAli
 
         return Task.CompletedTask;
     }
+
+    public Task<RolloutAliasState> ReadAsync(string model, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(new RolloutAliasState(champion, Previous));
+        }
+    }
+
+    public Task RestoreAsync(AliasRollback rollback, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollback);
+        lock (gate)
+        {
+            champion = rollback.Champion;
+            Previous = rollback.Previous;
+        }
+
+        return Task.CompletedTask;
+    }
 }

@@ -1,4 +1,7 @@
+using GenAiServerless.Pipeline;
+using GenAiServerless.Registry;
 using GenAiServerless.Rollout;
+using GenAiServerless.Tests.Orchestrations.Registry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -28,15 +31,17 @@ public class RolloutOrchestratorTests
         .AddActivity<DeleteDeployment>()
         .AddActivity<ProbeEndpoint>()
         .AddActivity<AnalyzeCanary>()
-        .AddActivity<MoveModelAliases>();
+        .AddActivity<MoveModelAliases>()
+        .AddActivity<ReadModelAliases>()
+        .AddActivity<RestoreModelAliases>();
 
-    private static void AddServices(IServiceCollection services, InMemoryEndpointHost endpoints, InMemoryRolloutAliases aliases) => services
+    private static void AddServices(IServiceCollection services, InMemoryEndpointHost endpoints, IRolloutAliases aliases) => services
         .AddSingleton<IEndpointHost>(endpoints)
         .AddSingleton<IDeploymentMetrics>(endpoints)
         .AddSingleton<IRolloutAliases>(aliases)
         .AddSingleton(TimeProvider.System);
 
-    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId, RolloutPolicy? policy = null, InMemoryRolloutAliases? aliases = null)
+    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId, RolloutPolicy? policy = null, IRolloutAliases? aliases = null)
     {
         OrchestrationMetadata run = await DurableRun.RunAsync(
             AddTasks,
@@ -314,6 +319,62 @@ public class RolloutOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_RollbackInGracePeriod_ChampionServesAgainAndPreviousIsAsBefore()
+    {
+        (string instanceId, _) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        RecordingModelRegistry registry = await RegistryWithChampionAsync(3, 4);
+        await using DurableTaskTestHost host = await StartAsync(endpoints, new RegistryRolloutAliases(registry));
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RolloutOrchestrator),
+            new RolloutRequest(Version5, Analysed(TimeSpan.Zero, grace: TimeSpan.FromSeconds(3))), new StartOrchestrationOptions(instanceId));
+        await WaitForPhaseAsync(host, instanceId, p => p.Phase == "grace");
+        Assert.Equal((5, 4), (registry.State.Aliases[ModelAliases.Champion].Version, registry.State.Aliases[ModelAliases.Previous].Version));
+
+        await host.Client.RaiseEventAsync(instanceId, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Rollback, "carol"));
+        RolloutResult result = await CompletedAsync(host, instanceId);
+
+        // v4 serves, so it is the champion; previous is what it was before the rollout; v5 is no alias's target, and the
+        // history says it was rolled back.
+        Assert.False(result.Succeeded);
+        ModelAliasState state = registry.State;
+        Assert.Equal((4, 3), (state.Aliases[ModelAliases.Champion].Version, state.Aliases[ModelAliases.Previous].Version));
+        Assert.Empty(state.For(5));
+        Assert.Contains(state.History, m => m.From == 5 && m.Reason.Contains("rolled back", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstDeploymentRegistryFailsAfterMovingChampion_NoChampionLeftBehind()
+    {
+        (string instanceId, _) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model);
+        var registry = new RecordingModelRegistry { FailsAfterMove = a => a.Alias == ModelAliases.Champion && a.Version == 5 };
+
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.Zero), new RegistryRolloutAliases(registry));
+
+        // Nothing serves after the rollback, and nothing was champion before: the registry must not name v5.
+        Assert.False(result.Succeeded);
+        Assert.Contains("mirror unavailable", result.Detail, StringComparison.Ordinal);
+        Assert.Empty(endpoints.Deployments);
+        Assert.Empty(registry.State.Aliases);
+    }
+
+    [Fact]
+    public async Task RunAsync_RegistryFailsAfterMovingChampion_ChampionAndPreviousAsBefore()
+    {
+        (string instanceId, _) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model).WithLiveDeployment(Previous, 4);
+        RecordingModelRegistry registry = await RegistryWithChampionAsync(3, 4, failsAfterMovingTo: 5);
+
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.Zero), new RegistryRolloutAliases(registry));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(Split((Previous, 100)), endpoints.Traffic);
+        ModelAliasState state = registry.State;
+        Assert.Equal((4, 3), (state.Aliases[ModelAliases.Champion].Version, state.Aliases[ModelAliases.Previous].Version));
+        Assert.Empty(state.For(5));
+    }
+
+    [Fact]
     public async Task RunAsync_RegistryFailsToMoveChampion_EndpointGoesBackWithIt()
     {
         (string instanceId, string deployment) = NewInstance();
@@ -344,7 +405,16 @@ public class RolloutOrchestratorTests
         Assert.Equal((5, 4), (aliases.Champion!.Value, aliases.Previous!.Value));
     }
 
-    private static Task<DurableTaskTestHost> StartAsync(InMemoryEndpointHost endpoints, InMemoryRolloutAliases aliases) =>
+    /// <summary>A registry whose champion was <paramref name="first"/>, then <paramref name="then"/> (so previous is <paramref name="first"/>).</summary>
+    private static async Task<RecordingModelRegistry> RegistryWithChampionAsync(int first, int then, int? failsAfterMovingTo = null)
+    {
+        var registry = new RecordingModelRegistry { FailsAfterMove = a => a.Alias == ModelAliases.Champion && a.Version == failsAfterMovingTo };
+        await registry.SetAliasAsync(new AliasAssignment(Model, ModelAliases.Champion, first), CancellationToken.None);
+        await registry.SetAliasAsync(new AliasAssignment(Model, ModelAliases.Champion, then), CancellationToken.None);
+        return registry;
+    }
+
+    private static Task<DurableTaskTestHost> StartAsync(InMemoryEndpointHost endpoints, IRolloutAliases aliases) =>
         DurableTaskTestHost.StartAsync(AddTasks, new DurableTaskTestHostOptions { ConfigureServices = s => AddServices(s, endpoints, aliases), Port = DurableRun.FreePort() });
 
     private static async Task WaitForPhaseAsync(DurableTaskTestHost host, string instanceId, Func<RolloutProgress, bool> reached)

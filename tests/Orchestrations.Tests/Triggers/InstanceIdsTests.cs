@@ -43,9 +43,9 @@ public class InstanceIdsTests
     }
 
     [Fact]
-    public void ForDeployment_NoRequestId_SameIdAsDefault()
+    public void ForDeployment_SameRequestIdSameId_OtherRequestIdOtherId()
     {
-        Assert.Equal(InstanceIds.ForDeployment("shop", 4, null), InstanceIds.ForDeployment("shop", 4, "default"));
+        Assert.Equal(InstanceIds.ForDeployment("shop", 4, "r1"), InstanceIds.ForDeployment("shop", 4, "r1"));
         Assert.NotEqual(InstanceIds.ForDeployment("shop", 4, "r1"), InstanceIds.ForDeployment("shop", 4, "r2"));
         Assert.StartsWith("shop-deploy-v4-", InstanceIds.ForDeployment("shop", 4, "r1"), StringComparison.Ordinal);
     }

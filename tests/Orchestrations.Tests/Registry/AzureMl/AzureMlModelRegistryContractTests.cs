@@ -20,6 +20,24 @@ public sealed class AzureMlModelRegistryContractTests
         return (new AzureMlModelRegistry(inner, Client(arm)), inner, arm);
     }
 
+    /// <summary>An asset version as Azure ML returns it (read-only fields included), in Staging and in Production.</summary>
+    const string Staged = """{"id":"x","name":"2","properties":{"modelUri":"azureml://datastores/registry/paths/tinylm/runs/run-2/files/","stage":"Staging","provisioningState":"Succeeded"},"systemData":{}}""";
+
+    static readonly string Production = Staged.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal);
+
+    /// <summary>Versions 1 to <paramref name="versions"/> registered in the pipeline's registry, v1 its champion.</summary>
+    static async Task<(AzureMlModelRegistry Registry, InMemoryRegistry Inner, RecordingTransport Arm)> WithChampionAsync(int versions)
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
+        for (int run = 1; run <= versions; run++)
+        {
+            await inner.RegisterAsync(Registration with { RunId = $"run-{run}" }, DateTime.UtcNow, CancellationToken.None);
+        }
+
+        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 1), CancellationToken.None);
+        return (registry, inner, arm);
+    }
+
     [Fact]
     public async Task RegisterAsync_NewVersion_PutsAnAssetWithLineage()
     {
@@ -86,13 +104,8 @@ public sealed class AzureMlModelRegistryContractTests
     [Fact]
     public async Task SetAliasAsync_NewChampion_PromotesItAndArchivesTheOldOne()
     {
-        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = Create();
-        await inner.RegisterAsync(Registration, DateTime.UtcNow, CancellationToken.None);
-        await inner.RegisterAsync(Registration with { RunId = "run-2" }, DateTime.UtcNow, CancellationToken.None);
-        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 1), CancellationToken.None);
-        const string v = """{"id":"x","name":"2","properties":{"modelUri":"azureml://datastores/registry/paths/tinylm/runs/run-2/files/","stage":"Staging","provisioningState":"Succeeded"},"systemData":{}}""";
-        arm.Then(200, v).Then(200, v).Then(200, "{}")
-            .Then(200, v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal)).Then(200, v.Replace("\"Staging\"", "\"Production\"", StringComparison.Ordinal)).Then(200, "{}");
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = await WithChampionAsync(versions: 2);
+        arm.Then(200, Staged).Then(200, Staged).Then(200, "{}").Then(200, Production).Then(200, Production).Then(200, "{}");
 
         await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
 
@@ -107,11 +120,71 @@ public sealed class AzureMlModelRegistryContractTests
         Assert.Equal(2, (await inner.GetAliasAsync("tinylm", ModelAliases.Champion, CancellationToken.None))!.Version);
     }
 
-    /// <summary>The pipeline's registry, in memory: versions numbered from 1, aliases by name.</summary>
+    [Fact]
+    public async Task SetAliasAsync_RetriedAfterTheMoveButBeforeTheArchive_ArchivesTheReplacedChampion()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = await WithChampionAsync(versions: 2);
+
+        // The first attempt moves the alias in the registry, then Azure ML fails the promotion's PUT.
+        arm.Then(200, Staged).Then(200, Staged).Then(400, Error("BadRequest", "try again"));
+        await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None));
+        Assert.Equal(2, (await inner.GetAliasAsync("tinylm", ModelAliases.Champion, CancellationToken.None))!.Version);
+
+        // The retry finds the alias moved already; v1, the champion the move replaced, must still be archived.
+        arm.Then(200, Staged).Then(200, Staged).Then(200, "{}").Then(200, Production).Then(200, Production).Then(200, "{}");
+        await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/1?{ApiVersion}", arm.RequestUris[8]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[8].Body!)!["properties"]!["stage"]);
+    }
+
+    [Fact]
+    public async Task SetAliasAsync_AnotherChampionMovedInBetween_ArchivesTheOneThisMoveReplaced()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = await WithChampionAsync(versions: 3);
+
+        // A concurrent promotion of v3 lands between this call's read of the champion and its own move.
+        inner.BeforeNextMove = () => inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 3), CancellationToken.None);
+        arm.Then(200, Staged).Then(200, Staged).Then(200, "{}").Then(200, Production).Then(200, Production).Then(200, "{}");
+
+        await registry.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+
+        // The registry's move replaced v3, so v3 leaves Production (v1 was replaced, and archived, by v3's own move).
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/3?{ApiVersion}", arm.RequestUris[5]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[5].Body!)!["properties"]!["stage"]);
+    }
+
+    [Fact]
+    public async Task RestoreAliasesAsync_RolledBackPromotion_ChampionBackInProductionRolledBackArchived()
+    {
+        (AzureMlModelRegistry registry, InMemoryRegistry inner, RecordingTransport arm) = await WithChampionAsync(versions: 2);
+        await inner.SetAliasAsync(new AliasAssignment("tinylm", ModelAliases.Champion, 2), CancellationToken.None);
+        string archived = Production.Replace("\"Production\"", "\"Archived\"", StringComparison.Ordinal);
+        arm.Then(200, archived).Then(200, archived).Then(200, "{}").Then(200, Production).Then(200, Production).Then(200, "{}");
+
+        await registry.RestoreAliasesAsync(new AliasRestore("tinylm", 2, 1, null, "rollout"), CancellationToken.None);
+
+        Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT"], arm.Methods);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/1?{ApiVersion}", arm.RequestUris[2]);
+        Assert.Equal("Production", (string?)JsonNode.Parse(arm.Requests[2].Body!)!["properties"]!["stage"]);
+        Assert.Equal($"{Arm}{W}/models/tinylm/versions/2?{ApiVersion}", arm.RequestUris[5]);
+        Assert.Equal("Archived", (string?)JsonNode.Parse(arm.Requests[5].Body!)!["properties"]!["stage"]);
+        ModelAliasState state = await inner.GetAliasesAsync("tinylm", CancellationToken.None);
+        Assert.Equal(1, state.Aliases[ModelAliases.Champion].Version);
+        Assert.Empty(state.For(2));
+    }
+
+    /// <summary>The pipeline's registry, in memory: versions numbered from 1, aliases moved as the blob registry moves
+    /// them (with <c>previous</c> and the history).</summary>
     sealed class InMemoryRegistry : IModelRegistry
     {
         readonly List<ModelVersionInfo> versions = [];
-        readonly Dictionary<string, int> aliases = new(StringComparer.Ordinal);
+        ModelAliasState aliases = ModelAliasState.Empty;
+
+        /// <summary>Runs once, inside the next move, before the move itself (a concurrent writer).</summary>
+        public Func<Task>? BeforeNextMove { get; set; }
 
         public Task<ModelVersionInfo> RegisterAsync(ModelRegistration registration, DateTime createdUtc, CancellationToken cancellationToken)
         {
@@ -121,9 +194,23 @@ public sealed class AzureMlModelRegistryContractTests
             return Task.FromResult(info);
         }
 
-        public Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
+        public async Task SetAliasAsync(AliasAssignment assignment, CancellationToken cancellationToken)
         {
-            aliases[assignment.Alias] = assignment.Version;
+            if (BeforeNextMove is { } concurrent)
+            {
+                BeforeNextMove = null;
+                await concurrent();
+            }
+
+            if (!aliases.Aliases.TryGetValue(assignment.Alias, out AliasPointer? current) || current.Version != assignment.Version)
+            {
+                aliases = aliases.After(assignment, DateTime.UtcNow);
+            }
+        }
+
+        public Task RestoreAliasesAsync(AliasRestore restore, CancellationToken cancellationToken)
+        {
+            aliases = aliases.Restored(restore, DateTime.UtcNow);
             return Task.CompletedTask;
         }
 
@@ -131,13 +218,13 @@ public sealed class AzureMlModelRegistryContractTests
             Task.FromResult(versions.FirstOrDefault(v => v.Version == version));
 
         public Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken) =>
-            Task.FromResult(aliases.TryGetValue(aliasName, out int v) ? versions.FirstOrDefault(x => x.Version == v) : null);
+            Task.FromResult(aliases.Aliases.TryGetValue(aliasName, out AliasPointer? p) ? versions.FirstOrDefault(x => x.Version == p.Version) : null);
 
         public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions);
 
         public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
-            Task.FromResult(ModelAliasState.Empty);
+            Task.FromResult(aliases);
 
         public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<string>>(versions.Select(v => v.Model).Distinct().Order(StringComparer.Ordinal).ToList());
