@@ -64,6 +64,14 @@ public sealed record EndpointInfo(string Name, IReadOnlyList<DeploymentInfo> Dep
 /// <summary>A scoring answer and the deployment that gave it.</summary>
 public sealed record ScoreResult(string Deployment, string Completion);
 
+/// <summary>The loss of one text on one deployment, in the evaluation's unit (<c>examples.jsonl</c>): the bits of every
+/// token, end included (−log₂ p), and the text's UTF-8 bytes.</summary>
+public sealed record LossScore(string Deployment, double Bits, long Bytes)
+{
+    /// <summary>Bits per byte; null for a text with no bytes.</summary>
+    public double? BitsPerByte => Bytes > 0 ? Bits / Bytes : null;
+}
+
 /// <summary>Input of the deployment activities.</summary>
 public sealed record DeploymentRef(string Endpoint, string Deployment);
 
@@ -108,6 +116,10 @@ public interface IEndpointHost
     Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken);
 
     Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken);
+
+    /// <summary>The loss of <paramref name="text"/> on one deployment (a scoring request <c>{"text": …}</c> pinned to
+    /// it): the same bits the evaluation job writes for that text and model.</summary>
+    Task<LossScore> ScoreLossAsync(string endpoint, string text, string deployment, CancellationToken cancellationToken);
 
     /// <summary>Deletes a deployment that takes no traffic (idempotent).</summary>
     Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken);
