@@ -72,6 +72,18 @@ public sealed record LossScore(string Deployment, double Bits, long Bytes)
     public double? BitsPerByte => Bytes > 0 ? Bits / Bytes : null;
 }
 
+/// <summary>The fixed texts of a model's quality probe: the first <c>count</c> records of its fixed evaluation set, in
+/// name order, so every rollout of the model scores the same texts. The pipeline wires it to the evaluation stage; the
+/// rollout stage does not know where the set is.</summary>
+public interface IQualityProbeTexts
+{
+    /// <summary>At most <paramref name="count"/> non-empty texts, always the same for the model; none when it has no set.</summary>
+    Task<QualityProbeTexts> ReadAsync(string model, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>A model's probe texts and where they came from (for the verdict).</summary>
+public sealed record QualityProbeTexts(IReadOnlyList<string> Texts, string Source);
+
 /// <summary>Input of the deployment activities.</summary>
 public sealed record DeploymentRef(string Endpoint, string Deployment);
 
