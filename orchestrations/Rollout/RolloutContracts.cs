@@ -19,14 +19,19 @@ public sealed record RolloutPolicy(
     TimeSpan PromotionGrace = default);
 
 /// <summary>How a canary is judged during each step's bake: the metrics of the new deployment against those of the
-/// current one, read every <paramref name="Interval"/>, and a quality probe of fixed prompts pinned to the new one.</summary>
+/// current one, read every <paramref name="Interval"/>, and a quality probe: fixed texts of the model scored for their
+/// loss on both deployments, paired.</summary>
 /// <param name="Interval">How often the metrics are read during a bake (a durable timer between reads).</param>
 /// <param name="MinRequests">Requests the new deployment must have served in the step before its metrics are judged.</param>
 /// <param name="MaxErrorRateRatio">The new error rate may be at most this multiple of the current one…</param>
 /// <param name="ErrorRateFloor">…but an error rate at or below this share always passes.</param>
 /// <param name="MaxLatencyRatio">The new p95 latency may be at most this multiple of the current one…</param>
 /// <param name="LatencyFloor">…but a p95 at or below this always passes.</param>
-/// <param name="QualityPrompts">Fixed prompts sent pinned to the new deployment once per step; each must be answered.</param>
+/// <param name="QualityPrompts">The quality probe's texts for a model with no fixed evaluation set (see
+/// <see cref="IQualityProbeTexts"/>).</param>
+/// <param name="MaxQualityRegression">The new deployment's bits per byte over the probe texts may exceed the current
+/// one's by at most this share (0.05: 5 % worse).</param>
+/// <param name="QualitySamples">How many texts the quality probe scores: the first of the model's fixed set.</param>
 public sealed record AnalysisPolicy(
     TimeSpan Interval,
     int MinRequests,
@@ -34,7 +39,14 @@ public sealed record AnalysisPolicy(
     double ErrorRateFloor,
     double MaxLatencyRatio,
     TimeSpan LatencyFloor,
-    IReadOnlyList<string> QualityPrompts);
+    IReadOnlyList<string> QualityPrompts,
+    double MaxQualityRegression = AnalysisPolicy.DefaultMaxQualityRegression,
+    int QualitySamples = AnalysisPolicy.DefaultQualitySamples)
+{
+    public const double DefaultMaxQualityRegression = 0.05;
+
+    public const int DefaultQualitySamples = 16;
+}
 
 /// <summary>A model version as the rollout deploys it: its number and where its files are.</summary>
 public sealed record DeployableModel(string Model, int Version, string FilesPrefix);
