@@ -12,7 +12,8 @@ public enum CanaryOutcome
 }
 
 /// <summary>Input of <see cref="AnalyzeCanary"/>: the step's window starts at <paramref name="From"/> (when its traffic
-/// moved) and ends when the activity runs; <paramref name="Probe"/> also sends the quality prompts.</summary>
+/// moved) and ends when the activity runs; <paramref name="Probe"/> also runs the quality probe (the model's fixed texts
+/// scored for their loss on the canary and on the baseline).</summary>
 public sealed record CanaryAnalysisRequest(string Endpoint, string Canary, string? Baseline, DateTime From, AnalysisPolicy Policy, bool Probe);
 
 /// <summary>A verdict, the reason in words, the metrics it was drawn from, and the quality probe's figures (when it ran).</summary>
