@@ -37,8 +37,9 @@ public static class TrainerCommand
               prints a completion of the prompt.
           genai-trainer serve --model <dir> [--max-tokens 24] [--temperature 0.8]
               keeps the model loaded: one JSON request per line on stdin ({"prompt", "maxTokens", "seed",
-              "temperature"}), one JSON answer per line on stdout ({"completion"} or {"error"}); the first line
-              says it is ready. What an online deployment's scoring script runs.
+              "temperature"}), one JSON answer per line on stdout ({"completion"} or {"error"}); a {"text"} request
+              is answered with its loss ({"bits","bytes"}, as evaluate writes it); the first line says it is ready.
+              What an online deployment's scoring script runs.
 
         exit codes: 0 done, 1 bad data/checkpoint/model (stderr names file and line), 2 bad command line,
         3 fenced: a later attempt of the job (GENAI_JOB_ATTEMPT) owns --checkpoints, so this one stopped without writing.

@@ -107,6 +107,10 @@ public sealed class RolloutBenchCommand : AsyncCommand<RolloutBenchCommand.Setti
                 ["Rollout:BakeTime"] = TimeSpan.FromSeconds(settings.BakeSeconds).ToString("c", CultureInfo.InvariantCulture),
                 ["Rollout:PromotionGrace"] = "00:00:01",
                 ["Rollout:ReadinessPollInterval"] = "00:00:00.200",
+
+                // The versions are trained on different random word lists: the bench measures traffic and rollback on
+                // errors, so the quality probe must not tell them apart.
+                ["Rollout:Analysis:MaxQualityRegression"] = "10",
                 [$"LocalEndpoints:Faults:{Model}/v3:ErrorRate"] = settings.ErrorRate.ToString(CultureInfo.InvariantCulture),
                 [$"LocalEndpoints:Faults:{Model}/v3:AfterRequests"] = "10",
             },

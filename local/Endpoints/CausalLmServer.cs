@@ -92,35 +92,49 @@ public sealed class CausalLmServer : IServedModel
 
     public async Task<string> CompleteAsync(string prompt, int maxTokens, int seed, double temperature, CancellationToken cancellationToken)
     {
-        string request = JsonSerializer.Serialize(new { prompt, maxTokens, seed, temperature }, Json);
-        string? line;
+        using JsonDocument answer = await AskAsync(new { prompt, maxTokens, seed, temperature }, cancellationToken);
+        return answer.RootElement.TryGetProperty("completion", out JsonElement completion)
+            ? completion.GetString() ?? string.Empty
+            : throw Refused(answer);
+    }
+
+    /// <summary><c>{"text"}</c> → <c>{"bits", "bytes"}</c>: the server scores the text with the evaluation's own code.</summary>
+    public async Task<TextLoss> LossAsync(string text, CancellationToken cancellationToken)
+    {
+        using JsonDocument answer = await AskAsync(new { text }, cancellationToken);
+        return answer.RootElement.TryGetProperty("bits", out JsonElement bits) && bits.TryGetDouble(out double b)
+            && answer.RootElement.TryGetProperty("bytes", out JsonElement bytes) && bytes.TryGetInt64(out long n)
+            ? new TextLoss(b, n)
+            : throw Refused(answer);
+    }
+
+    /// <summary>One request line out, its answer line in.</summary>
+    async Task<JsonDocument> AskAsync(object request, CancellationToken cancellationToken)
+    {
+        string line = JsonSerializer.Serialize(request, Json);
+        string? answer;
         await turn.WaitAsync(cancellationToken);
         try
         {
             // Not cancelled halfway: a request written without its answer read would pair the next request with it.
-            await process.StandardInput.WriteLineAsync(request.AsMemory(), CancellationToken.None);
+            await process.StandardInput.WriteLineAsync(line.AsMemory(), CancellationToken.None);
             await process.StandardInput.FlushAsync(CancellationToken.None);
-            line = await process.StandardOutput.ReadLineAsync(CancellationToken.None);
+            answer = await process.StandardOutput.ReadLineAsync(CancellationToken.None);
         }
         catch (IOException)
         {
-            line = null;
+            answer = null;
         }
         finally
         {
             turn.Release();
         }
 
-        if (line is null)
-        {
-            throw Stopped("stopped");
-        }
-
-        using JsonDocument answer = JsonDocument.Parse(line);
-        return answer.RootElement.TryGetProperty("completion", out JsonElement completion)
-            ? completion.GetString() ?? string.Empty
-            : throw new InvalidOperationException($"causal_lm serve for {folder} refused the request: {(answer.RootElement.TryGetProperty("error", out JsonElement e) ? e.GetString() : line)}");
+        return answer is null ? throw Stopped("stopped") : JsonDocument.Parse(answer);
     }
+
+    InvalidOperationException Refused(JsonDocument answer) => new(
+        $"causal_lm serve for {folder} refused the request: {(answer.RootElement.TryGetProperty("error", out JsonElement e) ? e.GetString() : answer.RootElement.GetRawText())}");
 
     public void Dispose()
     {

@@ -12,7 +12,9 @@ namespace GenAiServerless.Local.Endpoints;
 /// is <see cref="GenAiServerless.Api.PipelineApi"/>, shared with the Functions app).</summary>
 public static class EndpointScoringApi
 {
-    /// <summary>Scoring on the local endpoint host: <c>POST /endpoints/{model}/score</c> with <c>{"prompt": "…"}</c>.</summary>
+    /// <summary>Scoring on the local endpoint host: <c>POST /endpoints/{model}/score</c> with <c>{"prompt": "…"}</c> (a
+    /// completion), or with <c>{"text": "…"}</c> and the <c>azureml-model-deployment</c> header (the text's loss on that
+    /// deployment: <c>{"deployment", "bits", "bytes", "bitsPerByte"}</c>).</summary>
     public static IEndpointRouteBuilder MapEndpointScoring(this IEndpointRouteBuilder app)
     {
         app.MapPost("/endpoints/{model}/score", async (string model, HttpRequest request, IEndpointHost host, CancellationToken ct) =>
@@ -23,12 +25,38 @@ public static class EndpointScoringApi
                 return error;
             }
 
+            string? pinned = request.Headers["azureml-model-deployment"].FirstOrDefault();
+            if (body is { Prompt: null, Text: { } text })
+            {
+                // A loss request: the text's bits on one deployment, as the evaluation scores an example.
+                if (string.IsNullOrEmpty(pinned))
+                {
+                    return TypedResults.Problem(title: "Bad request", detail: "a loss request ('text') names its deployment in the azureml-model-deployment header", statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                try
+                {
+                    return Results.Ok(await host.ScoreLossAsync(model, text, pinned, ct));
+                }
+                catch (KeyNotFoundException e)
+                {
+                    return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
+                }
+                catch (InvalidOperationException e)
+                {
+                    return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+                }
+                catch (HttpRequestException e)
+                {
+                    return TypedResults.Problem(title: "Bad gateway", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
+                }
+            }
+
             if (string.IsNullOrWhiteSpace(body?.Prompt))
             {
                 return TypedResults.Problem(title: "Bad request", detail: "field 'prompt' is missing or empty", statusCode: StatusCodes.Status400BadRequest);
             }
 
-            string? pinned = request.Headers["azureml-model-deployment"].FirstOrDefault();
             try
             {
                 ScoreResult result = await host.ScoreAsync(model, body.Prompt, string.IsNullOrEmpty(pinned) ? null : pinned, ct);
@@ -128,6 +156,6 @@ public static class EndpointScoringApi
         }
     }
 
-    /// <summary>Body of a scoring request.</summary>
-    public sealed record ScoreCommand(string? Prompt);
+    /// <summary>Body of a scoring request: a prompt to complete, or a text to score for its loss.</summary>
+    public sealed record ScoreCommand(string? Prompt, string? Text = null);
 }

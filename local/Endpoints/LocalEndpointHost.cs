@@ -135,6 +135,20 @@ public sealed partial class LocalEndpointHost(PipelineStorage storage, EndpointH
     public Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken) =>
         router.ScoreAsync(endpoint, prompt, deployment, cancellationToken);
 
+    /// <summary>The loss of a text on a loaded deployment's model, straight, past the router: the analysis's quality probe
+    /// is not traffic, so it neither counts in the deployment's metrics nor meets its injected faults.</summary>
+    public async Task<LossScore> ScoreLossAsync(string endpoint, string text, string deployment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!loaded.TryGetValue(Key(endpoint, deployment), out IServedModel? model))
+        {
+            throw new KeyNotFoundException($"endpoint '{endpoint}' has no deployment '{deployment}' with its model loaded");
+        }
+
+        TextLoss loss = await model.LossAsync(text, cancellationToken);
+        return new LossScore(deployment, loss.Bits, loss.Bytes);
+    }
+
     public Task<DeploymentMetrics> ReadAsync(MetricsQuery query, CancellationToken cancellationToken) => Task.FromResult(router.Read(query));
 
     /// <summary>Liveness and readiness of a deployment: null when the endpoint has no such deployment. Live unless its

@@ -8,7 +8,15 @@ public interface IServedModel : IDisposable
     /// <summary>The continuation of <paramref name="prompt"/>.</summary>
     /// <exception cref="InvalidOperationException">The model cannot answer (its server stopped, or refused the request).</exception>
     Task<string> CompleteAsync(string prompt, int maxTokens, int seed, double temperature, CancellationToken cancellationToken);
+
+    /// <summary>The loss of <paramref name="text"/> as the model's evaluation job measures it (a row of
+    /// <c>examples.jsonl</c>).</summary>
+    /// <exception cref="InvalidOperationException">The model cannot answer.</exception>
+    Task<TextLoss> LossAsync(string text, CancellationToken cancellationToken);
 }
+
+/// <summary>A text's loss: the bits of its tokens, end included (−log₂ p), and its UTF-8 bytes.</summary>
+public readonly record struct TextLoss(double Bits, long Bytes);
 
 /// <summary>Loads a registered model folder by its family's marker file: <c>model.json</c> is the n-gram trainer's,
 /// <c>config.json</c> the PyTorch trainer's (as <c>score.py</c> tells them apart on Azure ML).</summary>
@@ -37,6 +45,10 @@ public sealed class NGramServedModel(NGramModel model) : IServedModel
 {
     public Task<string> CompleteAsync(string prompt, int maxTokens, int seed, double temperature, CancellationToken cancellationToken) =>
         Task.FromResult(model.Generate(prompt, maxTokens, seed: seed, temperature: temperature));
+
+    /// <summary>What <c>evaluate</c> writes for the text: <see cref="NGramModel.Bits"/> over its UTF-8 bytes.</summary>
+    public Task<TextLoss> LossAsync(string text, CancellationToken cancellationToken) =>
+        Task.FromResult(new TextLoss(model.Bits(text), System.Text.Encoding.UTF8.GetByteCount(text)));
 
     public void Dispose()
     {

@@ -37,7 +37,7 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
         (string evalSet, string source) = input.Policy.EvalSetPrefix is { } configured
             ? (Folder(configured), $"configured: {configured}")
             : await EnsureFixedSetAsync(input, ct);
-        List<string> examples = await ReadTextsAsync(evalSet, ct);
+        List<string> examples = await ReadTextsAsync(storage, evalSet, int.MaxValue, ct);
         if (examples.Count == 0)
         {
             throw new InvalidOperationException($"the evaluation set {evalSet} of {input.Model} holds no records (*.jsonl with {{\"id\",\"text\"}})");
@@ -141,9 +141,11 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
         }
     }
 
-    /// <summary>The texts of every <c>*.jsonl</c> under a folder, in name order (their <c>text</c> fields).</summary>
-    async Task<List<string>> ReadTextsAsync(string folder, CancellationToken ct)
+    /// <summary>The texts of every <c>*.jsonl</c> under a folder, in name order (their <c>text</c> fields), the first
+    /// <paramref name="limit"/> of them: what the evaluation scores as set <c>eval</c>, and the rollout's quality probe.</summary>
+    public static async Task<List<string>> ReadTextsAsync(PipelineStorage storage, string folder, int limit, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(storage);
         var texts = new List<string>();
         (BlobContainerClient container, string prefix) = storage.Locate(folder);
         await foreach (BlobItem item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct))
@@ -153,10 +155,20 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
                 continue;
             }
 
+            if (texts.Count >= limit)
+            {
+                break;
+            }
+
             int line = 0;
             foreach (string row in (await container.GetBlobClient(item.Name).DownloadContentAsync(ct)).Value.Content.ToString().Split('\n'))
             {
                 line++;
+                if (texts.Count >= limit)
+                {
+                    break;
+                }
+
                 if (string.IsNullOrWhiteSpace(row))
                 {
                     continue;

@@ -52,6 +52,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IGenerationSafety, DataQualityGenerationSafety>();
         services.AddSingleton<PipelineRequestFactory>();
         services.AddSingleton<IRolloutAliases, RegistryRolloutAliases>();
+        services.AddSingleton<IQualityProbeTexts, EvaluationSetProbeTexts>();
         return services;
     }
 

@@ -19,14 +19,19 @@ public sealed record RolloutPolicy(
     TimeSpan PromotionGrace = default);
 
 /// <summary>How a canary is judged during each step's bake: the metrics of the new deployment against those of the
-/// current one, read every <paramref name="Interval"/>, and a quality probe of fixed prompts pinned to the new one.</summary>
+/// current one, read every <paramref name="Interval"/>, and a quality probe: fixed texts of the model scored for their
+/// loss on both deployments, paired.</summary>
 /// <param name="Interval">How often the metrics are read during a bake (a durable timer between reads).</param>
 /// <param name="MinRequests">Requests the new deployment must have served in the step before its metrics are judged.</param>
 /// <param name="MaxErrorRateRatio">The new error rate may be at most this multiple of the current one…</param>
 /// <param name="ErrorRateFloor">…but an error rate at or below this share always passes.</param>
 /// <param name="MaxLatencyRatio">The new p95 latency may be at most this multiple of the current one…</param>
 /// <param name="LatencyFloor">…but a p95 at or below this always passes.</param>
-/// <param name="QualityPrompts">Fixed prompts sent pinned to the new deployment once per step; each must be answered.</param>
+/// <param name="QualityPrompts">The quality probe's texts for a model with no fixed evaluation set (see
+/// <see cref="IQualityProbeTexts"/>).</param>
+/// <param name="MaxQualityRegression">The new deployment's bits per byte over the probe texts may exceed the current
+/// one's by at most this share (0.05: 5 % worse).</param>
+/// <param name="QualitySamples">How many texts the quality probe scores: the first of the model's fixed set.</param>
 public sealed record AnalysisPolicy(
     TimeSpan Interval,
     int MinRequests,
@@ -34,7 +39,14 @@ public sealed record AnalysisPolicy(
     double ErrorRateFloor,
     double MaxLatencyRatio,
     TimeSpan LatencyFloor,
-    IReadOnlyList<string> QualityPrompts);
+    IReadOnlyList<string> QualityPrompts,
+    double MaxQualityRegression = AnalysisPolicy.DefaultMaxQualityRegression,
+    int QualitySamples = AnalysisPolicy.DefaultQualitySamples)
+{
+    public const double DefaultMaxQualityRegression = 0.05;
+
+    public const int DefaultQualitySamples = 16;
+}
 
 /// <summary>A model version as the rollout deploys it: its number and where its files are.</summary>
 public sealed record DeployableModel(string Model, int Version, string FilesPrefix);
@@ -63,6 +75,26 @@ public sealed record EndpointInfo(string Name, IReadOnlyList<DeploymentInfo> Dep
 
 /// <summary>A scoring answer and the deployment that gave it.</summary>
 public sealed record ScoreResult(string Deployment, string Completion);
+
+/// <summary>The loss of one text on one deployment, in the evaluation's unit (<c>examples.jsonl</c>): the bits of every
+/// token, end included (−log₂ p), and the text's UTF-8 bytes.</summary>
+public sealed record LossScore(string Deployment, double Bits, long Bytes)
+{
+    /// <summary>Bits per byte; null for a text with no bytes.</summary>
+    public double? BitsPerByte => Bytes > 0 ? Bits / Bytes : null;
+}
+
+/// <summary>The fixed texts of a model's quality probe: the first <c>count</c> records of its fixed evaluation set, in
+/// name order, so every rollout of the model scores the same texts. The pipeline wires it to the evaluation stage; the
+/// rollout stage does not know where the set is.</summary>
+public interface IQualityProbeTexts
+{
+    /// <summary>At most <paramref name="count"/> non-empty texts, always the same for the model; none when it has no set.</summary>
+    Task<QualityProbeTexts> ReadAsync(string model, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>A model's probe texts and where they came from (for the verdict).</summary>
+public sealed record QualityProbeTexts(IReadOnlyList<string> Texts, string Source);
 
 /// <summary>Input of the deployment activities.</summary>
 public sealed record DeploymentRef(string Endpoint, string Deployment);
@@ -108,6 +140,10 @@ public interface IEndpointHost
     Task SetTrafficAsync(TrafficSplit split, CancellationToken cancellationToken);
 
     Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken);
+
+    /// <summary>The loss of <paramref name="text"/> on one deployment (a scoring request <c>{"text": …}</c> pinned to
+    /// it): the same bits the evaluation job writes for that text and model.</summary>
+    Task<LossScore> ScoreLossAsync(string endpoint, string text, string deployment, CancellationToken cancellationToken);
 
     /// <summary>Deletes a deployment that takes no traffic (idempotent).</summary>
     Task DeleteDeploymentAsync(DeploymentRef deployment, CancellationToken cancellationToken);

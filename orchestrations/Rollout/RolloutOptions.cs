@@ -38,10 +38,10 @@ public sealed class RolloutOptions
     /// <summary>How each step's bake is judged.</summary>
     public RolloutAnalysisOptions Analysis { get; set; } = new();
 
-    /// <summary>The analysis policy a request carries; the quality probe falls back to <see cref="ProbePrompt"/>.</summary>
+    /// <summary>The analysis policy a request carries; the quality probe's configured texts fall back to <see cref="ProbePrompt"/>.</summary>
     public AnalysisPolicy AnalysisPolicy() => new(
         Analysis.Interval, Analysis.MinRequests, Analysis.MaxErrorRateRatio, Analysis.ErrorRateFloor, Analysis.MaxLatencyRatio, Analysis.LatencyFloor,
-        Analysis.QualityPrompts.Count > 0 ? [.. Analysis.QualityPrompts] : [ProbePrompt]);
+        Analysis.QualityPrompts.Count > 0 ? [.. Analysis.QualityPrompts] : [ProbePrompt], Analysis.MaxQualityRegression, Analysis.QualitySamples);
 
     /// <summary>The first invalid analysis setting, or null.</summary>
     public string? AnalysisProblem() => Analysis switch
@@ -53,12 +53,15 @@ public sealed class RolloutOptions
         { MaxLatencyRatio: var r } when !(r >= 1) => $"Rollout:Analysis:MaxLatencyRatio must be at least 1 (was {r})",
         { LatencyFloor: var l } when l < TimeSpan.Zero => $"Rollout:Analysis:LatencyFloor must not be negative (was {l})",
         { QualityPrompts: var q } when q.Any(string.IsNullOrWhiteSpace) => "Rollout:Analysis:QualityPrompts: a prompt is empty",
+        { MaxQualityRegression: var r } when !(r is >= 0 and <= 10) => $"Rollout:Analysis:MaxQualityRegression must be in [0, 10] (was {r})",
+        { QualitySamples: var n } when n is < 1 or > 1000 => $"Rollout:Analysis:QualitySamples must be between 1 and 1000 (was {n})",
         _ => null,
     };
 }
 
 /// <summary>Canary analysis, bound from <c>Rollout:Analysis</c>: the new deployment's error rate and p95 latency
-/// against the current one's, read every <see cref="Interval"/> of a bake (see <see cref="AnalysisPolicy"/>).</summary>
+/// against the current one's, read every <see cref="Interval"/> of a bake, and its loss on the model's fixed texts against
+/// the current one's (see <see cref="AnalysisPolicy"/>).</summary>
 public sealed class RolloutAnalysisOptions
 {
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
@@ -73,7 +76,13 @@ public sealed class RolloutAnalysisOptions
 
     public TimeSpan LatencyFloor { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Fixed prompts of the quality probe. Empty on purpose (the binder appends to a list that has items): empty
-    /// means <see cref="RolloutOptions.ProbePrompt"/>.</summary>
+    /// <summary>Texts of the quality probe for a model with no fixed evaluation set (a model's own set comes first). Empty
+    /// on purpose (the binder appends to a list that has items): empty means <see cref="RolloutOptions.ProbePrompt"/>.</summary>
     public List<string> QualityPrompts { get; set; } = [];
+
+    /// <summary>How much worse (relative bits per byte over the probe texts) the new deployment may be than the current one.</summary>
+    public double MaxQualityRegression { get; set; } = AnalysisPolicy.DefaultMaxQualityRegression;
+
+    /// <summary>How many texts of the model's fixed evaluation set the quality probe scores (the first ones, in order).</summary>
+    public int QualitySamples { get; set; } = AnalysisPolicy.DefaultQualitySamples;
 }

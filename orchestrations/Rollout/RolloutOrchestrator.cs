@@ -70,8 +70,8 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 await WaitUntilReadyAsync(context, policy, endpoint, deployment);
                 var step = new BakeStep(endpoint, deployment, previous, percent, context.CurrentUtcDateTime, analysis);
                 CanaryVerdict verdict = await BakeAsync(context, policy, step, commands, steps);
-                answer = verdict.SampleAnswer ?? answer;
-                steps.Add($"analysis at {percent}%: {(verdict.Outcome == CanaryOutcome.Inconclusive ? "no verdict: " : string.Empty)}{verdict.Reason}");
+                string quality = verdict.Quality is { } q ? $"; {q.Detail}" : string.Empty;
+                steps.Add($"analysis at {percent}%: {(verdict.Outcome == CanaryOutcome.Inconclusive ? "no verdict: " : string.Empty)}{verdict.Reason}{quality}");
             }
 
             // Promotion: the registry follows the endpoint while the previous deployment is still warm, so a failure
@@ -194,8 +194,9 @@ public sealed class RolloutOrchestrator : TaskOrchestrator<RolloutRequest, Rollo
                 baked += wait;
             }
 
+            // The quality probe runs with the first judgement; a later one keeps its figures in the reason.
             CanaryVerdict judged = await JudgeAsync(context, policy, step, probe: verdict is null);
-            verdict = judged with { SampleAnswer = judged.SampleAnswer ?? verdict?.SampleAnswer };
+            verdict = judged.Quality is null && verdict?.Quality is { } quality ? judged with { Quality = quality } : judged;
         }
 
         return verdict ?? await JudgeAsync(context, policy, step, probe: true);

@@ -79,6 +79,47 @@ public sealed class TrainerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_TextRequest_AnswersTheBitsEvaluateWritesForThatText()
+    {
+        Assert.Equal(0, TrainerRun.Train(Data, Out, Checkpoints, "--steps", "2").ExitCode);
+        var evalSet = temp.Sub("evalset");
+        Directory.CreateDirectory(evalSet);
+        const string text = "a dog runs past ünïcode ✓";
+        File.WriteAllLines(Path.Combine(evalSet, "part-0.jsonl"), [JsonSerializer.Serialize(new { id = "e1", text })]);
+        Assert.Equal(0, TrainerRun.Of("evaluate", "--model", Out, "--data", Data, "--eval-set", evalSet, "--out", temp.Sub("eval")).ExitCode);
+        var row = File.ReadAllLines(Path.Combine(temp.Sub("eval"), "examples.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("id").GetString() == "e1");
+
+        var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new System.Text.UTF8Encoding(false),
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+        };
+        foreach (var arg in new[] { typeof(TrainerCommand).Assembly.Location, "serve", "--model", Out })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var serve = System.Diagnostics.Process.Start(start)!;
+        await serve.StandardInput.WriteLineAsync(JsonSerializer.Serialize(new { text }));
+        await serve.StandardInput.WriteLineAsync("""{"text":""}""");
+        serve.StandardInput.Close();
+        var lines = (await serve.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await serve.WaitForExitAsync();
+
+        Assert.Equal(3, lines.Length);
+        using var answer = JsonDocument.Parse(lines[1]);
+        Assert.Equal(row.GetProperty("bytes").GetInt64(), answer.RootElement.GetProperty("bytes").GetInt64());
+        Assert.Equal(row.GetProperty("bits").GetDouble(), answer.RootElement.GetProperty("bits").GetDouble(), 9);
+        using var empty = JsonDocument.Parse(lines[2]);
+        Assert.Equal(0, empty.RootElement.GetProperty("bytes").GetInt64());
+        Assert.True(empty.RootElement.GetProperty("bits").GetDouble() > 0, "the end marker of an empty text has bits");
+    }
+
+    [Fact]
     public void Evaluate_EvalSetAndPrompts_ScoresEveryExampleInBitsAndCompletesEveryPrompt()
     {
         Assert.Equal(0, TrainerRun.Train(Data, Out, Checkpoints, "--steps", "2").ExitCode);

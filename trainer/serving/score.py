@@ -3,8 +3,9 @@
 The deployment's code asset is the training components folder: ngram/ (the n-gram trainer, whose `serve` command
 keeps a model loaded) and causal_lm/ (the PyTorch trainer). The registered model's files are under
 AZUREML_MODEL_DIR (Azure ML puts the registered folder's name under it): a model.json means an n-gram model, a
-config.json a causal_lm one. A request is {"prompt": "...", "maxTokens"?, "seed"?, "temperature"?}; the answer
-{"completion": "..."}.
+config.json a causal_lm one. A request is {"prompt": "...", "maxTokens"?, "seed"?, "temperature"?}, answered
+{"completion": "..."}; or {"text": "..."}, answered with the text's loss {"bits": ..., "bytes": ...}, the figures the
+evaluation job writes to examples.jsonl for it (what the rollout's quality probe compares deployments with).
 """
 
 import json
@@ -46,13 +47,20 @@ class _NGram:
             raise RuntimeError("genai-trainer serve stopped")
         return json.loads(line)
 
+    def loss(self, text):
+        return self.complete({"text": text})
+
 
 class _CausalLm:
     def __init__(self, folder):
         sys.path.insert(0, _HERE)
-        from causal_lm import inference, sampling
+        from causal_lm import inference, sampling, serve
         self._sampling = sampling
+        self._serve = serve
         self._model = inference.load(folder, "auto")
+
+    def loss(self, text):
+        return self._serve.loss(self._model, text)
 
     def complete(self, request):
         completion, _ = self._sampling.complete(self._model, request["prompt"], int(request.get("maxTokens") or 32),
@@ -79,6 +87,10 @@ def run(raw_data):
         request = json.loads(raw_data)
     except ValueError as error:
         return {"error": f"the body is not JSON: {error}"}
+    if isinstance(request, dict) and "text" in request and "prompt" not in request:
+        if not isinstance(request["text"], str):
+            return {"error": "field 'text' must be a string"}
+        return _model.loss(request["text"])
     if not isinstance(request, dict) or not isinstance(request.get("prompt"), str) or not request["prompt"].strip():
         return {"error": "field 'prompt' is missing or empty"}
     return _model.complete(request)

@@ -152,6 +152,30 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
     public async Task<ScoreResult> ScoreAsync(string endpoint, string prompt, string? deployment, CancellationToken cancellationToken)
     {
         string name = EndpointName(endpoint);
+        (string answered, string text) = await PostScoringAsync(name, ScoreBody(prompt), deployment, cancellationToken);
+        return new ScoreResult(answered, Completion(name, answered, text));
+    }
+
+    /// <summary>The loss of a text: <c>{"text": …}</c> pinned to the deployment, which <c>score.py</c> answers with the
+    /// evaluation's figures, <c>{"bits", "bytes"}</c>.</summary>
+    public async Task<LossScore> ScoreLossAsync(string endpoint, string text, string deployment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        string name = EndpointName(endpoint);
+        (string answered, string body) = await PostScoringAsync(name, LossBody(text), deployment, cancellationToken);
+        return Loss(name, answered, body);
+    }
+
+    /// <summary>The body of a completion request to <c>score.py</c> (public for the contract tests).</summary>
+    public static JsonObject ScoreBody(string prompt) => new() { ["prompt"] = prompt };
+
+    /// <summary>The body of a loss request to <c>score.py</c> (public for the contract tests).</summary>
+    public static JsonObject LossBody(string text) => new() { ["text"] = text };
+
+    /// <summary>Posts a scoring request (pinned when <paramref name="deployment"/> is given) and returns the deployment that
+    /// answered and the answer; a rotated key is read again once, any other failure is an <see cref="HttpRequestException"/>.</summary>
+    async Task<(string Answered, string Text)> PostScoringAsync(string name, JsonObject body, string? deployment, CancellationToken cancellationToken)
+    {
         for (int attempt = 0; ; attempt++)
         {
             ScoringTarget target = await TargetAsync(name, refresh: attempt > 0, cancellationToken);
@@ -165,7 +189,7 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
                 message.Request.Headers.SetValue(DeploymentHeader, deployment);
             }
 
-            message.Request.Content = RequestContent.Create(BinaryData.FromObjectAsJson(new { prompt }));
+            message.Request.Content = RequestContent.Create(BinaryData.FromString(body.ToJsonString()));
             await scoring.SendAsync(message, cancellationToken);
             Response response = message.Response;
 
@@ -183,7 +207,7 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
                 throw new HttpRequestException($"online endpoint {name} ({answered}) answered {response.Status}{reason}: {Truncate(text, 500)}", null, (System.Net.HttpStatusCode)response.Status);
             }
 
-            return new ScoreResult(answered, Completion(name, answered, text));
+            return (answered, text);
         }
     }
 
@@ -483,7 +507,22 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
 
     /// <summary>The completion of a scoring answer: <c>score.py</c> returns <c>{"completion"}</c>, or <c>{"error"}</c> for a
     /// request it refuses (the inference server may wrap a returned string in JSON once more).</summary>
-    static string Completion(string endpoint, string deployment, string text)
+    static string Completion(string endpoint, string deployment, string text) =>
+        Answer(endpoint, deployment, text)["completion"] is JsonValue completion && completion.TryGetValue(out string? c)
+            ? c
+            : throw Refused(endpoint, deployment, text, "completion");
+
+    /// <summary>The loss in a scoring answer: <c>{"bits", "bytes"}</c>, or <c>{"error"}</c>.</summary>
+    public static LossScore Loss(string endpoint, string deployment, string text)
+    {
+        JsonNode answer = Answer(endpoint, deployment, text);
+        return answer["bits"] is JsonValue bits && bits.TryGetValue(out double b) && double.IsFinite(b)
+            && answer["bytes"] is JsonValue bytes && bytes.TryGetValue(out long n)
+            ? new LossScore(deployment, b, n)
+            : throw Refused(endpoint, deployment, text, "loss");
+    }
+
+    static JsonNode Answer(string endpoint, string deployment, string text)
     {
         try
         {
@@ -493,18 +532,27 @@ public sealed class AzureMlEndpointHost(AzureMlClient client, AzureMlCodeAsset c
                 answer = JsonNode.Parse(inner);
             }
 
-            if (answer?["completion"] is JsonValue completion && completion.TryGetValue(out string? c))
-            {
-                return c;
-            }
-
-            string error = answer?["error"]?.ToString() ?? $"no completion in the answer: {Truncate(text, 300)}";
-            throw new InvalidOperationException($"online endpoint {endpoint} ({deployment}): {error}");
+            return answer ?? throw new InvalidOperationException($"online endpoint {endpoint} ({deployment}) answered JSON null");
         }
         catch (JsonException e)
         {
             throw new InvalidOperationException($"online endpoint {endpoint} ({deployment}) answered something other than JSON: {Truncate(text, 300)}", e);
         }
+    }
+
+    static InvalidOperationException Refused(string endpoint, string deployment, string text, string what)
+    {
+        string error;
+        try
+        {
+            error = Answer(endpoint, deployment, text)["error"]?.ToString() ?? $"no {what} in the answer: {Truncate(text, 300)}";
+        }
+        catch (InvalidOperationException e)
+        {
+            return e;
+        }
+
+        return new InvalidOperationException($"online endpoint {endpoint} ({deployment}): {error}");
     }
 
     /// <summary>Azure ML's provisioning states in ours; unknown values count as still in progress.</summary>

@@ -130,6 +130,47 @@ public sealed class LocalEndpointHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LossRoute_PinnedText_ReturnsTheBitsTheEvaluatorWritesAndIsNotTraffic()
+    {
+        // The evaluator's figures for the text, from the same model files the deployment loads.
+        const string text = "the canary answers request 3 and ünïcode ✓";
+        string evalSet = Path.Combine(home, "evalset"), evaluation = Path.Combine(home, "evaluation");
+        Directory.CreateDirectory(evalSet);
+        await File.WriteAllTextAsync(Path.Combine(evalSet, "eval.jsonl"), System.Text.Json.JsonSerializer.Serialize(new { id = "probe", text }) + "\n");
+        using (var log = new StringWriter())
+        {
+            Assert.True(TrainerCommand.Run(["evaluate", "--model", Path.Combine(home, "model"), "--data", Path.Combine(home, "data"), "--eval-set", evalSet, "--out", evaluation], log, log) == 0, log.ToString());
+        }
+
+        System.Text.Json.JsonElement row = File.ReadAllLines(Path.Combine(evaluation, "examples.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(r => r.GetProperty("id").GetString() == "probe");
+
+        (WebApplication app, HttpClient http, LocalEndpointHost host, _) = await StartAsync();
+        await using (app)
+        using (http)
+        {
+            await DeployAsync(host, "blue");
+            await host.SetTrafficAsync(new TrafficSplit(model, new Dictionary<string, int> { ["blue"] = 100 }), CancellationToken.None);
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"endpoints/{model}/score") { Content = JsonContent.Create(new { text }) };
+            request.Headers.Add("azureml-model-deployment", "blue");
+            using HttpResponseMessage scored = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+            LossScore loss = (await scored.Content.ReadFromJsonAsync<LossScore>())!;
+            Assert.Equal("blue", loss.Deployment);
+            Assert.Equal(row.GetProperty("bytes").GetInt64(), loss.Bytes);
+            Assert.Equal(row.GetProperty("bits").GetDouble(), loss.Bits, 9);
+
+            using HttpResponseMessage unpinned = await http.PostAsJsonAsync($"endpoints/{model}/score", new { text });
+            Assert.Equal(HttpStatusCode.BadRequest, unpinned.StatusCode);
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => host.ScoreLossAsync(model, text, "nosuch", CancellationToken.None));
+
+            DeploymentMetrics read = await host.ReadAsync(new MetricsQuery(model, "blue", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1)), CancellationToken.None);
+            Assert.Equal(0L, read.Requests);
+        }
+    }
+
+    [Fact]
     public async Task SetTrafficAsync_MirrorToGreen_PersistedAndServedAfterRestart()
     {
         (WebApplication app, HttpClient http, LocalEndpointHost host, DeploymentRouter router) = await StartAsync();

@@ -47,7 +47,7 @@ public sealed class DeploymentOrchestratorTests
                     return new SlotRelease(null);
                 }),
             services => services.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IDeploymentMetrics>(endpoints).AddSingleton(TimeProvider.System)
-                .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>(),
+                .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>().AddSingleton<IQualityProbeTexts>(new FixedProbeTexts()),
             nameof(DeploymentOrchestrator),
             new DeploymentRequest(Version7, Policy),
             $"{Model}-deploy-v7-{Guid.NewGuid():N}");

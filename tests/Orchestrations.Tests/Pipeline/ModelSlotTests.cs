@@ -90,7 +90,7 @@ public sealed class ModelSlotTests
             new DurableTaskTestHostOptions
             {
                 ConfigureServices = s => s.AddSingleton<IEndpointHost>(endpoints).AddSingleton<IDeploymentMetrics>(endpoints).AddSingleton(TimeProvider.System)
-                    .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>(),
+                    .AddSingleton<IModelRegistry>(registry).AddSingleton<IRolloutAliases, RegistryRolloutAliases>().AddSingleton<IQualityProbeTexts>(new FixedProbeTexts()),
                 Port = DurableRun.FreePort(),
             });
         var clock = Stopwatch.StartNew();

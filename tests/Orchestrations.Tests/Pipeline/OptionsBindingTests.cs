@@ -72,6 +72,28 @@ public sealed class OptionsBindingTests
     }
 
     [Fact]
+    public void Bind_QualitySettings_PolicyCarriesThem()
+    {
+        using ServiceProvider provider = Bind("""{ "Rollout": { "Analysis": { "MaxQualityRegression": 0.1, "QualitySamples": 4 } } }""");
+
+        AnalysisPolicy analysis = provider.GetRequiredService<PipelineRequestFactory>().Rollout().Analysis!;
+
+        Assert.Equal((0.1, 4), (analysis.MaxQualityRegression, analysis.QualitySamples));
+    }
+
+    [Theory]
+    [InlineData("MaxQualityRegression", "-0.01", "Rollout:Analysis:MaxQualityRegression must be in [0, 10] (was -0.01)")]
+    [InlineData("QualitySamples", "0", "Rollout:Analysis:QualitySamples must be between 1 and 1000 (was 0)")]
+    public void Bind_BadQualitySetting_FailsAtStartNamingIt(string setting, string value, string expected)
+    {
+        using ServiceProvider provider = Bind($$"""{ "Rollout": { "Analysis": { "{{setting}}": {{value}} } } }""");
+
+        OptionsValidationException e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RolloutOptions>>().Value);
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bind_LocalAppSettings_RunsEachTrafficStepOnce()
     {
         string appsettings = File.ReadAllText(Path.Combine(RepositoryRoot(), "local", "appsettings.json"));

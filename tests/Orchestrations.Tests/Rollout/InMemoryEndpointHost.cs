@@ -17,6 +17,7 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
     private readonly List<string> deleted = [];
     private Dictionary<string, int> traffic = new(StringComparer.Ordinal);
     private readonly List<string> metricReads = [];
+    private readonly List<(string, string)> lossRequests = [];
 
     private readonly Dictionary<string, int> reloading = new(StringComparer.Ordinal);
     private int routed;
@@ -30,6 +31,12 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
 
     /// <summary>What the metrics say of a deployment with the given traffic share; none served anything by default.</summary>
     public Func<string, int, DeploymentMetrics> MetricsWhen { get; init; } = (name, _) => new DeploymentMetrics(name, 0, 0, null);
+
+    /// <summary>The bits per byte a deployment scores a text at (its loss is that times the text's bytes); 1 by default.</summary>
+    public Func<string, string, double> BitsPerByteWhen { get; init; } = (_, _) => 1.0;
+
+    /// <summary>The texts scored for their loss, as (deployment, text), in order.</summary>
+    public IReadOnlyList<(string Deployment, string Text)> LossRequests { get { lock (gate) { return [.. lossRequests]; } } }
 
     /// <summary>Whether deleting the deployment fails (a retirement that cannot finish).</summary>
     public Func<string, bool> DeleteFailsWhen { get; init; } = _ => false;
@@ -165,6 +172,33 @@ internal sealed class InMemoryEndpointHost(string endpoint) : IEndpointHost, IDe
             }
 
             return Task.FromResult(new ScoreResult(target, $"{prompt} … answered by {target}"));
+        }
+    }
+
+    public Task<LossScore> ScoreLossAsync(string endpoint, string text, string deployment, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            CheckEndpoint(endpoint);
+            if (RestartsDuringProbeAt is { } at && traffic.GetValueOrDefault(deployment) == at && !restarted)
+            {
+                Restart();
+                throw new InvalidOperationException($"deployment {deployment}: connection reset (the host restarted)");
+            }
+
+            if (!deployments.TryGetValue(deployment, out DeploymentInfo? info) || info.State != DeploymentProvisioning.Succeeded || reloading.ContainsKey(deployment))
+            {
+                throw new KeyNotFoundException($"deployment {deployment} is not ready to score");
+            }
+
+            if (FailsWhen(deployment, traffic.GetValueOrDefault(deployment)))
+            {
+                throw new InvalidOperationException($"deployment {deployment} answered HTTP 500");
+            }
+
+            lossRequests.Add((deployment, text));
+            long bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+            return Task.FromResult(new LossScore(deployment, BitsPerByteWhen(deployment, text) * bytes, bytes));
         }
     }
 

@@ -35,17 +35,18 @@ public class RolloutOrchestratorTests
         .AddActivity<ReadModelAliases>()
         .AddActivity<RestoreModelAliases>();
 
-    private static void AddServices(IServiceCollection services, InMemoryEndpointHost endpoints, IRolloutAliases aliases) => services
+    private static void AddServices(IServiceCollection services, InMemoryEndpointHost endpoints, IRolloutAliases aliases, IQualityProbeTexts? texts = null) => services
         .AddSingleton<IEndpointHost>(endpoints)
         .AddSingleton<IDeploymentMetrics>(endpoints)
         .AddSingleton<IRolloutAliases>(aliases)
+        .AddSingleton(texts ?? new FixedProbeTexts())
         .AddSingleton(TimeProvider.System);
 
-    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId, RolloutPolicy? policy = null, IRolloutAliases? aliases = null)
+    private static async Task<RolloutResult> RunAsync(InMemoryEndpointHost endpoints, string instanceId, RolloutPolicy? policy = null, IRolloutAliases? aliases = null, IQualityProbeTexts? texts = null)
     {
         OrchestrationMetadata run = await DurableRun.RunAsync(
             AddTasks,
-            services => AddServices(services, endpoints, aliases ?? new InMemoryRolloutAliases(4)),
+            services => AddServices(services, endpoints, aliases ?? new InMemoryRolloutAliases(4), texts),
             nameof(RolloutOrchestrator),
             new RolloutRequest(Version5, policy ?? Policy),
             instanceId);
@@ -185,8 +186,73 @@ public class RolloutOrchestratorTests
         Assert.True(result.Succeeded, result.Detail);
         Assert.Equal(3, result.Steps.Count(s => s.StartsWith("analysis at ", StringComparison.Ordinal) && s.Contains("200 requests, error rate 1.0%", StringComparison.Ordinal)));
         Assert.Equal((5, 4), (aliases.Champion!.Value, aliases.Previous!.Value));
-        Assert.Equal($"q1 … answered by {deployment}", result.ProbeAnswer);
+        Assert.Equal($"the model … answered by {deployment}", result.ProbeAnswer);
         Assert.Equal([Previous], endpoints.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_CanaryWorseOnTheFixedTexts_RollsBackAtTheFirstStep()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => new DeploymentMetrics(name, 200, 0, 40),
+            BitsPerByteWhen = (name, _) => name == deployment ? 2.2 : 2.0,
+        }.WithLiveDeployment(Previous, 4);
+        var aliases = new InMemoryRolloutAliases(4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMinutes(10)), aliases, new FixedProbeTexts("first text", "second text"));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal($"analysis at 10%: quality probe: {deployment} 2.2000 bits/byte vs {Previous} 2.0000 over 2 texts (+10.0%, limit +5%)", result.Detail);
+        Assert.Equal(
+            [(deployment, "first text"), (Previous, "first text"), (deployment, "second text"), (Previous, "second text")],
+            endpoints.LossRequests);
+        Assert.Equal([Split((deployment, 10), (Previous, 90)), Split((Previous, 100))], endpoints.TrafficHistory);
+        Assert.Equal([deployment], endpoints.Deleted);
+        Assert.Equal(4, aliases.Champion);
+    }
+
+    [Fact]
+    public async Task RunAsync_CanaryAsGoodOnTheFixedTexts_PromotedWithTheFiguresInEachStep()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => new DeploymentMetrics(name, 200, 0, 40),
+        }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(300)), texts: new FixedProbeTexts("first text", "second text"));
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(3, result.Steps.Count(s => s.StartsWith("analysis at ", StringComparison.Ordinal)
+            && s.EndsWith($"; quality: {deployment} 1.0000 bits/byte vs {Previous} 1.0000 over 2 texts (+0.0%, limit +5%)", StringComparison.Ordinal)));
+        Assert.Equal(Split((deployment, 100)), endpoints.Traffic);
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelWithoutFixedSet_ScoresTheConfiguredTexts()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model) { MetricsWhen = (name, percent) => new DeploymentMetrics(name, 200, 0, 40) }.WithLiveDeployment(Previous, 4);
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(100)));
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(["q1", "q2"], endpoints.LossRequests.Where(r => r.Deployment == deployment).Select(r => r.Text).Distinct());
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstRollout_QualityJudgesOnlyThatEveryTextWasScored()
+    {
+        (string instanceId, string deployment) = NewInstance();
+        var endpoints = new InMemoryEndpointHost(Model)
+        {
+            MetricsWhen = (name, percent) => new DeploymentMetrics(name, 200, 0, 40),
+            BitsPerByteWhen = (_, _) => 7.5,
+        };
+        RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(100)), texts: new FixedProbeTexts("only text"));
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Contains(result.Steps, s => s.EndsWith($"; quality: {deployment} scored 1 texts, 7.5000 bits/byte (no baseline to compare with)", StringComparison.Ordinal));
+        Assert.All(endpoints.LossRequests, r => Assert.Equal(deployment, r.Deployment));
     }
 
     [Fact]
@@ -242,7 +308,7 @@ public class RolloutOrchestratorTests
         RolloutResult result = await RunAsync(endpoints, instanceId, Analysed(TimeSpan.FromMilliseconds(200)));
 
         Assert.True(result.Succeeded, result.Detail);
-        Assert.Contains($"analysis at 10%: no verdict: {deployment} served 3 requests, fewer than the 20 needed for a verdict", result.Steps);
+        Assert.Contains(result.Steps, s => s.StartsWith($"analysis at 10%: no verdict: {deployment} served 3 requests, fewer than the 20 needed for a verdict; quality: ", StringComparison.Ordinal));
     }
 
     [Fact]

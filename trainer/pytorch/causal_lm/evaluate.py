@@ -30,12 +30,8 @@ def run(options, log=print):
     os.makedirs(options.out, exist_ok=True)
     rows, metrics = [], {}
     for name, examples in sets:
-        results = scoring.score_texts(model.forward, model.tokenizer, [e.text for e in examples], model.context,
-                                      model.vocab_size, model.device, model.dtype)
         total_bits = total_bytes = 0
-        for example, (nats, _) in zip(examples, results):
-            size = len(example.text.encode("utf-8"))
-            example_bits = scoring.bits(nats)
+        for example, (example_bits, size) in zip(examples, scoring.losses(model, [e.text for e in examples])):
             # An empty text has no bytes to spread its EOS over; null says so instead of dividing by zero.
             rows.append({"set": name, "id": example.id, "bytes": size, "bits": example_bits,
                          "bits_per_byte": example_bits / size if size else None})

@@ -72,3 +72,11 @@ def score_texts(forward, tokenizer, texts, context, vocab_size, device, dtype):
 
 def bits(nats):
     return nats / math.log(2)
+
+
+def losses(model, texts):
+    """(bits, UTF-8 bytes) per text, in order, for a loaded model (``inference.load``): a row of ``examples.jsonl``,
+    what ``evaluate`` writes and ``serve`` answers a ``{"text"}`` request with."""
+    results = score_texts(model.forward, model.tokenizer, texts, model.context, model.vocab_size, model.device,
+                          model.dtype)
+    return [(bits(nats), len(text.encode("utf-8"))) for text, (nats, _) in zip(texts, results)]

@@ -60,6 +60,27 @@ class ServeTests(helpers.TestCase):
         expected, _ = sampling.complete(inference.load(self.model, "cpu"), "The", 5, 0.5, 3)
         self.assertEqual(expected, answers[1]["completion"])
 
+    def test_serve_text_request_answers_the_bits_evaluate_writes_for_it(self):
+        data = helpers.write_corpus(os.path.join(self.tmp, "data"), train=2, validation=1, test=2)
+        eval_set = os.path.join(self.tmp, "eval")
+        os.makedirs(eval_set)
+        # Longer than the 32-token context, so it is scored in windows both ways.
+        text = "Ünïcode ✓ and a text well past the thirty-two byte context of the model."
+        with open(os.path.join(eval_set, "e.jsonl"), "w", encoding="utf-8") as stream:
+            stream.write(json.dumps({"id": "e1", "text": text}) + "\n")
+        out = os.path.join(self.tmp, "out")
+        code, _, err = helpers.run_inprocess(["evaluate", "--model", self.model, "--data", data, "--out", out,
+                                              "--device", "cpu", "--eval-set", eval_set, "--sample-prompts", "0"])
+        self.assertEqual(0, code, err)
+        row = [r for r in helpers.read_jsonl(os.path.join(out, "examples.jsonl")) if r["id"] == "e1"][0]
+
+        code, answers, err = self.serve([json.dumps({"text": text}), json.dumps({"text": 3})])
+
+        self.assertEqual(0, code, err)
+        self.assertEqual(row["bytes"], answers[1]["bytes"])
+        self.assertAlmostEqual(row["bits"], answers[1]["bits"], delta=1e-6 * row["bits"])
+        self.assertEqual("field 'text' must be a string", answers[2]["error"])
+
     def test_serve_missing_model_exits_1_naming_the_folder(self):
         missing = os.path.join(self.tmp, "nothing")
         code, out, err = helpers.run(["serve", "--model", missing])

@@ -370,6 +370,42 @@ public sealed class AzureMlEndpointHostContractTests : IDisposable
     }
 
     [Fact]
+    public async Task ScoreLossAsync_PostsExactlyTheTextPinnedAndReadsBitsAndBytes()
+    {
+        (AzureMlEndpointHost host, RecordingTransport arm, RecordingTransport scoring) = Create();
+        arm.Then(200, Endpoint("{\"v2-a\":100}")).Then(200, "{\"primaryKey\":\"key-1\"}");
+        // The inference server wraps the dict score.py returns as it is; a returned string it wraps once more.
+        scoring.Then(200, "{\"bits\": 123.5, \"bytes\": 40}", new Dictionary<string, string> { ["azureml-model-deployment"] = "v3-b" })
+            .Then(200, "\"{\\\"bits\\\": 80.25, \\\"bytes\\\": 40}\"");
+
+        LossScore loss = await host.ScoreLossAsync("tinylm", "the model ✓", "v3-b", CancellationToken.None);
+        LossScore wrapped = await host.ScoreLossAsync("tinylm", "the model ✓", "v2-a", CancellationToken.None);
+
+        Assert.Equal(new LossScore("v3-b", 123.5, 40), loss);
+        Assert.Equal(new LossScore("v2-a", 80.25, 40), wrapped);
+        RecordedRequest score = scoring.Requests[0];
+        Assert.Equal(ScoringUri, score.Uri.ToString());
+        Assert.Equal("Bearer key-1", score.Headers["Authorization"]);
+        Assert.Equal("v3-b", score.Headers["azureml-model-deployment"]);
+        Assert.Equal(Json("{\"text\":\"the model \\u2713\"}"), Json(score.Body!));
+        Assert.Equal("v2-a", scoring.Requests[1].Headers["azureml-model-deployment"]);
+    }
+
+    [Fact]
+    public async Task ScoreLossAsync_ScriptWithoutLossSupport_ThrowsItsError()
+    {
+        (AzureMlEndpointHost host, RecordingTransport arm, RecordingTransport scoring) = Create();
+        arm.Then(200, Endpoint("{\"v2-a\":100}")).Then(200, "{\"primaryKey\":\"k\"}");
+        scoring.Then(200, "{\"error\": \"field 'prompt' is missing or empty\"}").Then(200, "{\"completion\": \"x\"}");
+
+        InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() => host.ScoreLossAsync("tinylm", "a text", "v2-a", CancellationToken.None));
+        InvalidOperationException noLoss = await Assert.ThrowsAsync<InvalidOperationException>(() => host.ScoreLossAsync("tinylm", "a text", "v2-a", CancellationToken.None));
+
+        Assert.Contains("field 'prompt' is missing", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("no loss in the answer", noLoss.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EndpointName_PrefixAndModel_FollowAzureRules()
     {
         AzureMlOptions options = Options();
