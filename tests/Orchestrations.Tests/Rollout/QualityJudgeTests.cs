@@ -78,6 +78,16 @@ public class QualityJudgeTests
     }
 
     [Fact]
+    public void Judge_BaselineScoredNone_JudgesTheCanaryAlone()
+    {
+        // A baseline whose score.py predates loss requests answers each with an error.
+        (bool ok, QualityFigures figures) = QualityJudge.Judge("v5", "v4", Source, [new(100, 900, null), new(300, 2700, null)], 0.05);
+
+        Assert.True(ok);
+        Assert.Equal("quality: v5 scored 2 texts, 9.0000 bits/byte (v4 scored none of them to compare with)", figures.Detail);
+    }
+
+    [Fact]
     public void Judge_NoTexts_Fails()
     {
         (bool ok, QualityFigures figures) = QualityJudge.Judge("v5", "v4", Source, [], 0.05);
