@@ -16,7 +16,7 @@ namespace GenAiServerless.Tests.Local.Faults;
 public sealed class FaultStackFixture : IAsyncLifetime
 {
     /// <summary>One model per case: a run a case leaves stuck holds only its own model's slot.</summary>
-    public static readonly string[] Models = ["faultdata", "faulttrain", "faulttwice", "faultpair", "faultrace"];
+    public static readonly string[] Models = ["faultdata", "faulttrain", "faulttwice", "faultpair", "faultrace", "faultacked"];
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"genai-faults-{Guid.NewGuid():N}");
 
@@ -46,6 +46,7 @@ public sealed class FaultStackFixture : IAsyncLifetime
                 ["Pipeline:Models:2"] = Models[2],
                 ["Pipeline:Models:3"] = Models[3],
                 ["Pipeline:Models:4"] = Models[4],
+                ["Pipeline:Models:5"] = Models[5],
                 ["Training:Hyperparameters:steps"] = "6",
                 ["Training:Hyperparameters:step-delay-ms"] = "500",
                 ["Training:PollInterval"] = "00:00:02",
@@ -127,6 +128,12 @@ public sealed class FaultStackFixture : IAsyncLifetime
         if (Azurite is not null)
         {
             await Azurite.DisposeAsync();
+        }
+
+        // GENAI_KEEP_FAULT_HOME=1 keeps the stack's folders (jobs, Azurite data) to look into after a failure.
+        if (Environment.GetEnvironmentVariable("GENAI_KEEP_FAULT_HOME") is not null)
+        {
+            return;
         }
 
         try
