@@ -95,21 +95,6 @@ public sealed class FaultStackFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits until Azurite has saved everything it acknowledged: none of its metadata files changed for 500 ms.
-    /// Azurite keeps metadata in memory and saves it within 200 ms (see AzuriteServer), so a kill in the window after a
-    /// write loses that write — a queue message of the engine, and with it the run. The README lists that as not
-    /// survived; the kill cases here kill once the stack is quiet (waiting on a durable timer or a job).</summary>
-    public async Task WaitForAzuriteSavedAsync()
-    {
-        string data = Path.Combine(Home, "azurite", "azurite-data");
-        var watch = Stopwatch.StartNew();
-        while (Directory.GetFiles(data, "__azurite_db_*.json").Max(File.GetLastWriteTimeUtc) > DateTime.UtcNow.AddMilliseconds(-500))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), "Azurite never went quiet");
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>Every training or evaluation attempt of the run, with how many times its process was started.</summary>
     public IReadOnlyDictionary<string, int> StartsOf(string instanceId) =>
         (File.Exists(SubmissionsLog) ? File.ReadAllLines(SubmissionsLog) : [])
