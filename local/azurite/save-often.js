@@ -48,7 +48,14 @@ if (durableAcks) {
       return end.apply(this, args);
     }
 
-    Promise.all(pending.map(saved)).then(() => end.apply(this, args), () => end.apply(this, args));
+    const send = () => {
+      try {
+        end.apply(this, args);
+      } catch (e) {
+        process.emitWarning(`save-often: could not send a held response: ${e}`); // never an unhandled rejection
+      }
+    };
+    Promise.all(pending.map(saved)).then(send, send);
     return this;
   };
 }
