@@ -117,7 +117,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         };
         foreach (string a in new[]
         {
-            // Azurite saves its metadata every 5 s: a kill would lose the writes since. This makes it save within 200 ms.
+            // Azurite answers a write before its metadata is saved (every 5 s): a kill lost what it had answered. This
+            // holds each answer until the metadata is on disk.
             "--require", Path.Combine(AppContext.BaseDirectory, "azurite", "save-often.js"),
             Path.Combine(install, "node_modules", "azurite", "dist", "src", "azurite.js"),
             "--silent", "--skipApiVersionCheck", "--location", data,

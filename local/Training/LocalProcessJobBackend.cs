@@ -96,6 +96,14 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
 
     public string OutputPrefix(string jobId) => $"{PipelineStorage.Models}/jobs/{jobId}/";
 
+    /// <summary>The job of this backend whose outputs <paramref name="prefix"/> names, if it is one.</summary>
+    string? JobOf(string prefix)
+    {
+        string jobs = $"{PipelineStorage.Models}/jobs/";
+        string? jobId = prefix.StartsWith(jobs, StringComparison.Ordinal) && prefix.EndsWith('/') ? prefix[jobs.Length..^1] : null;
+        return jobId is { Length: > 0 } && !jobId.Contains('/', StringComparison.Ordinal) && Directory.Exists(JobDir(jobId)) ? jobId : null;
+    }
+
     public async Task<JobStatus> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
@@ -120,7 +128,13 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         if (submission.Kind == JobKind.Evaluate)
         {
             model = Path.Combine(dir, "model");
-            await storage.DownloadTreeAsync(submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model."), model, cancellationToken);
+            string modelPrefix = submission.ModelPrefix ?? throw new ArgumentException("An evaluation job needs a model.");
+            if (JobOf(modelPrefix) is { } trained && TryReadExit(Path.Combine(JobDir(trained), "exit"), out int trainedExit) && trainedExit == 0)
+            {
+                await StoreOutputsAsync(trained, cancellationToken);
+            }
+
+            await storage.DownloadTreeAsync(modelPrefix, model, cancellationToken);
             if (submission.Evaluation is { } inputs)
             {
                 evalSet = Path.Combine(dir, "evalset");
@@ -202,7 +216,7 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
 
         if (status.State == JobState.Completed)
         {
-            await UploadOutputsAsync(jobId, cancellationToken);
+            await StoreOutputsAsync(jobId, cancellationToken);
         }
 
         return status;
@@ -371,24 +385,59 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
         }
     }
 
-    async Task UploadOutputsAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Makes storage hold what the completed job wrote: each file of its <c>out</c> folder, by name, length and
+    /// MD5. A blob that is missing or differs is uploaded again from the folder. Checked each time the outputs are
+    /// about to be used (every status read of the completed job, and before an evaluation downloads the model), not
+    /// once: storage that acknowledged a write can still lose it (a local emulator killed before it saved), and the
+    /// job's folder is the copy that survives. <c>uploaded</c> records the last time storage was found complete.</summary>
+    async Task StoreOutputsAsync(string jobId, CancellationToken cancellationToken)
     {
         string dir = JobDir(jobId);
-        if (File.Exists(Path.Combine(dir, "uploaded")))
+        string output = Path.Combine(dir, "out");
+        if (!Directory.Exists(output))
         {
             return;
         }
 
-        string output = Path.Combine(dir, "out");
         BlobContainerClient models = storage.Container(PipelineStorage.Models);
-        foreach (string file in Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories))
+        string prefix = $"jobs/{jobId}/";
+        var stored = new Dictionary<string, BlobItemProperties>(StringComparer.Ordinal);
+        await foreach (BlobItem item in models.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
-            string name = $"jobs/{jobId}/{Path.GetRelativePath(output, file).Replace('\\', '/')}";
-            await models.GetBlobClient(name).UploadAsync(file, overwrite: true, cancellationToken);
+            stored[item.Name] = item.Properties;
         }
 
-        File.WriteAllText(Path.Combine(dir, "uploaded"), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        int uploaded = 0;
+        foreach (string file in Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories))
+        {
+            string name = prefix + Path.GetRelativePath(output, file).Replace('\\', '/');
+            byte[] md5 = await Md5Async(file, cancellationToken);
+            if (stored.TryGetValue(name, out BlobItemProperties? blob) && blob.ContentLength == new FileInfo(file).Length
+                && blob.ContentHash is { } hash && hash.AsSpan().SequenceEqual(md5))
+            {
+                continue;
+            }
+
+            await models.GetBlobClient(name).UploadAsync(file, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentHash = md5 } }, cancellationToken);
+            uploaded++;
+        }
+
+        string marker = Path.Combine(dir, "uploaded");
+        if (uploaded > 0 && File.Exists(marker))
+        {
+            Log.Reuploaded(logger, jobId, uploaded);
+        }
+
+        WriteAtomically(marker, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
     }
+
+#pragma warning disable CA5351 // MD5 is what blob storage keeps as Content-MD5: an integrity check, not a secret
+    static async Task<byte[]> Md5Async(string file, CancellationToken cancellationToken)
+    {
+        await using FileStream stream = File.OpenRead(file);
+        return await System.Security.Cryptography.MD5.HashDataAsync(stream, cancellationToken);
+    }
+#pragma warning restore CA5351
 
     /// <summary>Downloads the split shards of a dataset into the job's flat data folder: the split stays first in each
     /// name so the job contract's train-*/validation-*/test-* patterns still match, the dataset tag after it.</summary>
@@ -492,5 +541,8 @@ public sealed partial class LocalProcessJobBackend(PipelineStorage storage, Loca
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} evicted: {Reason}")]
         public static partial void Evicted(ILogger logger, string jobId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Count} output(s) stored before were missing or different in storage; uploaded again from the job's folder")]
+        public static partial void Reuploaded(ILogger logger, string jobId, int count);
     }
 }

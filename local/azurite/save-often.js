@@ -1,13 +1,61 @@
-// Preloaded into Azurite (node --require): its LokiJS metadata stores save every 5 s, so a killed Azurite loses up to
-// 5 s of acknowledged writes (blobs, queue messages, table rows the durable engine relies on). Save a dirty store
-// every 200 ms instead: the window shrinks to that. Saving only happens when something changed.
+// Preloaded into Azurite (node --require) so that what it acknowledged survives a kill.
+//
+// Azurite keeps its metadata (blobs, queue messages, table rows) in LokiJS databases in memory and saves each one on
+// a timer (every 5 s). It answers a write as soon as the write is in memory, so a SIGKILL lost what it had
+// acknowledged since the last save: a job output the stack had uploaded and recorded as uploaded, a queue message of
+// the durable engine (and with it a run). Two changes:
+// - Durable acknowledgements: a response is sent only once every database that has unsaved changes has saved them
+//   (a save that started after the change, and has finished: LokiJS writes a temporary file and renames it). Saves
+//   are shared: every response waiting meanwhile is released by the same save. GENAI_AZURITE_DURABLE_ACKS=0 turns
+//   this off.
+// - Each dirty database is also saved every 200 ms (GENAI_AZURITE_SAVE_MS) instead of every 5 s.
 'use strict';
+const http = require('http');
 const Loki = require(require.resolve('lokijs', { paths: [process.cwd()] }));
 const intervalMs = parseInt(process.env.GENAI_AZURITE_SAVE_MS || '200', 10);
+const durableAcks = process.env.GENAI_AZURITE_DURABLE_ACKS !== '0';
+
+/** Every database Azurite saves to disk. */
+const databases = [];
+
 const configure = Loki.prototype.configureOptions;
 Loki.prototype.configureOptions = function (options, initialConfig) {
   if (options && options.autosave) {
     options = Object.assign({}, options, { autosaveInterval: intervalMs });
+    if (!databases.includes(this)) {
+      databases.push(this);
+    }
   }
   return configure.call(this, options, initialConfig);
 };
+
+/** Whether the database holds changes not yet on disk: dirty, or a save of them still being written. */
+function unsaved(db) {
+  return db.autosaveDirty() || db.throttledSavePending === true;
+}
+
+/** Resolves once a save that starts now or after the one being written has finished (LokiJS queues the callback of
+ * a save requested while another is being written, and runs one more save for it). */
+function saved(db) {
+  return new Promise(resolve => db.saveDatabase(() => resolve()));
+}
+
+if (durableAcks) {
+  const end = http.ServerResponse.prototype.end;
+  http.ServerResponse.prototype.end = function (...args) {
+    const pending = databases.filter(unsaved);
+    if (pending.length === 0) {
+      return end.apply(this, args);
+    }
+
+    const send = () => {
+      try {
+        end.apply(this, args);
+      } catch (e) {
+        process.emitWarning(`save-often: could not send a held response: ${e}`); // never an unhandled rejection
+      }
+    };
+    Promise.all(pending.map(saved)).then(send, send);
+    return this;
+  };
+}

@@ -16,7 +16,7 @@ namespace GenAiServerless.Tests.Local.Faults;
 public sealed class FaultStackFixture : IAsyncLifetime
 {
     /// <summary>One model per case: a run a case leaves stuck holds only its own model's slot.</summary>
-    public static readonly string[] Models = ["faultdata", "faulttrain", "faulttwice", "faultpair", "faultrace"];
+    public static readonly string[] Models = ["faultdata", "faulttrain", "faulttwice", "faultpair", "faultrace", "faultacked"];
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"genai-faults-{Guid.NewGuid():N}");
 
@@ -46,6 +46,7 @@ public sealed class FaultStackFixture : IAsyncLifetime
                 ["Pipeline:Models:2"] = Models[2],
                 ["Pipeline:Models:3"] = Models[3],
                 ["Pipeline:Models:4"] = Models[4],
+                ["Pipeline:Models:5"] = Models[5],
                 ["Training:Hyperparameters:steps"] = "6",
                 ["Training:Hyperparameters:step-delay-ms"] = "500",
                 ["Training:PollInterval"] = "00:00:02",
@@ -95,21 +96,6 @@ public sealed class FaultStackFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits until Azurite has saved everything it acknowledged: none of its metadata files changed for 500 ms.
-    /// Azurite keeps metadata in memory and saves it within 200 ms (see AzuriteServer), so a kill in the window after a
-    /// write loses that write — a queue message of the engine, and with it the run. The README lists that as not
-    /// survived; the kill cases here kill once the stack is quiet (waiting on a durable timer or a job).</summary>
-    public async Task WaitForAzuriteSavedAsync()
-    {
-        string data = Path.Combine(Home, "azurite", "azurite-data");
-        var watch = Stopwatch.StartNew();
-        while (Directory.GetFiles(data, "__azurite_db_*.json").Max(File.GetLastWriteTimeUtc) > DateTime.UtcNow.AddMilliseconds(-500))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), "Azurite never went quiet");
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>Every training or evaluation attempt of the run, with how many times its process was started.</summary>
     public IReadOnlyDictionary<string, int> StartsOf(string instanceId) =>
         (File.Exists(SubmissionsLog) ? File.ReadAllLines(SubmissionsLog) : [])
@@ -128,6 +114,12 @@ public sealed class FaultStackFixture : IAsyncLifetime
         if (Azurite is not null)
         {
             await Azurite.DisposeAsync();
+        }
+
+        // GENAI_KEEP_FAULT_HOME=1 keeps the stack's folders (jobs, Azurite data) to look into after a failure.
+        if (Environment.GetEnvironmentVariable("GENAI_KEEP_FAULT_HOME") is not null)
+        {
+            return;
         }
 
         try

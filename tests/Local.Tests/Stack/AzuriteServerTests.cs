@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using GenAiServerless.Local.Stack;
 
 namespace GenAiServerless.Tests.Local.Stack;
@@ -33,8 +35,8 @@ public sealed class AzuriteServerTests : IDisposable
         await container.CreateIfNotExistsAsync();
         await container.GetBlobClient("before.txt").UploadAsync(BinaryData.FromString("written before the stop"));
 
-        // Azurite saves its metadata every 5 s on its own (200 ms as the stack starts it): once the blob is on disk, a
-        // SIGKILL must not lose it.
+        // Azurite saves its metadata every 5 s on its own (as the stack starts it, before it answers a write, and
+        // every 200 ms): once the blob is on disk, a SIGKILL must not lose it.
         string metadata = Path.Combine(home, "azurite-data", "__azurite_db_blob__.json");
         var saved = Stopwatch.StartNew();
         await WaitUntilAsync(() => File.Exists(metadata) && File.ReadAllText(metadata).Contains("before.txt", StringComparison.Ordinal), "Azurite to save its metadata");
@@ -50,6 +52,25 @@ public sealed class AzuriteServerTests : IDisposable
         _ = Kill(second, 9);
         await WaitUntilAsync(() => server.Restarts == 2, "the supervisor to restart Azurite a second time");
         await container.GetBlobClient("after.txt").UploadAsync(BinaryData.FromString("written after the restart"), overwrite: true);
+    }
+
+    [Fact]
+    public async Task StartAsync_ServerKilledRightAfterAcknowledgingWrites_KeepsThem()
+    {
+        await using AzuriteServer server = await AzuriteServer.StartAsync(home, _ => { }, CancellationToken.None);
+        BlobContainerClient container = new BlobServiceClient(server.ConnectionString).GetBlobContainerClient("acked");
+        QueueClient queue = new QueueServiceClient(server.ConnectionString).GetQueueClient("acked");
+        await container.CreateIfNotExistsAsync();
+        await queue.CreateIfNotExistsAsync();
+        await container.GetBlobClient("acked.txt").UploadAsync(BinaryData.FromString("acknowledged"));
+        await queue.SendMessageAsync("acknowledged");
+
+        // Killed at once: well inside the interval Azurite saves its metadata in on its own, what it answered is kept.
+        _ = Kill(server.Pid, 9);
+        await WaitUntilAsync(() => server.Restarts == 1, "the supervisor to restart Azurite after SIGKILL");
+        Assert.Equal("acknowledged", (await container.GetBlobClient("acked.txt").DownloadContentAsync()).Value.Content.ToString());
+        QueueMessage message = Assert.Single((await queue.ReceiveMessagesAsync(maxMessages: 10)).Value);
+        Assert.Equal("acknowledged", message.MessageText);
     }
 
     [Fact]

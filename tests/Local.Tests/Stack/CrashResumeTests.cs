@@ -4,53 +4,110 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
+using GenAiServerless.Local.Training;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
 using GenAiServerless.Triggers;
 
 namespace GenAiServerless.Tests.Local.Stack;
 
-/// <summary>Kills the whole stack (<c>genai up</c>, a separate process) with SIGKILL while training runs, starts it
-/// again, and checks the same run completes without a second submission of the attempt that was running.</summary>
+/// <summary>Kills the whole stack (<c>genai up</c>, a separate process) with SIGKILL at a stage of a run, starts it
+/// again, and checks the same run completes as an undisturbed one, without a second start of any job attempt.</summary>
 [Collection(StackTestGroup.Name)]
 [Trait("Category", "Slow")]
 public sealed class CrashResumeTests(StackFixture fixture)
 {
-    const string Model = "crashlm";
-
+    /// <summary>SIGKILL while the trainer runs: the restarted stack resumes the run; the attempt is not submitted again.</summary>
     [Fact]
     public async Task Stack_KilledDuringTraining_RestartCompletesSameRunWithoutResubmitting()
     {
-        string home = Path.Combine(fixture.Home, "crash");
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashlm", (home, id) => File.Exists(Path.Combine(home, "jobs", "checkpoints", $"{id}-train", "progress.json")), "training to start");
+
+        Assert.Equal($"{id}-train-a1", result.Training!.JobId);
+        Assert.Equal(1, result.Training.Attempts);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+    }
+
+    /// <summary>SIGKILL while the evaluation job runs: the run ends as an undisturbed one, each job started once.</summary>
+    [Fact]
+    public async Task Stack_KilledDuringEvaluation_RestartCompletesSameRunWithoutResubmitting()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashevallm", (home, id) => File.Exists(Path.Combine(home, "jobs", "jobs", $"{id}-eval-a1", "started")), "the evaluation to start");
+
+        Assert.Equal(1, result.Training!.Attempts);
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+    }
+
+    /// <summary>SIGKILL once the rollout has created its deployment (and is waiting for it to be ready, probing it or
+    /// baking): the restarted stack finishes the rollout.</summary>
+    [Fact]
+    public async Task Stack_KilledDuringRollout_RestartCompletesTheRollout()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashrolllm", (home, _) => Directory.Exists(Path.Combine(home, "endpoints")) && Directory.EnumerateDirectories(Path.Combine(home, "endpoints"), "*", SearchOption.AllDirectories).Any(d => Path.GetDirectoryName(d) != Path.Combine(home, "endpoints")), "the rollout to deploy");
+
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+    }
+
+    /// <summary>The stack killed during training, then the trainer killed too while no stack runs: the restarted stack
+    /// finds the process gone without an exit code, declares the attempt lost and resumes from its checkpoints in a
+    /// second attempt; no attempt is started twice.</summary>
+    [Fact]
+    public async Task Stack_KilledThenJobKilledWhileDown_RestartResumesInASecondAttempt()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashjoblm",
+            (home, id) => File.Exists(Path.Combine(home, "jobs", "checkpoints", $"{id}-train", "progress.json")),
+            "training to start",
+            whileDown: (home, id) =>
+            {
+                JobProcess job = JobProcess.Read(Path.Combine(home, "jobs", "jobs", $"{id}-train-a1", "pid"));
+                Assert.True(JobProcesses.KillGroup(job.Pid, TimeSpan.FromSeconds(10)), "the trainer's group outlived SIGKILL");
+            });
+
+        Assert.Equal(2, result.Training!.Attempts);
+        Assert.Equal($"{id}-train-a2", result.Training.JobId);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-train-a2", $"{id}-eval-a1");
+    }
+
+    /// <summary>Runs a drop for <paramref name="model"/> on a <c>genai up</c> of its own, SIGKILLs it once
+    /// <paramref name="killWhen"/> holds, does <paramref name="whileDown"/>, starts it again and waits for the run to end.</summary>
+    async Task<(PipelineResult Result, string InstanceId, string[] Submissions)> RunKilledAsync(
+        string model, Func<string, string, bool> killWhen, string what, Action<string, string>? whileDown = null)
+    {
+        string home = Path.Combine(fixture.Home, $"crash-{model}");
         Directory.CreateDirectory(home);
         int port = GenAiServerless.Local.Stack.AzuriteServer.FreePorts(1)[0];
         string[] args =
         [
             "up", "--storage", fixture.ConnectionString, "--home", home, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--task-hub", "CrashTest",
-            "--set", $"Pipeline:Models:0={Model}",
+            "--task-hub", $"Crash{model}",
+            "--set", $"Pipeline:Models:0={model}",
             "--set", "Training:Hyperparameters:steps=8",
             "--set", "Training:Hyperparameters:step-delay-ms=1500",
             "--set", "Training:PollInterval=00:00:01",
             "--set", "Training:MaxPollInterval=00:00:01",
-            "--set", "Rollout:BakeTime=00:00:00",
+            "--set", "Rollout:BakeTime=00:00:02",
+            "--set", "Rollout:ReadinessPollInterval=00:00:00.500",
         ];
 
         Process first = StartStack(args, home);
         Process? second = null;
         try
         {
-            string blobName = $"{Model}/crash.jsonl";
+            string blobName = $"{model}/crash.jsonl";
             BlobClient blob = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
             BlobContentInfo info = (await blob.UploadAsync(BinaryData.FromString(SampleCorpus.Generate(400, seed: 3)), overwrite: true)).Value;
-            string instanceId = InstanceIds.ForDrop(Model, blobName, info.ETag.ToString());
-            string attempt1 = $"{instanceId}-train-a1";
+            string instanceId = InstanceIds.ForDrop(model, blobName, info.ETag.ToString());
 
-            // Wait until the blob trigger has started the run and the trainer has checkpointed at least one step.
-            string progress = Path.Combine(home, "jobs", "checkpoints", $"{instanceId}-train", "progress.json");
-            await WaitUntilAsync(() => File.Exists(progress), TimeSpan.FromSeconds(90), "training to start in the first stack");
+            await WaitUntilAsync(() => killWhen(home, instanceId), TimeSpan.FromSeconds(120), $"{what} in the first stack");
             first.Kill(); // SIGKILL: no shutdown code runs
             await first.WaitForExitAsync();
+            whileDown?.Invoke(home, instanceId);
 
             second = StartStack(args, home);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
@@ -75,12 +132,7 @@ public sealed class CrashResumeTests(StackFixture fixture)
 
             PipelineResult result = StackFixture.ResultOf(view!);
             Assert.True(result.Succeeded, result.Summary);
-            Assert.Equal(attempt1, result.Training!.JobId);
-            Assert.Equal(1, result.Training.Attempts);
-
-            string[] submissions = await File.ReadAllLinesAsync(Path.Combine(home, "jobs", "submissions.log"));
-            Assert.Single(submissions, line => line.Contains($" {attempt1} ", StringComparison.Ordinal));
-            Assert.DoesNotContain(submissions, line => line.Contains($"{instanceId}-train-a2", StringComparison.Ordinal));
+            return (result, instanceId, await File.ReadAllLinesAsync(Path.Combine(home, "jobs", "submissions.log")));
         }
         finally
         {
@@ -95,6 +147,13 @@ public sealed class CrashResumeTests(StackFixture fixture)
                 p.Dispose();
             }
         }
+    }
+
+    /// <summary>Exactly these jobs of the run were started, each once.</summary>
+    static void AssertEachStartedOnce(string[] submissions, string instanceId, params string[] jobs)
+    {
+        string[] started = [.. submissions.Select(line => line.Split(' ')[1]).Where(job => job.StartsWith(instanceId + "-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        Assert.Equal(jobs.Order(StringComparer.Ordinal), started);
     }
 
     static Process StartStack(string[] args, string home)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using GenAiServerless.Local.Training;
 using GenAiServerless.Pipeline;
@@ -83,6 +84,51 @@ public sealed class LocalProcessJobBackendTests(StackFixture fixture) : IAsyncLi
         Assert.True(await models.GetBlobClient($"jobs/{submission.JobId}/metrics.json").ExistsAsync());
         IReadOnlyDictionary<string, double> metrics = await backend.GetMetricsAsync(submission.JobId, CancellationToken.None);
         Assert.True(metrics["validation_perplexity"] > 1, $"validation_perplexity {metrics["validation_perplexity"]}");
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_CompletedJobsOutputsLostFromStorage_UploadsThemAgainFromItsFolder()
+    {
+        LocalProcessJobBackend backend = Backend();
+        JobSubmission submission = Submission("lost");
+        await SubmitAsync(backend, submission);
+        await WaitForEndAsync(backend, submission.JobId);
+
+        // What storage acknowledged and then lost (an emulator killed before it saved), or holds cut short.
+        BlobContainerClient models = storage.Container(PipelineStorage.Models);
+        await models.GetBlobClient($"jobs/{submission.JobId}/model.json").DeleteAsync();
+        await models.GetBlobClient($"jobs/{submission.JobId}/metrics.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true);
+        JobStatus again = await backend.GetStatusAsync(submission.JobId, CancellationToken.None);
+
+        Assert.Equal(JobState.Completed, again.State);
+        foreach (string file in new[] { "model.json", "metrics.json" })
+        {
+            BlobProperties stored = (await models.GetBlobClient($"jobs/{submission.JobId}/{file}").GetPropertiesAsync()).Value;
+            Assert.Equal(new FileInfo(Path.Combine(JobDir(submission.JobId), "out", file)).Length, stored.ContentLength);
+        }
+    }
+
+    [Fact]
+    public async Task SubmitAsync_EvaluationOfModelLostFromStorage_DownloadsTheWholeModel()
+    {
+        LocalProcessJobBackend backend = Backend();
+        JobSubmission trained = Submission("lost-model");
+        await SubmitAsync(backend, trained);
+        await WaitForEndAsync(backend, trained.JobId);
+        await storage.Container(PipelineStorage.Models).GetBlobClient($"jobs/{trained.JobId}/model.json").DeleteAsync();
+
+        JobSubmission evaluation = Submission("lost-model-eval") with
+        {
+            Kind = JobKind.Evaluate,
+            ModelPrefix = backend.OutputPrefix(trained.JobId),
+            Evaluation = new EvaluationInputs(DataPrefix, DataPrefix),
+            Hyperparameters = new Dictionary<string, string>(),
+        };
+        await SubmitAsync(backend, evaluation);
+
+        string header = Path.Combine(JobDir(evaluation.JobId), "model", "model.json");
+        Assert.True(File.Exists(header), "the evaluation got the model without its header");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(JobDir(trained.JobId), "out", "model.json")), await File.ReadAllTextAsync(header));
     }
 
     [Fact]
