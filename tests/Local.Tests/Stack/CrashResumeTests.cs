@@ -29,6 +29,44 @@ public sealed class CrashResumeTests(StackFixture fixture)
         AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
     }
 
+    /// <summary>SIGKILL in the data stage's fan-out, once its first shard work is stored: the restarted stack finishes
+    /// the stage and the run; each job started once.</summary>
+    [Fact]
+    public async Task Stack_KilledDuringDataFanOut_RestartCompletesSameRun()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashfanlm", (_, id) => HasBlob(PipelineStorage.Curated, $"crashfanlm/{id}"), "the data stage to store its first work");
+
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+    }
+
+    /// <summary>SIGKILL in the data stage's fan-in, once the run's data manifest is written (its data card and the
+    /// near-duplicate index's new pointer come after it): the restarted stack completes the fan-in and the run.</summary>
+    [Fact]
+    public async Task Stack_KilledDuringDataFanIn_RestartCompletesSameRun()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashfaninlm", (_, id) => HasBlob(PipelineStorage.Curated, $"crashfaninlm/{id}/manifest.json"), "the fan-in to write the manifest");
+
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+    }
+
+    /// <summary>SIGKILL in the registry step, once the run has claimed its version: the restarted stack registers that
+    /// same version (one version for the run) and rolls it out.</summary>
+    [Fact]
+    public async Task Stack_KilledDuringRegistration_RestartRegistersOneVersion()
+    {
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            "crashreglm", (_, id) => HasBlob(PipelineStorage.Registry, $"crashreglm/runs/{id}/"), "the run to claim its version");
+
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
+        string[] versions = [.. Container(PipelineStorage.Registry).GetBlobs(new GetBlobsOptions { Prefix = "crashreglm/versions/" }).Select(b => b.Name).Where(n => n.EndsWith("/version.json", StringComparison.Ordinal))];
+        Assert.Single(versions);
+    }
+
     /// <summary>SIGKILL while the evaluation job runs: the run ends as an undisturbed one, each job started once.</summary>
     [Fact]
     public async Task Stack_KilledDuringEvaluation_RestartCompletesSameRunWithoutResubmitting()
@@ -147,6 +185,14 @@ public sealed class CrashResumeTests(StackFixture fixture)
                 p.Dispose();
             }
         }
+    }
+
+    BlobContainerClient Container(string name) => new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(name);
+
+    bool HasBlob(string container, string prefix)
+    {
+        BlobContainerClient client = Container(container);
+        return client.Exists().Value && client.GetBlobs(new GetBlobsOptions { Prefix = prefix }).Any();
     }
 
     /// <summary>Exactly these jobs of the run were started, each once.</summary>
