@@ -34,22 +34,7 @@ public static class EndpointScoringApi
                     return TypedResults.Problem(title: "Bad request", detail: "a loss request ('text') names its deployment in the azureml-model-deployment header", statusCode: StatusCodes.Status400BadRequest);
                 }
 
-                try
-                {
-                    return Results.Ok(await host.ScoreLossAsync(model, text, pinned, ct));
-                }
-                catch (KeyNotFoundException e)
-                {
-                    return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
-                }
-                catch (InvalidOperationException e)
-                {
-                    return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
-                }
-                catch (HttpRequestException e)
-                {
-                    return TypedResults.Problem(title: "Bad gateway", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
-                }
+                return await AnswerAsync(async () => await host.ScoreLossAsync(model, text, pinned, ct));
             }
 
             if (string.IsNullOrWhiteSpace(body?.Prompt))
@@ -57,32 +42,38 @@ public static class EndpointScoringApi
                 return TypedResults.Problem(title: "Bad request", detail: "field 'prompt' is missing or empty", statusCode: StatusCodes.Status400BadRequest);
             }
 
-            try
-            {
-                ScoreResult result = await host.ScoreAsync(model, body.Prompt, string.IsNullOrEmpty(pinned) ? null : pinned, ct);
-                return Results.Ok(result);
-            }
-            catch (KeyNotFoundException e)
-            {
-                return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
-            }
-            catch (InjectedFaultException e)
-            {
-                return TypedResults.Problem(title: "Internal server error", detail: e.Message, statusCode: StatusCodes.Status500InternalServerError);
-            }
-            catch (InvalidOperationException e)
-            {
-                return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
-            catch (HttpRequestException e)
-            {
-                // An Azure ML online endpoint that answered with an error.
-                return TypedResults.Problem(title: "Bad gateway", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
-            }
+            return await AnswerAsync(async () => await host.ScoreAsync(model, body.Prompt, string.IsNullOrEmpty(pinned) ? null : pinned, ct));
         });
         app.MapGet("/endpoints/{model}", async (string model, IEndpointHost host, CancellationToken ct) => Results.Ok(await host.GetEndpointAsync(model, ct)));
         MapLocalDeploymentRoutes(app);
         return app;
+    }
+
+    /// <summary>The answer of a scoring call as <c>200</c>, or its failure as a problem: an unknown endpoint or deployment
+    /// <c>404</c>, an injected fault <c>500</c>, a deployment not (yet) able to answer <c>503</c>, an Azure ML online
+    /// endpoint that answered with an error <c>502</c>.</summary>
+    static async Task<IResult> AnswerAsync<T>(Func<Task<T>> score)
+    {
+        try
+        {
+            return Results.Ok(await score());
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (InjectedFaultException e)
+        {
+            return TypedResults.Problem(title: "Internal server error", detail: e.Message, statusCode: StatusCodes.Status500InternalServerError);
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(title: "Unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (HttpRequestException e)
+        {
+            return TypedResults.Problem(title: "Bad gateway", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
+        }
     }
 
     /// <summary>Routes only the local endpoint host has: Prometheus metrics, each deployment's liveness and readiness, and
@@ -114,15 +105,7 @@ public static class EndpointScoringApi
                 return TypedResults.Problem(title: "Not found", detail: "direct deployment scoring is a route of the local endpoint host", statusCode: StatusCodes.Status404NotFound);
             }
 
-            try
-            {
-                Generation answer = await router.ScoreDirectAsync(model, deployment, body.Prompt, ct);
-                return Results.Ok(new ScoreResult(deployment, answer.Completion));
-            }
-            catch (KeyNotFoundException e)
-            {
-                return TypedResults.Problem(title: "Not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
-            }
+            return await AnswerAsync(async () => new ScoreResult(deployment, (await router.ScoreDirectAsync(model, deployment, body.Prompt, ct)).Completion));
         });
     }
 
