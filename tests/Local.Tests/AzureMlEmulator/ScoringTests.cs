@@ -92,8 +92,10 @@ public sealed class ScoringTests(EmulatorFixture fixture)
         await endpoint.SetTrafficAsync("""{"blue":100}""");
 
         ScoreResult raised = await endpoint.ScoreAsync("""{"raise":"bad input"}""");
-        ScoreResult slow = await endpoint.ScoreAsync("""{"sleep":0.8}""");
-        await Task.Delay(500); // the instance finishes the slow run() (its late answer is dropped) before the next request
+        // Far past the 0.5 s timeout: on a loaded machine the timeout's timer can fire late, and a run only just
+        // longer than it could then answer first.
+        ScoreResult slow = await endpoint.ScoreAsync("""{"sleep":2.5}""");
+        await Task.Delay(2500); // the instance finishes the slow run() (its late answer is dropped) before the next request
         ScoreResult after = await endpoint.ScoreAsync("""{"ok":true}""");
 
         Assert.Equal(HttpStatusCode.FailedDependency, raised.Status);
