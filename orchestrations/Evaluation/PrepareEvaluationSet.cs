@@ -111,6 +111,16 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
             + "configure Evaluation:Models:{model}:EvalSet or drop more data");
     }
 
+    /// <summary>The folder of <paramref name="model"/>'s fixed set as its marker names it (what the evaluation scores),
+    /// or null when the model has none yet.</summary>
+    public static async Task<string?> FixedSetFolderAsync(PipelineStorage storage, string model, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        string evalSets = $"{PipelineStorage.Curated}/{model}/_evalset/";
+        (BlobContainerClient container, string prefix) = storage.Locate(evalSets);
+        return await ReadMarkerAsync(container.GetBlobClient(prefix + SourceFile), evalSets, ct) is { } set ? set.Prefix : null;
+    }
+
     /// <summary>The set the marker names and its description; null when there is no marker yet. A marker written before
     /// sets had folders of their own names none: its files are beside it.</summary>
     static async Task<(string Prefix, string Source)?> ReadMarkerAsync(BlobClient marker, string evalSets, CancellationToken ct)

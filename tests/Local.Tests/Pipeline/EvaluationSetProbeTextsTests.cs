@@ -30,11 +30,31 @@ public sealed class EvaluationSetProbeTextsTests : IAsyncLifetime
         await storage.Container(PipelineStorage.Curated).GetBlobClient(path).UploadAsync(
             BinaryData.FromString(string.Concat(texts.Select((t, i) => System.Text.Json.JsonSerializer.Serialize(new { id = $"r{i}", text = t }) + "\n"))), overwrite: true);
 
+    async Task MarkAsync(string json) =>
+        await storage.Container(PipelineStorage.Curated).GetBlobClient($"{model}/_evalset/source.json").UploadAsync(BinaryData.FromString(json), overwrite: true);
+
+    /// <summary>The set is the folder the marker names (what the evaluation scores), not a run's unnamed half-written one.</summary>
     [Fact]
-    public async Task ReadAsync_FixedSet_FirstTextsInNameOrderWithoutEmptyOnes()
+    public async Task ReadAsync_FixedSet_FirstTextsOfTheFolderTheMarkerNames()
+    {
+        await WriteAsync($"{model}/_evalset/run0/eval-000.jsonl", "a set a stopped run left");
+        await WriteAsync($"{model}/_evalset/run1/eval-001.jsonl", "third", "fourth");
+        await WriteAsync($"{model}/_evalset/run1/eval-000.jsonl", "first", " ", "second");
+        await MarkAsync($$"""{"source":"the test split of run1","set":"curated/{{model}}/_evalset/run1/"}""");
+        var texts = new EvaluationSetProbeTexts(storage, Options.Create(new EvaluationOptions()));
+
+        QualityProbeTexts read = await texts.ReadAsync(model, 4, CancellationToken.None);
+
+        Assert.Equal(["first", "second", "third"], read.Texts);
+        Assert.Contains($"curated/{model}/_evalset/run1/", read.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_MarkerOfTheFirstLayout_FirstTextsInNameOrderWithoutEmptyOnes()
     {
         await WriteAsync($"{model}/_evalset/eval-001.jsonl", "third", "fourth");
         await WriteAsync($"{model}/_evalset/eval-000.jsonl", "first", " ", "second");
+        await MarkAsync("""{"source":"an earlier run"}""");
         var texts = new EvaluationSetProbeTexts(storage, Options.Create(new EvaluationOptions()));
 
         QualityProbeTexts read = await texts.ReadAsync(model, 4, CancellationToken.None);
