@@ -29,6 +29,11 @@ public static class EndpointScoringApi
             if (body is { Prompt: null, Text: { } text })
             {
                 // A loss request: the text's bits on one deployment, as the evaluation scores an example.
+                if (text.Length == 0)
+                {
+                    return TypedResults.Problem(title: "Bad request", detail: "field 'text' is empty: a loss is per byte", statusCode: StatusCodes.Status400BadRequest);
+                }
+
                 if (string.IsNullOrEmpty(pinned))
                 {
                     return TypedResults.Problem(title: "Bad request", detail: "a loss request ('text') names its deployment in the azureml-model-deployment header", statusCode: StatusCodes.Status400BadRequest);

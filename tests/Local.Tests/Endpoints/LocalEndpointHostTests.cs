@@ -179,6 +179,11 @@ public sealed class LocalEndpointHostTests : IAsyncLifetime
 
             using HttpResponseMessage unpinned = await http.PostAsJsonAsync($"endpoints/{model}/score", new { text });
             Assert.Equal(HttpStatusCode.BadRequest, unpinned.StatusCode);
+            using var empty = new HttpRequestMessage(HttpMethod.Post, $"endpoints/{model}/score") { Content = JsonContent.Create(new { text = "" }) };
+            empty.Headers.Add("azureml-model-deployment", "blue");
+            using HttpResponseMessage emptyScored = await http.SendAsync(empty);
+            Assert.Equal(HttpStatusCode.BadRequest, emptyScored.StatusCode);
+            Assert.Contains("'text' is empty", await emptyScored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             await Assert.ThrowsAsync<KeyNotFoundException>(() => host.ScoreLossAsync(model, text, "nosuch", CancellationToken.None));
 
             DeploymentMetrics read = await host.ReadAsync(new MetricsQuery(model, "blue", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1)), CancellationToken.None);
