@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using GenAiServerless.Local.Demo;
+using GenAiServerless.Local.Endpoints;
 using GenAiServerless.Local.Training;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Platform;
@@ -91,6 +92,36 @@ public sealed class CrashResumeTests(StackFixture fixture)
         AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1");
     }
 
+    /// <summary>SIGKILL while a rollout that replaces a live deployment holds the new one at a canary traffic step: the
+    /// restarted stack finishes the rollout; the new deployment takes all traffic, the old one is retired and the run's
+    /// version is the champion.</summary>
+    [Theory]
+    [InlineData(10)]
+    [InlineData(50)]
+    public async Task Stack_KilledAtATrafficStep_RestartCompletesTheRollout(int percent)
+    {
+        string model = $"crashstep{percent}lm";
+        string? live = null;
+        (PipelineResult result, string id, string[] submissions) = await RunKilledAsync(
+            model,
+            (_, _) =>
+            {
+                LocalEndpointHost.EndpointRecord? endpoint = Endpoint(model);
+                live ??= endpoint?.Traffic.SingleOrDefault(t => t.Value == 100).Key;
+                return endpoint is not null && endpoint.Traffic.Any(t => t.Key != live && t.Value == percent);
+            },
+            $"the new deployment to take {percent}% of the traffic",
+            replacing: true);
+
+        Assert.True(result.Rollout?.Succeeded, result.Rollout?.Detail);
+        AssertEachStartedOnce(submissions, id, $"{id}-train-a1", $"{id}-eval-a1", $"{id}-eval-champion-a1"); // the gate scores the live version too
+        LocalEndpointHost.EndpointRecord endpoint = Endpoint(model)!;
+        string serving = Assert.Single(endpoint.Traffic, t => t.Value == 100).Key;
+        Assert.NotEqual(live, serving);
+        Assert.Equal([serving], endpoint.Deployments.Keys);
+        Assert.Equal(result.Version?.Version, endpoint.Deployments[serving].ModelVersion);
+    }
+
     /// <summary>The stack killed during training, then the trainer killed too while no stack runs: the restarted stack
     /// finds the process gone without an exit code, declares the attempt lost and resumes from its checkpoints in a
     /// second attempt; no attempt is started twice.</summary>
@@ -114,8 +145,10 @@ public sealed class CrashResumeTests(StackFixture fixture)
 
     /// <summary>Runs a drop for <paramref name="model"/> on a <c>genai up</c> of its own, SIGKILLs it once
     /// <paramref name="killWhen"/> holds, does <paramref name="whileDown"/>, starts it again and waits for the run to end.</summary>
+    /// <param name="replacing">First runs an undisturbed drop to completion on the same stack, so the killed run's
+    /// rollout replaces a live deployment (canary steps) instead of creating the first one.</param>
     async Task<(PipelineResult Result, string InstanceId, string[] Submissions)> RunKilledAsync(
-        string model, Func<string, string, bool> killWhen, string what, Action<string, string>? whileDown = null)
+        string model, Func<string, string, bool> killWhen, string what, Action<string, string>? whileDown = null, bool replacing = false)
     {
         string home = Path.Combine(fixture.Home, $"crash-{model}");
         Directory.CreateDirectory(home);
@@ -131,44 +164,34 @@ public sealed class CrashResumeTests(StackFixture fixture)
             "--set", "Training:MaxPollInterval=00:00:01",
             "--set", "Rollout:BakeTime=00:00:02",
             "--set", "Rollout:ReadinessPollInterval=00:00:00.500",
+
+            // A second drop's challenger, trained on other records, must pass the gate and the probe against the first:
+            // a few hundred records are too few for the default margins (as in the shared test stack).
+            "--set", "Evaluation:Margin=1.0",
+            "--set", "Rollout:Analysis:MaxQualityRegression=1.0",
         ];
 
         Process first = StartStack(args, home);
         Process? second = null;
         try
         {
-            string blobName = $"{model}/crash.jsonl";
-            BlobClient blob = new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(PipelineStorage.Incoming).GetBlobClient(blobName);
-            BlobContentInfo info = (await blob.UploadAsync(BinaryData.FromString(SampleCorpus.Generate(400, seed: 3)), overwrite: true)).Value;
-            string instanceId = InstanceIds.ForDrop(model, blobName, info.ETag.ToString());
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", GenAiServerless.Api.LocalApiTokens.OpenOrCreate(home).Issue("tests", [GenAiServerless.Api.ApiRole.Reader], TimeSpan.FromHours(1)));
+            if (replacing)
+            {
+                string live = await DropAsync(model, "live.jsonl", seed: 5);
+                PipelineResult liveResult = StackFixture.ResultOf(await WaitForEndAsync(http, live, "the live version's run"));
+                Assert.True(liveResult.Rollout?.Succeeded, liveResult.Summary);
+            }
 
+            string instanceId = await DropAsync(model, "crash.jsonl", seed: 3);
             await WaitUntilAsync(() => killWhen(home, instanceId), TimeSpan.FromSeconds(120), $"{what} in the first stack");
             first.Kill(); // SIGKILL: no shutdown code runs
             await first.WaitForExitAsync();
             whileDown?.Invoke(home, instanceId);
 
             second = StartStack(args, home);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            http.DefaultRequestHeaders.Authorization = new("Bearer", GenAiServerless.Api.LocalApiTokens.OpenOrCreate(home).Issue("tests", [GenAiServerless.Api.ApiRole.Reader], TimeSpan.FromHours(1)));
-            PipelineStatusView? view = null;
-            await WaitUntilAsync(
-                async () =>
-                {
-                    try
-                    {
-                        view = await http.GetFromJsonAsync<PipelineStatusView>($"api/pipelines/{instanceId}", JsonSerializerOptions.Web);
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return false; // not listening yet
-                    }
-
-                    return view?.RuntimeStatus is "Completed" or "Failed";
-                },
-                TimeSpan.FromMinutes(3),
-                "the run to complete after the restart");
-
-            PipelineResult result = StackFixture.ResultOf(view!);
+            PipelineResult result = StackFixture.ResultOf(await WaitForEndAsync(http, instanceId, "the run to complete after the restart"));
             Assert.True(result.Succeeded, result.Summary);
             return (result, instanceId, await File.ReadAllLinesAsync(Path.Combine(home, "jobs", "submissions.log")));
         }
@@ -185,6 +208,45 @@ public sealed class CrashResumeTests(StackFixture fixture)
                 p.Dispose();
             }
         }
+    }
+
+    /// <summary>Drops a 400-record corpus for <paramref name="model"/> and returns the run's instance id.</summary>
+    async Task<string> DropAsync(string model, string name, int seed)
+    {
+        string blobName = $"{model}/{name}";
+        BlobClient blob = Container(PipelineStorage.Incoming).GetBlobClient(blobName);
+        BlobContentInfo info = (await blob.UploadAsync(BinaryData.FromString(SampleCorpus.Generate(400, seed)), overwrite: true)).Value;
+        return InstanceIds.ForDrop(model, blobName, info.ETag.ToString());
+    }
+
+    /// <summary>Polls the stack's status API until the run ends (a stack being restarted is not listening for a while).</summary>
+    static async Task<PipelineStatusView> WaitForEndAsync(HttpClient http, string instanceId, string what)
+    {
+        PipelineStatusView? view = null;
+        await WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    view = await http.GetFromJsonAsync<PipelineStatusView>($"api/pipelines/{instanceId}", JsonSerializerOptions.Web);
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet, or the run not started yet
+                }
+
+                return view?.RuntimeStatus is "Completed" or "Failed";
+            },
+            TimeSpan.FromMinutes(3),
+            what);
+        return view!;
+    }
+
+    /// <summary>The endpoint's persisted state (deployments, traffic), or null before it has any.</summary>
+    LocalEndpointHost.EndpointRecord? Endpoint(string model)
+    {
+        BlobClient blob = Container(PipelineStorage.Endpoints).GetBlobClient($"{model}.json");
+        return blob.Exists().Value ? blob.DownloadContent().Value.Content.ToObjectFromJson<LocalEndpointHost.EndpointRecord>(JsonSerializerOptions.Web) : null;
     }
 
     BlobContainerClient Container(string name) => new BlobServiceClient(fixture.ConnectionString).GetBlobContainerClient(name);
