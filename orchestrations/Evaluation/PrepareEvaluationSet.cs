@@ -66,12 +66,13 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
         string evalSets = $"{PipelineStorage.Curated}/{input.Model}/_evalset/";
         (BlobContainerClient container, string prefix) = storage.Locate(evalSets);
         BlobClient marker = container.GetBlobClient(prefix + SourceFile);
+        string own = $"{evalSets}{input.RunId}/";
         if (await ReadMarkerAsync(marker, evalSets, ct) is { } existing)
         {
+            await RemoveUnnamedAsync(container, $"{prefix}{input.RunId}/", existing.Prefix, own, ct);
             return existing;
         }
 
-        string own = $"{evalSets}{input.RunId}/";
         foreach (string split in new[] { "test", "validation" })
         {
             var copied = new List<string>();
@@ -103,12 +104,29 @@ public sealed class PrepareEvaluationSet(PipelineStorage storage) : TaskActivity
                 await CreateOnceAsync(marker, BinaryData.FromObjectAsJson(new { source, runId = input.RunId, split, files = copied, set = own }, Json), ct);
 
                 // A concurrent first run may have won the marker: its set is the model's.
-                return await ReadMarkerAsync(marker, evalSets, ct) ?? (own, source);
+                (string Prefix, string Source) set = await ReadMarkerAsync(marker, evalSets, ct) ?? (own, source);
+                await RemoveUnnamedAsync(container, $"{prefix}{input.RunId}/", set.Prefix, own, ct);
+                return set;
             }
         }
 
         throw new InvalidOperationException($"{input.Model} has no evaluation set yet and run {input.RunId} has no test or validation records to start one: "
             + "configure Evaluation:Models:{model}:EvalSet or drop more data");
+    }
+
+    /// <summary>Deletes this run's copy of its split when the marker names another set (the run lost the race for the
+    /// marker, or stopped before writing it and another run's set won meanwhile): nothing reads it any more.</summary>
+    static async Task RemoveUnnamedAsync(BlobContainerClient container, string ownPath, string set, string own, CancellationToken ct)
+    {
+        if (set == own)
+        {
+            return;
+        }
+
+        await foreach (BlobItem item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = ownPath }, ct))
+        {
+            await container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: ct);
+        }
     }
 
     /// <summary>The folder of <paramref name="model"/>'s fixed set as its marker names it (what the evaluation scores),

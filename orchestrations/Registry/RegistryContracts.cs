@@ -86,7 +86,7 @@ public sealed record AliasMove(string Alias, int? From, int? To, string By, Date
 /// <summary>Input of <see cref="IModelRegistry.RestoreAliasesAsync"/>: a rolled-back promotion undone. <c>champion</c>
 /// points at <paramref name="Champion"/> (the version serving again) and <c>previous</c> at <paramref name="Previous"/>
 /// (what it was before the rollout), each removed when null; <paramref name="RolledBack"/> is named in the history and
-/// left the target of neither.</summary>
+/// left the target of no alias (<c>challenger</c> too is removed when it names it).</summary>
 public sealed record AliasRestore(string Model, int RolledBack, int? Champion, int? Previous, string? By = null, string? Reason = null);
 
 /// <summary>A model's aliases and their history (every move, oldest first): one record, written with ETag checks, so a
@@ -116,8 +116,8 @@ public sealed record ModelAliasState(IReadOnlyDictionary<string, AliasPointer> A
         return new ModelAliasState(aliases, history);
     }
 
-    /// <summary>The state after <paramref name="restore"/>: <c>champion</c> and <c>previous</c> as it says, each change in
-    /// the history; unchanged when someone else moved <c>champion</c> since the promotion (it points at neither the
+    /// <summary>The state after <paramref name="restore"/>: <c>champion</c> and <c>previous</c> as it says, and no
+    /// <c>challenger</c> if it named the rolled-back version, each change in the history; unchanged when someone else moved <c>champion</c> since the promotion (it points at neither the
     /// rolled-back version nor the one restored), since that move is newer than the rollback.</summary>
     public ModelAliasState Restored(AliasRestore restore, DateTime utc)
     {
@@ -131,7 +131,10 @@ public sealed record ModelAliasState(IReadOnlyDictionary<string, AliasPointer> A
         string reason = restore.Reason ?? $"v{restore.RolledBack} rolled back";
         var aliases = new Dictionary<string, AliasPointer>(Aliases, StringComparer.Ordinal);
         var history = new List<AliasMove>(History);
-        foreach ((string alias, int? version) in new[] { (ModelAliases.Champion, restore.Champion), (ModelAliases.Previous, restore.Previous) })
+        // A challenger that is the rolled-back version is removed too: `deploy --alias challenger` must not bring back
+        // what the rollout rejected (it stays deployable by its number).
+        int? challenger = Aliases.TryGetValue(ModelAliases.Challenger, out AliasPointer? c) && c.Version != restore.RolledBack ? c.Version : null;
+        foreach ((string alias, int? version) in new[] { (ModelAliases.Champion, restore.Champion), (ModelAliases.Previous, restore.Previous), (ModelAliases.Challenger, challenger) })
         {
             int? now = aliases.TryGetValue(alias, out AliasPointer? pointer) ? pointer.Version : null;
             if (now == version)

@@ -40,6 +40,10 @@ public sealed class PrepareEvaluationSetTests
         EvaluationSet again = await new PrepareEvaluationSet(storage).RunAsync(null!, new EvaluationSetRequest(model, "run-a", [runA], Policy));
         Assert.Equal(set.EvalSetPrefix, again.EvalSetPrefix);
         Assert.Equal(set.Source, again.Source);
+
+        // and removes the copy it made before it stopped: nothing names it.
+        Assert.Empty(storage.Container(PipelineStorage.Curated).GetBlobs(new GetBlobsOptions { Prefix = $"{model}/_evalset/run-a/" }));
+        Assert.NotEmpty(storage.Container(PipelineStorage.Curated).GetBlobs(new GetBlobsOptions { Prefix = $"{model}/_evalset/run-b/" }));
     }
 
     [Fact]
