@@ -15,6 +15,7 @@ namespace GenAiServerless.Tests.Local.Stack;
 /// <summary>Kills the whole stack (<c>genai up</c>, a separate process) with SIGKILL at a stage of a run, starts it
 /// again, and checks the same run completes as an undisturbed one, without a second start of any job attempt.</summary>
 [Collection(StackTestGroup.Name)]
+[Trait("Category", "Faults")]
 [Trait("Category", "Slow")]
 public sealed class CrashResumeTests(StackFixture fixture)
 {
