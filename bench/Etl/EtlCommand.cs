@@ -107,8 +107,16 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
         BenchOutput.Progress("etl: whole stage, 1 thread, memory run (child process, cold, JIT)");
         var memory = Stage(Path.Combine(work, "in"), Path.Combine(work, "out-m"), 1, warmupMegabytes: 0);
         var curate = settings.CurateExe ?? PublishCurate(Path.Combine(work, "genai-curate"));
-        BenchOutput.Progress("etl: whole stage, 1 thread, genai-curate (native, cold)");
-        var native = Native(curate, Path.Combine(work, "in"), Path.Combine(work, "out-native"), Path.Combine(work, "native-report.json"));
+        // Best of three cold processes, as the warm figure is the best of three runs: each is a new process with nothing
+        // compiled or allocated before it.
+        var nativeRuns = new List<EtlStageReport>();
+        for (var run = 1; run <= 3; run++)
+        {
+            BenchOutput.Progress($"etl: whole stage, 1 thread, genai-curate run {run}/3 (native, cold)");
+            nativeRuns.Add(Native(curate, Path.Combine(work, "in"), Path.Combine(work, $"out-native-{run}"), Path.Combine(work, $"native-report-{run}.json")));
+        }
+
+        var native = nativeRuns.MinBy(r => r.ProcessCpuSeconds)! with { PeakWorkingSetMegabytes = nativeRuns.Max(r => r.PeakWorkingSetMegabytes) };
         var stage = stageRuns.MinBy(r => r.CpuSeconds)!;
         var wholeStage = new WholeStage(
             new Measurement("whole stage, 1 thread", stage.InputBytes / Megabyte / stage.WallSeconds, stage.InputBytes / Megabyte / stage.CpuSeconds, stage.Read / stage.WallSeconds, stage.WallSeconds, stage.CpuSeconds),
@@ -117,7 +125,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
             memory,
             native,
             stage.InputBytes / Megabyte / stage.CpuSeconds / parse.MegabytesPerCpuSecond,
-            stageRuns.Select(r => r.OutputsHash).Append(stageFanOut.OutputsHash).Append(memory.OutputsHash).Append(native.OutputsHash).Distinct().Count() == 1,
+            stageRuns.Select(r => r.OutputsHash).Append(stageFanOut.OutputsHash).Append(memory.OutputsHash).Concat(nativeRuns.Select(r => r.OutputsHash)).Distinct().Count() == 1,
             null);
         Directory.Delete(Path.Combine(work, "in"), recursive: true);
         if (settings.ScaleMegabytes > 0)
@@ -562,7 +570,8 @@ internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, i
 /// <param name="Run">The best 1-thread run, as its child process reported it.</param>
 /// <param name="Identical">The outputs of both 1-thread runs, the all-threads run and the memory run hash alike.</param>
 /// <param name="Memory">The cold 1-thread run of the stage in a JIT-compiled process (etl-stage, no warm-up).</param>
-/// <param name="Native">The cold 1-thread run of the native <c>genai-curate</c>: what a user runs for a one-shot curate.</param>
+/// <param name="Native">The cold 1-thread run of the native <c>genai-curate</c>, what a user runs for a one-shot curate: the
+/// least CPU of three runs, each a new process (the warm figure is a best of three too), with the highest peak of the three.</param>
 internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, EtlStageReport Memory, EtlStageReport Native, double RatioToParse, bool Identical, ScaleRun? Scale)
 {
     /// <summary>Input MB per CPU-second of the best warm 1-thread run (the stage alone, in a process that ran it before).</summary>
