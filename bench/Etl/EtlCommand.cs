@@ -469,7 +469,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
                     PeakBeyondIndex(stage.Memory, scale) <= 64),
             }
             : [],
-        new("whole-stage outputs identical: runs 1-3, fan-out, memory run and native run", "identical", stage.Identical ? 1 : 0, stage.Identical),
+        new("whole-stage outputs identical: runs 1-3, fan-out, memory run and native runs", "identical", stage.Identical ? 1 : 0, stage.Identical),
         new("recall at J >= 0.8", ">= 0.96", quality.RecallAt08, quality.RecallAt08 >= 0.96),
         new("recall at J >= 0.9", ">= 0.99", quality.RecallAt09, quality.RecallAt09 >= 0.99),
         new("precision: dropped for a record of its own planted family", ">= 0.999", quality.Precision.SameFamily, quality.Precision.SameFamily >= 0.999),
