@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text.Json;
 using GenAiServerless.Data;
-using GenAiServerless.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console.Cli;
 
@@ -44,9 +43,11 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string root = Path.GetFullPath(settings.Input);
-        List<DropBlob> drops = [.. Directory.GetFiles(root).Order(StringComparer.Ordinal).Select(f => new DropBlob(Path.GetFileName(f), "bench", new FileInfo(f).Length))];
-        var input = new DataPrepInput("bench", "etl", drops, DataPolicies.For(new DataOptions { QualityPreset = settings.Quality }, "bench"));
+        // The drop and run id as genai curate (and the native genai-curate) make them, so their outputs can be compared.
+        FolderDrop folder = await FolderCuration.ScanAsync(settings.Input, cancellationToken);
+        string root = folder.Root;
+        List<DropBlob> drops = [.. folder.Drops];
+        var input = new DataPrepInput(Model, folder.RunId, drops, DataPolicies.For(new DataOptions { QualityPreset = settings.Quality }, Model));
         for (int warmup = 0; warmup < settings.Warmups && settings.WarmupMegabytes != 0; warmup++)
         {
             await WarmUpAsync(drops, root, settings, input, cancellationToken);
@@ -77,17 +78,6 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
         double peak = process.PeakWorkingSet64 / BenchMeasure.Megabyte;
         TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
 
-        // Every output of the run, by name and content: equal hashes mean byte-identical outputs.
-        var hash = new XxHash128();
-        string curated = Path.Combine(Path.GetFullPath(settings.Out), "curated", "bench", "etl");
-        string quarantine = Path.Combine(Path.GetFullPath(settings.Out), "quarantine", "bench", "etl");
-        foreach (string file in new[] { curated, quarantine }.Where(Directory.Exists).SelectMany(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories)).Order(StringComparer.Ordinal))
-        {
-            hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(settings.Out, file)));
-            await using FileStream content = File.OpenRead(file);
-            await hash.AppendAsync(content, cancellationToken);
-        }
-
         var report = new EtlStageReport(
             drops.Sum(d => d.Length),
             clock.Elapsed.TotalSeconds,
@@ -100,7 +90,7 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             result.RecordsFiltered,
             result.ExactDuplicates,
             result.NearDuplicates,
-            Convert.ToHexStringLower(hash.GetCurrentHash()),
+            await OutputsHashAsync(settings.Out, folder.RunId, cancellationToken),
             settings.WarmupMegabytes,
             shardPhasePeak,
             (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds,
@@ -112,6 +102,26 @@ public sealed class EtlStageCommand : AsyncCommand<EtlStageCommand.Settings>
             System.Runtime.JitInfo.GetCompiledMethodCount());
         Console.WriteLine(JsonSerializer.Serialize(report, BenchOutput.JsonOptions));
         return 0;
+    }
+
+    /// <summary>The model the stage curates for, here and in the native run of <c>etl</c>.</summary>
+    public const string Model = "bench";
+
+    /// <summary>Every output of run <paramref name="runId"/> under <paramref name="output"/>, by name and content: equal
+    /// hashes mean byte-identical outputs.</summary>
+    public static async Task<string> OutputsHashAsync(string output, string runId, CancellationToken cancellationToken)
+    {
+        var hash = new XxHash128();
+        string curated = Path.Combine(Path.GetFullPath(output), "curated", Model, runId);
+        string quarantine = Path.Combine(Path.GetFullPath(output), "quarantine", Model, runId);
+        foreach (string file in new[] { curated, quarantine }.Where(Directory.Exists).SelectMany(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories)).Order(StringComparer.Ordinal))
+        {
+            hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(output, file)));
+            await using FileStream content = File.OpenRead(file);
+            await hash.AppendAsync(content, cancellationToken);
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
     /// <summary>The first lines (about <see cref="Settings.WarmupMegabytes"/>, or all) of the first file, through the

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using GenAiServerless.Platform;
 
 namespace GenAiServerless.Pipeline;
 
 /// <summary>Which models the pipeline serves. Bound from the <c>Pipeline</c> section.</summary>
-public sealed partial class PipelineOptions
+public sealed class PipelineOptions
 {
     /// <summary>Model names: lower-case letters, digits and dashes (they become container paths, job ids and endpoint names).</summary>
     [Required, MinLength(1)]
@@ -15,6 +16,6 @@ public sealed partial class PipelineOptions
     /// <summary>The names that break the naming rule, for the start-up check.</summary>
     public IEnumerable<string> InvalidNames() => Models.Where(m => !ModelName().IsMatch(m));
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,30}$")]
-    public static partial Regex ModelName();
+    /// <summary>The naming rule (<see cref="ModelNames.Pattern"/>).</summary>
+    public static Regex ModelName() => ModelNames.Pattern();
 }

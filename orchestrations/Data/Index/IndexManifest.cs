@@ -9,8 +9,6 @@ namespace GenAiServerless.Data;
 /// <param name="Base">The run whose index this one extended; null for the model's first.</param>
 public sealed record IndexManifest(string Run, string? Base, IReadOnlyList<IndexSegment> Segments)
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>Entries in all the segments.</summary>
     public long Entries => Segments.Sum(s => (long)s.Entries);
 
@@ -29,7 +27,7 @@ public sealed record IndexManifest(string Run, string? Base, IReadOnlyList<Index
         IndexManifest? manifest;
         try
         {
-            manifest = saved.ToObjectFromJson<IndexManifest>(Json);
+            manifest = saved.ToObjectFromJson(DataJson.Indented.IndexManifest);
         }
         catch (JsonException e)
         {
@@ -55,7 +53,7 @@ public sealed record IndexManifest(string Run, string? Base, IReadOnlyList<Index
     public Task WriteAsync(IDataStore store, string model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return store.WriteAsync(PipelineStorage.Curated, IndexLayout.Manifest(model, Run), BinaryData.FromObjectAsJson(this, Json), cancellationToken);
+        return store.WriteAsync(PipelineStorage.Curated, IndexLayout.Manifest(model, Run), BinaryData.FromObjectAsJson(this, DataJson.Indented.IndexManifest), cancellationToken);
     }
 }
 

@@ -28,8 +28,6 @@ public sealed record DataCounts(
 /// <remarks>Idempotent: every output has a fixed name and is rewritten on a retry.</remarks>
 public static partial class DataManifestWriter
 {
-    static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static async Task<DataPrepResult> RunAsync(IDataStore store, DataManifestTask task, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -103,49 +101,22 @@ public static partial class DataManifestWriter
             good.Sum(s => s.Records), (long)Of(DataSplit.Train) + Of(DataSplit.Validation) + Of(DataSplit.Test), quarantined, task.Dedup.ExactDuplicates, task.Dedup.NearDuplicates, filtered,
             Of(DataSplit.Train), Of(DataSplit.Validation), Of(DataSplit.Test), pii, reasons, quarantinedFiles, outputs);
 
-        var manifest = new
-        {
-            model = input.Model,
-            runId = input.RunId,
-            tool = DataStage.ToolVersion,
-            parameters = input.Policy,
-            inputs = input.Drops.Select(d => new { blob = store.InputName(d), etag = d.ETag, bytes = d.Length }),
-            shards = task.Plan.Shards.Select(s => new { index = s.Index, file = store.InputName(s.Drop), offset = s.Offset, length = s.Length, firstLine = s.FirstLine }),
-            counts = new
-            {
-                read = counts.Read,
-                curated = counts.Curated,
-                quarantined = counts.Quarantined,
-                exactDuplicates = counts.ExactDuplicates,
-                nearDuplicates = counts.NearDuplicates,
-                filtered = filtered.Values.Sum(),
-                train = counts.Train,
-                validation = counts.Validation,
-                test = counts.Test,
-            },
-            rejectReasons = reasons,
-            filteredByRule = filtered,
-            piiRedacted = new
-            {
-                email = pii.Email,
-                phone = pii.Phone,
-                card = pii.Card,
-                iban = pii.Iban,
-                ip = pii.Ip,
-                nationalId = pii.NationalId,
-                secret = pii.Secret,
-            },
-            nearDuplicateSearch = new
-            {
-                candidatePairs = task.Dedup.CandidatePairs,
-                confirmedPairs = task.Dedup.VerifiedPairs,
-                exactJaccardChecks = task.Dedup.ExactChecks,
-                indexedRecords = task.Dedup.IndexedRecords,
-            },
+        var manifest = new DataManifest(
+            input.Model,
+            input.RunId,
+            DataStage.ToolVersion,
+            input.Policy,
+            [.. input.Drops.Select(d => new DataManifestInput(store.InputName(d), d.ETag, d.Length))],
+            [.. task.Plan.Shards.Select(s => new DataManifestShard(s.Index, store.InputName(s.Drop), s.Offset, s.Length, s.FirstLine))],
+            new DataManifestCounts(
+                counts.Read, counts.Curated, counts.Quarantined, counts.ExactDuplicates, counts.NearDuplicates, filtered.Values.Sum(), counts.Train, counts.Validation, counts.Test),
+            reasons,
+            filtered,
+            DataManifestPii.From(pii),
+            new DataManifestNearDuplicates(task.Dedup.CandidatePairs, task.Dedup.VerifiedPairs, task.Dedup.ExactChecks, task.Dedup.IndexedRecords),
             quarantinedFiles,
-            outputs,
-        };
-        byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Indented);
+            outputs);
+        byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, DataJson.Indented.DataManifest);
         string manifestBlob = prefix + "manifest.json";
         await store.WriteAsync(PipelineStorage.Curated, manifestBlob, new BinaryData(manifestBytes), cancellationToken);
         await store.WriteAsync(PipelineStorage.Curated, prefix + "datacard.md", BinaryData.FromString(DataCard.Render(input, counts)), cancellationToken);

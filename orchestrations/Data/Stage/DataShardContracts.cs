@@ -108,14 +108,6 @@ public static class DataShardOutcomes
 /// manifest is written.</summary>
 static class WorkFiles
 {
-    /// <summary>How the lines of <c>dropped.jsonl</c> and the quarantine's <c>records.jsonl</c> are written, by every step
-    /// that adds to them: nulls left out, placeholders such as <c>&lt;EMAIL&gt;</c> kept readable.</summary>
-    public static readonly System.Text.Json.JsonSerializerOptions LineJson = new(System.Text.Json.JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static string Folder(DataPrepInput input) => $"{input.Model}/{input.RunId}/_work/";
 
     public static string Of(DataPrepInput input, int shard, string kind) => $"{Folder(input)}s{shard:D5}.{kind}";

@@ -86,7 +86,7 @@ public static class DropDeduplicator
         foreach ((long candidate, string id, string key, long first) in exactDuplicates)
         {
             (int shard, int ordinal) = shards.Locate(candidate);
-            dropped[shard][ordinal] = Line(new { id, source = SourceOf(key, input.RunId), rule = "exact_duplicate", duplicateOf = userIds[first] });
+            dropped[shard][ordinal] = Line(new DroppedRecord(id, SourceOf(key, input.RunId), "exact_duplicate", DuplicateOf: userIds[first]));
         }
 
         foreach (int record in nearDuplicates)
@@ -100,8 +100,8 @@ public static class DropDeduplicator
             // duplicateOf: the record kept for the cluster; matchedWith: the record this one was verified against, and
             // their exact Jaccard (within the drop) or the signature estimate (a record of an earlier drop).
             dropped[shard][ordinal] = partner >= 0 && findings.ShingleSets.TryGetValue(partner, out ulong[]? matched) && findings.ShingleSets.TryGetValue(record, out ulong[]? own)
-                ? Line(new { id, source, rule = "near_duplicate", duplicateOf = of, matchedWith, jaccard = Math.Round(NearDuplicateFinder.Jaccard(own, matched), 3) })
-                : Line(new { id, source, rule = "near_duplicate", duplicateOf = of, matchedWith, estimatedJaccard = Math.Round(index.EstimatedJaccard(drop, record, root), 3) });
+                ? Line(new DroppedRecord(id, source, "near_duplicate", DuplicateOf: of, MatchedWith: matchedWith, Jaccard: Math.Round(NearDuplicateFinder.Jaccard(own, matched), 3)))
+                : Line(new DroppedRecord(id, source, "near_duplicate", DuplicateOf: of, MatchedWith: matchedWith, EstimatedJaccard: Math.Round(index.EstimatedJaccard(drop, record, root), 3)));
         }
 
         await NearDuplicateStep.SaveAsync(store, input.Model, input.RunId, index, baseIndex, drop, input.Policy.Index ?? IndexPolicy.Default, cancellationToken);
@@ -217,7 +217,7 @@ public static class DropDeduplicator
     /// <summary>The source (file:line) of a near-duplicate key "{source}@{run}".</summary>
     static string SourceOf(string key, string runId) => key[..^(runId.Length + 1)];
 
-    static string Line(object entry) => JsonSerializer.Serialize(entry, WorkFiles.LineJson) + "\n";
+    static string Line(DroppedRecord entry) => JsonSerializer.Serialize(entry, DataJson.Lines.DroppedRecord) + "\n";
 }
 
 /// <summary>The good shards' candidates (records that passed the shard step) numbered across the drop in shard order,

@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using GenAiServerless.Data.Dedup;
 using GenAiServerless.Data.Inputs;
 using GenAiServerless.Data.Quality;
@@ -53,12 +54,12 @@ public static class ShardCurator
         using var curatedWriter = new Utf8JsonWriter(line, Compact);
         uint[] signature = new uint[MinHasher.SignatureLength];
 
-        void Write(Stream target, object entry)
+        void Write<T>(Stream target, T entry, JsonTypeInfo<T> json)
         {
             line.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(line, Compact))
             {
-                JsonSerializer.Serialize(writer, entry, WorkFiles.LineJson);
+                JsonSerializer.Serialize(writer, entry, json);
             }
 
             line.Write("\n"u8);
@@ -85,7 +86,7 @@ public static class ShardCurator
                     {
                         counts.InvalidUtf8 += unreadable.Reason == InvalidUtf8.Reason ? 1 : 0;
                         counts.Reject(unreadable.Reason, $"line {unreadable.Position}: {unreadable.Detail}");
-                        Write(rejectStream, unreadable.ToRejectedRecord());
+                        Write(rejectStream, unreadable.ToRejectedRecord(), DataJson.Lines.RejectedRecord);
                         continue;
                     }
 
@@ -95,7 +96,7 @@ public static class ShardCurator
                     {
                         counts.InvalidJson += prepared.IsInvalidJson ? 1 : 0;
                         counts.Reject(prepared.Reason!, $"line {record.Position}: {prepared.Detail}");
-                        Write(rejectStream, new RejectedRecord(file, record.Position, prepared.Reason!, prepared.Detail!, record.RawForQuarantine));
+                        Write(rejectStream, new RejectedRecord(file, record.Position, prepared.Reason!, prepared.Detail!, record.RawForQuarantine), DataJson.Lines.RejectedRecord);
                         continue;
                     }
 
@@ -103,7 +104,7 @@ public static class ShardCurator
                     {
                         string rule = decision.Rule ?? "quality";
                         counts.Filtered[rule] = counts.Filtered.GetValueOrDefault(rule) + 1;
-                        Write(filteredStream, new { id = curated.Id, source = curated.Source, rule, detail = decision.Detail });
+                        Write(filteredStream, new DroppedRecord(curated.Id, curated.Source, rule, Detail: decision.Detail), DataJson.Lines.DroppedRecord);
                         continue;
                     }
 
