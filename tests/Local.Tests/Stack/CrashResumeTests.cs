@@ -282,8 +282,32 @@ public sealed class CrashResumeTests(StackFixture fixture)
 
         var process = Process.Start(psi)!;
         string log = Path.Combine(home, $"stack-{process.Id}.log");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { File.AppendAllText(log, e.Data + "\n"); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { File.AppendAllText(log, e.Data + "\n"); } };
+
+        // stdout and stderr lines arrive on two threads at once: two concurrent appends to one file made the second throw
+        // (the file is locked while written), and an exception in these handlers crashes the whole test host.
+        var gate = new Lock();
+        void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (gate)
+            {
+                try
+                {
+                    File.AppendAllText(log, line + "\n");
+                }
+                catch (IOException)
+                {
+                    // a lost log line must not fail the run
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
