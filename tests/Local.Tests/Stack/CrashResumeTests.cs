@@ -159,6 +159,10 @@ public sealed class CrashResumeTests(StackFixture fixture)
             "up", "--storage", fixture.ConnectionString, "--home", home, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--task-hub", $"Crash{model}",
             "--set", $"Pipeline:Models:0={model}",
+
+            // local/appsettings.json also lists tinygpt (index 1): the stack must not take up the other tests' tinygpt drops
+            // in the shared Azurite and train them with PyTorch beside the run under test, in jobs the kill leaves behind.
+            "--set", $"Pipeline:Models:1={model}",
             "--set", "Training:Hyperparameters:steps=8",
             "--set", "Training:Hyperparameters:step-delay-ms=1500",
             "--set", "Training:PollInterval=00:00:01",
