@@ -271,13 +271,16 @@ public sealed class CrashResumeTests(StackFixture fixture)
 
     static Process StartStack(string[] args, string home)
     {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // In a session of its own (setsid execs the stack under the same pid): nothing the stack or its children (trainers,
+        // model servers) do to their process group can reach the test host, whose group they would otherwise share.
+        var psi = new ProcessStartInfo("setsid")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = home,
         };
+        psi.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "genai.dll"));
         foreach (string a in args)
         {
