@@ -25,10 +25,21 @@ public sealed class LocalEndpointHostRestartTests : IAsyncLifetime
         await storage.EnsureCreatedAsync();
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        Directory.Delete(home, recursive: true);
-        return Task.CompletedTask;
+        // A host's background model load may still be writing under the folder for a moment after it is disposed.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(home, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     [Fact]
