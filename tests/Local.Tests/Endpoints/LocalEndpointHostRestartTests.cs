@@ -25,22 +25,7 @@ public sealed class LocalEndpointHostRestartTests : IAsyncLifetime
         await storage.EnsureCreatedAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        // A host's background model load may still be writing under the folder for a moment after it is disposed.
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                Directory.Delete(home, recursive: true);
-                return;
-            }
-            catch (IOException) when (attempt < 20)
-            {
-                await Task.Delay(250);
-            }
-        }
-    }
+    public Task DisposeAsync() => TempFolders.DeleteAsync(home);
 
     [Fact]
     public async Task StartAsync_RestoredDeployment_ReportsReadyOnlyOnceItAnswers()

@@ -48,27 +48,7 @@ public sealed class LocalEndpointHostTests : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        // A host a test stopped may still be finishing a background write under endpoints/ (a model it was loading, its
-        // saved state): a failed clean-up of a temp folder is tried again, never a failed test.
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                Directory.Delete(home, recursive: true);
-                return;
-            }
-            catch (IOException) when (attempt < 5)
-            {
-                await Task.Delay(200 * attempt);
-            }
-            catch (IOException)
-            {
-                return; // the OS cleans temp
-            }
-        }
-    }
+    public Task DisposeAsync() => TempFolders.DeleteAsync(home);
 
     async Task<(WebApplication App, HttpClient Http, LocalEndpointHost Host, DeploymentRouter Router)> StartAsync()
     {
