@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace GenAiServerless.Data.Quality;
 
@@ -246,6 +247,7 @@ public sealed class GopherRepetitionFilter
 
     /// <summary>An n-gram's hash is <c>NGramStep</c> folded over its word hashes from <see cref="NGramSeed"/>, so the
     /// (n+1)-gram at a word is one step from the n-gram there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ulong NGramStep(ulong h, ulong word) => (BitOperations.RotateLeft(h, 23) ^ word) * 0x100000001B3UL;
 
     /// <summary>Paragraphs are runs of non-blank lines; a text without a blank line is one paragraph.</summary>

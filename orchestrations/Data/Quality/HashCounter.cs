@@ -102,5 +102,6 @@ sealed class HashCounter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ulong Mix(ulong x) => (x ^ (x >> 29)) * 0xBF58476D1CE4E5B9UL >> 32;
 }

@@ -123,8 +123,10 @@ sealed class WordTable<TValue>
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int Bucket(int length, char first, char last) =>
         (int)((((uint)length * 0x9E37_79B9) ^ (Fold(first) * 0x85EB_CA6B) ^ (Fold(last) * 0xC2B2_AE35)) >> (32 - BucketBits));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static uint Fold(char c) => char.IsAsciiLetterUpper(c) ? c | 0x20u : c;
 }
