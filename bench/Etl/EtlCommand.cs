@@ -94,27 +94,27 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
 
         // Throughput runs are warm (each child first runs the whole input three times, as a long-running host would have);
         // the memory run is cold (no warm-up, so its peak is one run's).
+        var curate = settings.CurateExe ?? PublishCurate(Path.Combine(work, "genai-curate"));
         var stageRuns = new List<EtlStageReport>();
-        // Best of three, as the in-process measurements: on this shared VM the same build swings by ±10 % from run to run.
+        var nativeRuns = new List<EtlStageReport>();
+        // Best of three, as the in-process measurements: on this shared VM the same build swings by ±10 % from run to run,
+        // and the speed of the machine drifts over a minute. So each warm run is followed at once by a cold native run
+        // (best of three cold processes, each a new process with nothing compiled or allocated before it): the pairs see
+        // the same spell, and the ratio compares like with like.
         for (var run = 1; run <= 3; run++)
         {
             BenchOutput.Progress($"etl: whole stage, 1 thread, run {run}/3 (child process, warm)");
             stageRuns.Add(Stage(Path.Combine(work, "in"), Path.Combine(work, $"out-{run}"), 1));
+            BenchOutput.Progress($"etl: whole stage, 1 thread, genai-curate run {run}/3 (native, cold)");
+            nativeRuns.Add(Native(curate, Path.Combine(work, "in"), Path.Combine(work, $"out-native-{run}"), Path.Combine(work, $"native-report-{run}.json")));
+            BenchOutput.Progress(string.Create(CultureInfo.InvariantCulture,
+                $"etl: pair {run}/3: warm {stageRuns[^1].CpuSeconds:0.000} CPU-s, native {nativeRuns[^1].ProcessCpuSeconds:0.000} CPU-s ({stageRuns[^1].CpuSeconds / nativeRuns[^1].ProcessCpuSeconds:0.00}x)"));
         }
 
         BenchOutput.Progress($"etl: whole stage, {threads} threads (child process, warm)");
         var stageFanOut = Stage(Path.Combine(work, "in"), Path.Combine(work, "out-n"), threads);
         BenchOutput.Progress("etl: whole stage, 1 thread, memory run (child process, cold, JIT)");
         var memory = Stage(Path.Combine(work, "in"), Path.Combine(work, "out-m"), 1, warmupMegabytes: 0);
-        var curate = settings.CurateExe ?? PublishCurate(Path.Combine(work, "genai-curate"));
-        // Best of three cold processes, as the warm figure is the best of three runs: each is a new process with nothing
-        // compiled or allocated before it.
-        var nativeRuns = new List<EtlStageReport>();
-        for (var run = 1; run <= 3; run++)
-        {
-            BenchOutput.Progress($"etl: whole stage, 1 thread, genai-curate run {run}/3 (native, cold)");
-            nativeRuns.Add(Native(curate, Path.Combine(work, "in"), Path.Combine(work, $"out-native-{run}"), Path.Combine(work, $"native-report-{run}.json")));
-        }
 
         var native = nativeRuns.MinBy(r => r.ProcessCpuSeconds)! with { PeakWorkingSetMegabytes = nativeRuns.Max(r => r.PeakWorkingSetMegabytes) };
         var stage = stageRuns.MinBy(r => r.CpuSeconds)!;
@@ -126,7 +126,8 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
             native,
             stage.InputBytes / Megabyte / stage.CpuSeconds / parse.MegabytesPerCpuSecond,
             stageRuns.Select(r => r.OutputsHash).Append(stageFanOut.OutputsHash).Append(memory.OutputsHash).Concat(nativeRuns.Select(r => r.OutputsHash)).Distinct().Count() == 1,
-            null);
+            null,
+            [.. stageRuns.Zip(nativeRuns, (warm, cold) => warm.CpuSeconds / cold.ProcessCpuSeconds)]);
         Directory.Delete(Path.Combine(work, "in"), recursive: true);
         if (settings.ScaleMegabytes > 0)
         {
@@ -540,7 +541,7 @@ public sealed class EtlCommand : Command<EtlCommand.Settings>
 
         console.Write(stageTable);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cold whole process (native genai-curate) / warm: {w.ColdToWarm:0.00}x ({w.ColdMbPerCpuSecond:0.0} vs {w.WarmMbPerCpuSecond:0.0} MB per CPU-s); the JIT cold process: {w.ColdJitMbPerCpuSecond:0.0} MB per CPU-s ({w.ColdJitMbPerCpuSecond / w.WarmMbPerCpuSecond:0.00}x), {cold.JitSeconds:0.000} s compiling {cold.JitMethods:#,0} methods and {cold.ProcessCpuSeconds - cold.CpuSeconds:0.000} CPU-s before the run started."));
+            $"cold whole process (native genai-curate) / warm: {w.ColdToWarm:0.00}x ({w.ColdMbPerCpuSecond:0.0} vs {w.WarmMbPerCpuSecond:0.0} MB per CPU-s; each warm run and the native run after it: {string.Join(", ", w.PairedColdToWarm.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); the JIT cold process: {w.ColdJitMbPerCpuSecond:0.0} MB per CPU-s ({w.ColdJitMbPerCpuSecond / w.WarmMbPerCpuSecond:0.00}x), {cold.JitSeconds:0.000} s compiling {cold.JitMethods:#,0} methods and {cold.ProcessCpuSeconds - cold.CpuSeconds:0.000} CPU-s before the run started."));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"whole stage / parse per CPU-s: {w.RatioToParse:0.00}x. Records: {w.Run.Read:#,0} read, {w.Run.Curated:#,0} curated, {w.Run.Quarantined:#,0} quarantined, {w.Run.Filtered:#,0} filtered, {w.Run.ExactDuplicates:#,0} exact and {w.Run.NearDuplicates:#,0} near duplicates dropped (corpus: {c.PiiRecords:#,0} records with planted PII, {c.LowQualityRecords:#,0} planted low-quality). Outputs hash {w.Run.OutputsHash}."));
         var d = report.Determinism;
@@ -572,7 +573,9 @@ internal sealed record EtlCorpusReport(double Megabytes, double TextMegabytes, i
 /// <param name="Memory">The cold 1-thread run of the stage in a JIT-compiled process (etl-stage, no warm-up).</param>
 /// <param name="Native">The cold 1-thread run of the native <c>genai-curate</c>, what a user runs for a one-shot curate: the
 /// least CPU of three runs, each a new process (the warm figure is a best of three too), with the highest peak of the three.</param>
-internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, EtlStageReport Memory, EtlStageReport Native, double RatioToParse, bool Identical, ScaleRun? Scale)
+/// <param name="PairedColdToWarm">Each warm run's CPU seconds over those of the native run that followed it: the ratio
+/// within each pair, so a reader sees the spread the best-of figures hide.</param>
+internal sealed record WholeStage(Measurement Single, Measurement FanOut, EtlStageReport Run, EtlStageReport Memory, EtlStageReport Native, double RatioToParse, bool Identical, ScaleRun? Scale, IReadOnlyList<double> PairedColdToWarm)
 {
     /// <summary>Input MB per CPU-second of the best warm 1-thread run (the stage alone, in a process that ran it before).</summary>
     public double WarmMbPerCpuSecond => Single.MegabytesPerCpuSecond;
