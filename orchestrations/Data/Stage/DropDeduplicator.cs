@@ -144,11 +144,14 @@ public static class DropDeduplicator
     static Dictionary<long, string> ReadUserIds(BinaryWriter file, HashSet<long> wanted)
     {
         var ids = new Dictionary<long, string>(wanted.Count);
+        // BinaryWriter.BaseStream flushes the stream, and a FileStream's flush drops its read buffer: taken once here, not
+        // per record, or every record's read costs a system call that refills the whole 64 KB buffer.
         file.Flush();
-        long count = file.BaseStream.Position;
-        file.BaseStream.Position = 0;
-        using var reader = new BinaryReader(file.BaseStream, Encoding.UTF8, leaveOpen: true);
-        for (long candidate = 0; file.BaseStream.Position < count && ids.Count < wanted.Count; candidate++)
+        Stream stream = file.BaseStream;
+        long count = stream.Position;
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        for (long candidate = 0; stream.Position < count && ids.Count < wanted.Count; candidate++)
         {
             string id = reader.ReadString();
             if (wanted.Contains(candidate))
