@@ -58,6 +58,13 @@ public static class DriftAlertParser
             error = $"not valid JSON: {e.Message}";
             return null;
         }
+        catch (InvalidOperationException e)
+        {
+            // Well-formed JSON whose string escape is not valid UTF-16 (a lone surrogate such as \ud800): the parser
+            // accepts it, reading the string throws.
+            error = $"a string cannot be read as text: {e.Message}";
+            return null;
+        }
     }
 
     /// <summary>The text of a queue message: JSON as it is, or Base64 of it (Event Grid's storage-queue delivery and the

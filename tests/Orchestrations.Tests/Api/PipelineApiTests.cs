@@ -426,7 +426,8 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
         string[] bodies =
         [
             "{", "\"x\"", new string('[', 5000), """{"version": 99999999999999999999}""", """{"comment": "\ud800"}""",
-            """{"version": null, "alias": null}""", """{"a": {"b": {"c": [1, 2, {"d": true}]}}}""",
+            """{"version": null, "alias": null}""", """{"a": {"b": {"c": [1, 2, {"d": true}]}}}""", """{"eventType": "\ud800"}""",
+            """{"schemaId": "azureMonitorCommonAlertSchema", "data": {"essentials": {"alertId": "\udc00"}, "customProperties": {"model": "m"}}}""",
         ];
 
         foreach (string body in bodies)

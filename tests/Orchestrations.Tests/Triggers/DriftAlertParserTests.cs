@@ -132,6 +132,18 @@ public class DriftAlertParserTests
         Assert.StartsWith("not valid JSON", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"eventType":"\ud800"}""")]
+    [InlineData("""{"schemaId":"azureMonitorCommonAlertSchema","data":{"essentials":{"alertId":"\udc00","monitorCondition":"Fired"},"customProperties":{"model":"shop"}}}""")]
+    [InlineData("""{"schemaId":"azureMonitorCommonAlertSchema","data":{"essentials":{"alertId":"a1","monitorCondition":"Fired","alertRule":"x\ud800"},"customProperties":{"model":"shop"}}}""")]
+    public void TryParse_StringEscapeNotValidUtf16_ReturnsNullSayingSoInsteadOfThrowing(string payload)
+    {
+        (DriftAlert? alert, string error) = Parse(payload);
+
+        Assert.Null(alert);
+        Assert.StartsWith("a string cannot be read as text", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TryParse_Empty_ReturnsNullSayingSo()
     {
