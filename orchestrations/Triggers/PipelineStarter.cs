@@ -104,17 +104,18 @@ public sealed partial class PipelineStarter(
             return await RejectAlertAsync(payload, $"drift alert rejected: {error}", cancellationToken);
         }
 
+        // A resolved alert starts nothing, whichever model it names: it is not an error to quarantine.
+        if (!alert.Fired)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, null, $"alert {alert.AlertId} resolved: nothing to do");
+        }
+
         if (ModelOf(alert.Model) is not { } model)
         {
             return await RejectAlertAsync(payload, $"drift alert {alert.AlertId} names unknown model '{alert.Model}': known models are {Known()}", cancellationToken);
         }
 
         alert = alert with { Model = model };
-
-        if (!alert.Fired)
-        {
-            return new TriggerOutcome(TriggerOutcomeKind.Accepted, null, $"alert {alert.AlertId} resolved: nothing to do");
-        }
 
         PipelineRequest request = requests.Create(alert.Model, PipelineTrigger.DriftAlert, [], $"drift alert '{alert.Rule}' ({alert.Severity})");
         return await ScheduleAsync(nameof(ModelPipelineOrchestrator), InstanceIds.ForDriftAlert(alert.Model, alert.AlertId), request, cancellationToken);

@@ -394,6 +394,19 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Alert_ResolvedForAModelNotServed_202NothingToDo()
+    {
+        using HttpClient http = host.Http(ApiRole.Operator);
+        const string body = """{"schemaId": "azureMonitorCommonAlertSchema", "data": {"essentials": {"alertId": "a-resolved", "monitorCondition": "Resolved"}, "customProperties": {"model": "not-served"}}}""";
+
+        using HttpResponseMessage response = await http.PostAsync("api/alerts", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Contains("nothing to do", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Client.Scheduled, id => id.StartsWith("not-served", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Alert_Fired_StartsARetrainingRun()
     {
         using HttpClient http = host.Http(ApiRole.Operator);
