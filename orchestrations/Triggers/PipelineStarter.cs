@@ -35,18 +35,36 @@ public sealed partial class PipelineStarter(
     {
         ArgumentNullException.ThrowIfNull(blobName);
         string where = $"{PipelineStorage.Incoming}/{blobName}";
+
+        // A file in a subfolder belongs to a folder drop: one run for the whole folder, once its _SUCCESS marker lands
+        // (unless the folder is hidden or temporary itself, such as Spark's _temporary/).
+        bool inModelFolder = blobName.StartsWith(model + "/", StringComparison.Ordinal);
+        bool inSubfolder = inModelFolder && blobName.IndexOf('/', model.Length + 1) > 0;
+        string folder = string.Empty;
+        bool folderMarker = inSubfolder && Data.Inputs.FolderDrop.IsSuccessMarker(blobName, out folder) && !Data.Inputs.FolderDrop.IsHidden(folder);
+
+        // Markers, checksums and hidden files are never data, wherever they land: a _SUCCESS a job wrote beside its files
+        // in the model's folder, .DS_Store, .part-0.crc, anything under _temporary/.
+        if (!folderMarker && Data.Inputs.FolderDrop.IsHidden(blobName))
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, null,
+                $"{where} ignored: a marker or hidden file (a file or folder name starting with '_' or '.') is never data");
+        }
+
         if (!options.Value.IsKnown(model))
         {
             return await RejectFileAsync(where, blobName, $"unknown model '{model}' in {where}: known models are {Known()}", cancellationToken);
         }
 
-        // A file in a subfolder belongs to a folder drop: one run for the whole folder, once its _SUCCESS marker lands.
-        if (blobName.IndexOf('/', model.Length + 1) > 0)
+        if (folderMarker)
         {
-            return Data.Inputs.FolderDrop.IsSuccessMarker(blobName, out string folder)
-                ? await StartForFolderAsync(model, folder, etag, cancellationToken)
-                : new TriggerOutcome(TriggerOutcomeKind.Accepted, null,
-                    $"{where} is part of the folder drop {PipelineStorage.Incoming}/{blobName[..(blobName.LastIndexOf('/') + 1)]}: its run starts when the folder's _SUCCESS marker arrives");
+            return await StartForFolderAsync(model, folder, etag, cancellationToken);
+        }
+
+        if (inSubfolder)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, null,
+                $"{where} is part of the folder drop {PipelineStorage.Incoming}/{blobName[..(blobName.LastIndexOf('/') + 1)]}: its run starts when the folder's _SUCCESS marker arrives");
         }
 
         if (length == 0)

@@ -31,7 +31,7 @@ public sealed record FolderDrop(string Folder, bool Complete, IReadOnlyList<stri
             {
                 complete = true;
             }
-            else if (relative.Length > 0 && !relative.EndsWith('/') && !relative.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')))
+            else if (relative.Length > 0 && !relative.EndsWith('/') && !IsHidden(relative))
             {
                 files.Add(name);
             }
@@ -39,6 +39,23 @@ public sealed record FolderDrop(string Folder, bool Complete, IReadOnlyList<stri
 
         files.Sort(StringComparer.Ordinal);
         return new FolderDrop(prefix, complete, files.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Whether a file or folder of <paramref name="relativePath"/> starts with '_' or '.': a marker, a
+    /// checksum, a hidden or temporary file or folder (<c>_SUCCESS</c>, <c>.part-0.crc</c>, <c>.DS_Store</c>,
+    /// <c>_temporary/</c>), which is never data.</summary>
+    public static bool IsHidden(string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        foreach (Range part in relativePath.AsSpan().Split('/'))
+        {
+            if (relativePath[part] is [ '_' or '.', ..])
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether <paramref name="blobName"/> is a <c>_SUCCESS</c> marker, and the folder it completes: what a blob

@@ -76,6 +76,29 @@ public sealed class BlobDropBindingTests
         Assert.Equal(["tinylm/b1/part-0.jsonl", "tinylm/b1/part-1.jsonl"], request.Drops.Select(d => d.BlobName));
     }
 
+    [Theory]
+    [InlineData("tinylm/_SUCCESS", 0)]
+    [InlineData("tinylm/.DS_Store", 6148)]
+    [InlineData("tinylm/.part-0.jsonl.crc", 12)]
+    [InlineData("tinylm/_temporary/0/_SUCCESS", 0)]
+    [InlineData("tinylm/.staging/b1/_SUCCESS", 0)]
+    [InlineData(".DS_Store", 6148)]
+    public async Task RunAsync_MarkerOrHiddenFile_IgnoredNotStartedNorQuarantined(string blobName, long length)
+    {
+        var listing = new Dictionary<string, long> { [blobName] = length, ["tinylm/_temporary/0/part-0.jsonl"] = 10, ["tinylm/.staging/b1/part-0.jsonl"] = 10 };
+        using ServiceProvider services = ServicesWith(new FakeBlobListing(listing));
+        var trigger = new BlobDropTrigger(services.GetRequiredService<PipelineStarterFactory>(), NullLogger<BlobDropTrigger>.Instance);
+        var client = new FakeDurableTaskClient { RememberScheduled = true };
+
+        string name = (string)WebJobsBlobPattern.Match(TriggerPattern(), PipelineStorage.Incoming, blobName)!["name"];
+        TriggerOutcome outcome = await trigger.RunAsync(new FakeBlobClient($"\"etag-{blobName}\"", length), name, client, CancellationToken.None);
+
+        // Storage is unreachable here: a quarantine write would have failed the call.
+        Assert.Equal(TriggerOutcomeKind.Accepted, outcome.Kind);
+        Assert.Contains("ignored", outcome.Message, StringComparison.Ordinal);
+        Assert.Empty(client.ScheduledInstances);
+    }
+
     static string TriggerPattern() =>
         typeof(BlobDropTrigger).GetMethod(nameof(BlobDropTrigger.RunAsync))!.GetParameters()[0].GetCustomAttribute<WorkerBlobTrigger>()!.BlobPath;
 

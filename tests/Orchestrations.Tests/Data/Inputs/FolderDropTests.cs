@@ -57,4 +57,19 @@ public class FolderDropTests
         Assert.Equal(expected, FolderDrop.IsSuccessMarker(blob, out string actual));
         Assert.Equal(folder, actual);
     }
+
+    [Theory]
+    [InlineData("part-0.jsonl", false)]
+    [InlineData("shop/2026-05/part-0.jsonl", false)]
+    [InlineData("shop/2026-05/", false)]
+    [InlineData("shop/my_data.jsonl", false)]
+    [InlineData("", false)]
+    [InlineData("_SUCCESS", true)]
+    [InlineData("shop/.DS_Store", true)]
+    [InlineData("shop/_temporary/0/part-0.jsonl", true)]
+    [InlineData(".staging/b1/", true)]
+    public void IsHidden_Path_TrueWhenAFileOrFolderStartsWithUnderscoreOrDot(string path, bool expected)
+    {
+        Assert.Equal(expected, FolderDrop.IsHidden(path));
+    }
 }
