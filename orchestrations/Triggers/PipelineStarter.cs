@@ -239,7 +239,9 @@ public sealed partial class PipelineStarter(
 
     /// <summary>Cancels a running pipeline: its training or evaluation job is cancelled on the backend (the job
     /// orchestration receives <see cref="Training.JobRunOrchestrator.CancelEvent"/> and the pipeline fails with the
-    /// reason); a pipeline in any other stage is terminated.</summary>
+    /// reason); a rollout in progress is rolled back (the pipeline fails as rolled back); a pipeline in any other stage
+    /// is terminated, after the work it started is stopped (the champion's scoring job cancelled, the data
+    /// preparation terminated), so nothing it started runs on after its model slot is handed on.</summary>
     /// <param name="by">The verified caller, named in the termination reason.</param>
     public async Task<TriggerOutcome> CancelAsync(string instanceId, string by, CancellationToken cancellationToken)
     {
@@ -264,6 +266,31 @@ public sealed partial class PipelineStarter(
             }
         }
 
+        // A rollout is not stopped half-way: traffic goes back to the previous deployment, then the pipeline fails.
+        string rollout = $"{instanceId}-rollout";
+        if (await client.GetInstanceAsync(rollout, getInputsAndOutputs: false, cancellationToken) is { IsRunning: true })
+        {
+            await client.RaiseEventAsync(rollout, RolloutCommand.EventName, new RolloutCommand(RolloutAction.Rollback, by), cancellationToken);
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"rolling back {rollout} (asked by {by}): traffic returns to the previous deployment and {instanceId} ends failed");
+        }
+
+        // Termination does not reach a run's children: stop them first. A cancelled champion scoring would only be
+        // noted by the run (it judges without the champion's figures), so the run is terminated as well.
+        var stopped = new List<string>();
+        string championScoring = $"{instanceId}-eval-champion";
+        if (await client.GetInstanceAsync(championScoring, getInputsAndOutputs: false, cancellationToken) is { IsRunning: true })
+        {
+            await client.RaiseEventAsync(championScoring, Training.JobRunOrchestrator.CancelEvent, true, cancellationToken);
+            stopped.Add($"{championScoring} cancelled");
+        }
+
+        string dataPrep = $"{instanceId}-data";
+        if (await client.GetInstanceAsync(dataPrep, getInputsAndOutputs: false, cancellationToken) is { IsRunning: true })
+        {
+            await client.TerminateInstanceAsync(dataPrep, $"cancelled by {by}", cancellationToken);
+            stopped.Add($"{dataPrep} terminated");
+        }
+
         await client.TerminateInstanceAsync(instanceId, $"cancelled by {by}", cancellationToken);
         if (instance.ReadInputAs<PipelineRequest>() is { } request)
         {
@@ -274,7 +301,9 @@ public sealed partial class PipelineStarter(
                 await client.RaiseEventAsync(next, ModelSlotClaims.GrantedEvent, request.Model, cancellationToken);
             }
         }
-        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, $"{instanceId} terminated by {by} (no job was running)");
+        return new TriggerOutcome(TriggerOutcomeKind.Accepted, instanceId, stopped.Count == 0
+            ? $"{instanceId} terminated by {by} (no job was running)"
+            : $"{instanceId} terminated by {by} ({string.Join(", ", stopped)})");
     }
 
     /// <summary>The state of any instance the starter created.</summary>

@@ -31,6 +31,7 @@ sealed class ApiDurableClient() : DurableTaskClient("api-tests")
                 CreatedAt = DateTimeOffset.UnixEpoch,
                 LastUpdatedAt = DateTimeOffset.UnixEpoch,
                 SerializedCustomStatus = customStatus,
+                DataConverter = Microsoft.DurableTask.Converters.JsonDataConverter.Default,
             };
         }
     }

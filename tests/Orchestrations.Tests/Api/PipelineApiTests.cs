@@ -4,8 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenAiServerless.Api;
+using GenAiServerless.Data;
 using GenAiServerless.Pipeline;
 using GenAiServerless.Rollout;
+using GenAiServerless.Training;
 using Microsoft.DurableTask.Client;
 
 namespace GenAiServerless.Tests.Orchestrations.Api;
@@ -296,6 +298,54 @@ public sealed class PipelineApiTests(ApiHost host) : IClassFixture<ApiHost>
         using HttpResponseMessage response = await http.PostAsJsonAsync("api/pipelines/run-done/cancel", new { reason = "oops" });
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Cancel_DuringRollout_RollsBackRatherThanTerminating()
+    {
+        const string run = "run-cancel-in-rollout";
+        host.Client.Exists(run, nameof(ModelPipelineOrchestrator), OrchestrationRuntimeStatus.Running);
+        host.Client.Exists($"{run}-rollout", nameof(RolloutOrchestrator), OrchestrationRuntimeStatus.Running);
+        using HttpClient http = host.Http("erin", ApiRole.Operator);
+
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{run}/cancel", new { });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        ApiDurableClient.RaisedEvent raised = Assert.Single(host.Client.Raised, e => e.InstanceId == $"{run}-rollout");
+        Assert.Equal(RolloutCommand.EventName, raised.EventName);
+        Assert.Equal(new RolloutCommand(RolloutAction.Rollback, "erin"), raised.Payload);
+        Assert.DoesNotContain(host.Client.Terminated, t => t.Id.StartsWith(run, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cancel_DuringDataPreparation_TerminatesItBeforeTheRun()
+    {
+        const string run = "run-cancel-in-data";
+        host.Client.Exists(run, nameof(ModelPipelineOrchestrator), OrchestrationRuntimeStatus.Running);
+        host.Client.Exists($"{run}-data", nameof(DataPrepOrchestrator), OrchestrationRuntimeStatus.Running);
+        using HttpClient http = host.Http(ApiRole.Operator);
+
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{run}/cancel", new { });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal([$"{run}-data", run], host.Client.Terminated.Where(t => t.Id.StartsWith(run, StringComparison.Ordinal)).Select(t => t.Id));
+    }
+
+    [Fact]
+    public async Task Cancel_WhileTheChampionIsScored_CancelsItsJobAndTerminatesTheRun()
+    {
+        const string run = "run-cancel-in-champion";
+        host.Client.Exists(run, nameof(ModelPipelineOrchestrator), OrchestrationRuntimeStatus.Running);
+        host.Client.Exists($"{run}-eval", nameof(JobRunOrchestrator), OrchestrationRuntimeStatus.Completed);
+        host.Client.Exists($"{run}-eval-champion", nameof(JobRunOrchestrator), OrchestrationRuntimeStatus.Running);
+        using HttpClient http = host.Http(ApiRole.Operator);
+
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"api/pipelines/{run}/cancel", new { });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        ApiDurableClient.RaisedEvent raised = Assert.Single(host.Client.Raised, e => e.InstanceId.StartsWith(run, StringComparison.Ordinal));
+        Assert.Equal(($"{run}-eval-champion", JobRunOrchestrator.CancelEvent), (raised.InstanceId, raised.EventName));
+        Assert.Contains(host.Client.Terminated, t => t.Id == run);
     }
 
     [Theory]
