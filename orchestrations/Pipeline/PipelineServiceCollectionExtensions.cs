@@ -41,6 +41,9 @@ public static class PipelineServiceCollectionExtensions
             .Validate(o => CronExpression.TryParse(o.RetrainCron, CronFormat.IncludeSeconds, out _), "Schedule:RetrainCron: not a six-field cron expression")
             .ValidateOnStart();
 
+        services.AddOptions<DriftAlertOptions>().BindConfiguration("DriftAlerts")
+            .Validate(o => o.Cooldown >= TimeSpan.Zero, "DriftAlerts:Cooldown: must not be negative (zero turns the storm guard off)")
+            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineStorage>();
         services

@@ -24,7 +24,9 @@ public sealed partial class PipelineStarter(
     PipelineStorage storage,
     IModelRegistry registry,
     IOptions<PipelineOptions> options,
-    ILogger<PipelineStarter> logger)
+    ILogger<PipelineStarter> logger,
+    IOptions<DriftAlertOptions>? driftAlerts = null,
+    TimeProvider? clock = null)
 {
     static readonly OrchestrationRuntimeStatus[] ActiveStatuses =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
@@ -136,7 +138,30 @@ public sealed partial class PipelineStarter(
         alert = alert with { Model = model };
 
         PipelineRequest request = requests.Create(alert.Model, PipelineTrigger.DriftAlert, [], $"drift alert '{alert.Rule}' ({alert.Severity})");
-        return await ScheduleAsync(nameof(ModelPipelineOrchestrator), InstanceIds.ForDriftAlert(alert.Model, alert.AlertId), request, cancellationToken);
+        string id = InstanceIds.ForDriftAlert(alert.Model, alert.AlertId);
+        TimeSpan cooldown = driftAlerts?.Value.Cooldown ?? TimeSpan.Zero;
+        if (cooldown <= TimeSpan.Zero || await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is not null)
+        {
+            // No storm guard, or this alert was delivered before: the run it started answers (the starter is idempotent).
+            return await ScheduleAsync(nameof(ModelPipelineOrchestrator), id, request, cancellationToken);
+        }
+
+        DriftCooldownClaim claim = await DriftCooldown.ClaimAsync(storage, model, id, (clock ?? TimeProvider.System).GetUtcNow(), cooldown, cancellationToken);
+        if (!claim.Granted)
+        {
+            return new TriggerOutcome(TriggerOutcomeKind.Accepted, claim.Holder,
+                $"drift alert {alert.AlertId} starts nothing: {model} is in its drift cooldown ({cooldown}) after run {claim.Holder}, until {claim.Until:u}");
+        }
+
+        try
+        {
+            return await ScheduleAsync(nameof(ModelPipelineOrchestrator), id, request, cancellationToken);
+        }
+        catch
+        {
+            await DriftCooldown.ReleaseAsync(storage, model, id, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Roll out a chosen registered version (by number or alias) to the model's endpoint.</summary>

@@ -24,6 +24,8 @@ static class TestApp
             ["Pipeline:Models:0"] = Model,
             ["Pipeline:Models:1"] = "other-model",
             ["Schedule:RetrainCron"] = "0 0 2 * * *",
+            // The drift cooldown lives in storage, unreachable here: Local.Tests cover it on Azurite.
+            ["DriftAlerts:Cooldown"] = "00:00:00",
             ["AzureMl:SubscriptionId"] = "00000000-0000-0000-0000-000000000000",
             ["AzureMl:ResourceGroup"] = "rg-genai",
             ["AzureMl:WorkspaceName"] = "mlw-genai",

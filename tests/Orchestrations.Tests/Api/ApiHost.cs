@@ -61,6 +61,8 @@ public sealed class ApiHost : IAsyncLifetime
         {
             ["Pipeline:Models:0"] = Model,
             ["Schedule:RetrainCron"] = "0 0 2 * * *",
+            // The drift cooldown lives in storage, unreachable here: Local.Tests cover it on Azurite.
+            ["DriftAlerts:Cooldown"] = "00:00:00",
         });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(new BlobServiceClient(UnreachableStorage));
