@@ -28,6 +28,9 @@ public sealed partial class PipelineStarter(
     IOptions<DriftAlertOptions>? driftAlerts = null,
     TimeProvider? clock = null)
 {
+    /// <summary>The longest blob name storage takes.</summary>
+    const int MaxBlobName = 1024;
+
     static readonly OrchestrationRuntimeStatus[] ActiveStatuses =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
@@ -382,8 +385,15 @@ public sealed partial class PipelineStarter(
 
     async Task<TriggerOutcome> RejectFileAsync(string where, string blobName, string reason, CancellationToken cancellationToken)
     {
-        // The file itself stays where it was dropped; the quarantine keeps the reason beside its name.
-        await storage.Container(PipelineStorage.Quarantine).GetBlobClient($"rejected-drops/{blobName}.reason.txt")
+        // The file itself stays where it was dropped; the quarantine keeps the reason beside its name. A name too long to
+        // take the suffix (blob names end at 1 024 characters) is kept under its hash; the reason's first line names it.
+        string name = $"rejected-drops/{blobName}.reason.txt";
+        if (name.Length > MaxBlobName)
+        {
+            name = $"rejected-drops/_long-names/{XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(blobName)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture)}.reason.txt";
+        }
+
+        await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name)
             .UploadAsync(BinaryData.FromString($"{where}\n{reason}\n"), overwrite: true, cancellationToken);
         Log.Rejected(logger, reason);
         return new TriggerOutcome(TriggerOutcomeKind.Rejected, null, reason);

@@ -214,6 +214,27 @@ public sealed class PipelineEndToEndTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Drop_UnknownModelWithANameNearTheLimit_QuarantinedUnderItsHash()
+    {
+        // 1 020 characters: a legal blob name, too long to take the quarantine's ".reason.txt".
+        string blobName = "nosuchmodel/" + new string('x', 1002) + ".jsonl";
+
+        TriggerOutcome outcome = await fixture.Stack.Starter.StartForDropAsync("nosuchmodel", blobName, "\"0x1\"", 10, CancellationToken.None);
+
+        Assert.Equal(TriggerOutcomeKind.Rejected, outcome.Kind);
+        Assert.Contains("unknown model 'nosuchmodel'", outcome.Message, StringComparison.Ordinal);
+        var quarantine = fixture.Stack.Services.GetRequiredService<PipelineStorage>().Container(PipelineStorage.Quarantine);
+        bool kept = false;
+        await foreach (BlobItem item in quarantine.GetBlobsAsync(new GetBlobsOptions { Prefix = "rejected-drops/_long-names/" }))
+        {
+            string reason = (await quarantine.GetBlobClient(item.Name).DownloadContentAsync()).Value.Content.ToString();
+            kept |= reason.StartsWith($"incoming/{blobName}\n", StringComparison.Ordinal);
+        }
+
+        Assert.True(kept, "the reason is kept under the name's hash, naming the file");
+    }
+
+    [Fact]
     public async Task DriftAlert_Malformed_QuarantinedWithReason()
     {
         TriggerOutcome outcome = await fixture.Stack.Starter.StartForDriftAlertAsync("{\"schemaId\":\"azureMonitorCommonAlertSchema\",\"data\":{\"essentials\":{}}}", CancellationToken.None);
