@@ -1,5 +1,6 @@
 using DurableTask.Core;
 using DurableTask.Core.History;
+using Microsoft.Extensions.Logging;
 
 namespace GenAiServerless.Local.Engine;
 
@@ -12,10 +13,12 @@ namespace GenAiServerless.Local.Engine;
 /// <item>the sub-orchestration's start message carries its tags as a protobuf <c>MapField</c>, which the queue
 /// serializer cannot read back (a poison message retried forever). The tags become a plain dictionary.</item>
 /// </list>
-/// It also makes stopping safe: the sidecar stops the backend from an <c>async void</c> callback on host shutdown,
-/// and stopping a backend that never started throws there and takes the process down; here a stop before a start,
-/// or a second stop, does nothing. Every other call passes straight through.</summary>
-public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService inner) : IOrchestrationService
+/// It also makes stopping safe: the sidecar stops the backend from an <c>async void</c> callback on host shutdown, so
+/// any exception of the stop takes the process down. Stopping a backend that never started throws, and so does a stop
+/// while storage is unreachable (the backend waits ten minutes for its partition manager, then throws a
+/// <see cref="TimeoutException"/>): here a stop before a start, or a second stop, does nothing, and a failed stop is
+/// logged, not thrown. Every other call passes straight through.</summary>
+public sealed partial class SidecarCompatibleOrchestrationService(IOrchestrationService inner, ILogger? logger = null) : IOrchestrationService
 {
     int started;
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
@@ -110,7 +113,28 @@ public sealed class SidecarCompatibleOrchestrationService(IOrchestrationService 
 
     public Task StopAsync() => StopAsync(isForced: false);
 
-    public Task StopAsync(bool isForced) => Interlocked.Exchange(ref started, 0) == 1 ? inner.StopAsync(isForced) : Task.CompletedTask;
+    public Task StopAsync(bool isForced) => Interlocked.Exchange(ref started, 0) == 1 ? StopInnerAsync(isForced) : Task.CompletedTask;
+
+    async Task StopInnerAsync(bool isForced)
+    {
+        try
+        {
+            await inner.StopAsync(isForced);
+        }
+#pragma warning disable CA1031 // The caller is the sidecar's async void callback: whatever escapes here ends the process.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // The partition leases expire on their own: the next start takes them over once they have.
+            if (logger is not null)
+            {
+                LogStopFailed(logger, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The durable engine did not stop cleanly (its partition leases expire on their own)")]
+    static partial void LogStopFailed(ILogger logger, Exception exception);
 
     public Task CreateAsync() => inner.CreateAsync();
 

@@ -312,7 +312,7 @@ public static class LocalEngineServiceCollectionExtensions
     public static IServiceCollection AddLocalEngine(this IServiceCollection services, AzureStorageOrchestrationService engine, GrpcChannel channel)
     {
         services.AddGrpc();
-        services.AddSingleton<IOrchestrationService>(new SidecarCompatibleOrchestrationService(engine));
+        services.AddSingleton<IOrchestrationService>(sp => new SidecarCompatibleOrchestrationService(engine, sp.GetRequiredService<ILogger<SidecarCompatibleOrchestrationService>>()));
         services.AddSingleton<IOrchestrationServiceClient>(engine);
         services.AddSingleton<TaskHubGrpcServer>();
         services.AddDurableTaskWorker(b =>

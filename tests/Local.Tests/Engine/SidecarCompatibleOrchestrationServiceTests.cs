@@ -55,4 +55,37 @@ public sealed class SidecarCompatibleOrchestrationServiceTests
 
         Assert.Same(plain, state.Events[^1]);
     }
+
+    [Fact]
+    public async Task StopAsync_BackendThrowsAsWhenStorageIsUnreachable_CompletesWithoutThrowing()
+    {
+        // The sidecar awaits this stop in an async void callback: an exception there ends the whole process (a test
+        // host included), ten minutes after a stack was stopped while its Azurite was down.
+        IOrchestrationService backend = FailingStop.Create(new TimeoutException("Timed-out waiting for the partition manager to shut down."));
+        var service = new SidecarCompatibleOrchestrationService(backend);
+        await service.StartAsync();
+
+        await service.StopAsync(isForced: false);
+        await service.StopAsync(isForced: true); // a second stop does nothing
+    }
+
+    /// <summary>A backend whose start succeeds and whose stop fails with <see cref="Failure"/>.</summary>
+    public class FailingStop : System.Reflection.DispatchProxy
+    {
+        public Exception Failure { get; private set; } = new InvalidOperationException();
+
+        public static IOrchestrationService Create(Exception failure)
+        {
+            IOrchestrationService proxy = Create<IOrchestrationService, FailingStop>();
+            ((FailingStop)(object)proxy).Failure = failure;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
+        {
+            nameof(IOrchestrationService.StartAsync) => Task.CompletedTask,
+            nameof(IOrchestrationService.StopAsync) => Task.FromException(Failure),
+            _ => throw new NotSupportedException(targetMethod?.Name),
+        };
+    }
 }
