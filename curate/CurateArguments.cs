@@ -16,7 +16,7 @@ public sealed record CurateArguments(CurateRequest Request, bool Help, string? R
         (the same as `genai curate`).
 
         ARGUMENTS:
-            <FILE_OR_FOLDER>    A data file, or a folder of them (names starting with '_' or '.' are markers and are skipped)
+            <FILE_OR_FOLDER>    A data file, or a folder of them (files and folders whose names start with '_' or '.' are markers or hidden and are skipped)
 
         OPTIONS:
             -h, --help            Prints help information

@@ -13,7 +13,7 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<FILE_OR_FOLDER>")]
-        [Description("A data file, or a folder of them (names starting with '_' or '.' are markers and are skipped).")]
+        [Description("A data file, or a folder of them (files and folders whose names start with '_' or '.' are markers or hidden and are skipped).")]
         public string Input { get; init; } = string.Empty;
 
         [CommandOption("--model <NAME>")]

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GenAiServerless.Data;
 
 /// <summary>The arguments of a local curate run (<c>genai curate</c> and the native <c>genai-curate</c>).</summary>
-/// <param name="Input">A data file, or a folder of them (names starting with '_' or '.' are markers and are skipped).</param>
+/// <param name="Input">A data file, or a folder of them (files and folders whose names start with '_' or '.' are markers or hidden and are skipped).</param>
 /// <param name="Model">Names the output folder and the near-duplicate index the data is checked against.</param>
 /// <param name="Out">Output folder: <c>curated/</c> and <c>quarantine/</c> are written below it.</param>
 /// <param name="Json">Print the manifest instead of a summary.</param>
@@ -51,21 +51,36 @@ public static class FolderCuration
     {
         ArgumentNullException.ThrowIfNull(input);
         string root = Directory.Exists(input) ? Path.GetFullPath(input) : Path.GetDirectoryName(Path.GetFullPath(input))!;
+        // Markers and hidden or temporary files and folders (_SUCCESS, .crc, _temporary/, .ipynb_checkpoints/, .git/) are
+        // never data, at any depth: the rule of folder drops in the pipeline.
         IEnumerable<string> files = Directory.Exists(input)
-            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('_') && !Path.GetFileName(f).StartsWith('.'))
+            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !Inputs.FolderDrop.IsHidden(NameOf(root, f)))
             : [Path.GetFullPath(input)];
         var drops = new List<DropBlob>();
         foreach (string f in files.Order(StringComparer.Ordinal))
         {
             // A local file's "ETag" is a hash of its content, so a rerun over the same bytes is the same run.
             await using FileStream stream = File.OpenRead(f);
+            if (!stream.CanSeek)
+            {
+                throw new IOException($"'{f}' is a pipe or a device, not a file: the stage reads its inputs more than once; save the data to a file first");
+            }
+
             var hasher = new XxHash128();
             await hasher.AppendAsync(stream, cancellationToken);
-            drops.Add(new DropBlob(Path.GetRelativePath(root, f).Replace('\\', '/'), Convert.ToHexStringLower(hasher.GetHashAndReset()), stream.Length));
+            drops.Add(new DropBlob(NameOf(root, f), Convert.ToHexStringLower(hasher.GetHashAndReset()), stream.Length));
         }
 
         string runId = "curate-" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(string.Join('|', drops.Select(d => $"{d.BlobName}:{d.ETag}")))).ToString("x16", CultureInfo.InvariantCulture);
         return new FolderDrop(root, drops, runId);
+    }
+
+    /// <summary>The drop name of <paramref name="file"/>: its path below <paramref name="root"/> with '/' between folders
+    /// (a '\\' is a folder separator on Windows only; on Linux it is part of a file name).</summary>
+    static string NameOf(string root, string file)
+    {
+        string relative = Path.GetRelativePath(root, file);
+        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
     }
 
     /// <summary>Curates <see cref="CurateRequest.Input"/> (already validated: <see cref="CurateRequest.Error"/> is null),
