@@ -21,7 +21,7 @@ public sealed record CurateArguments(CurateRequest Request, bool Help, string? R
         OPTIONS:
             -h, --help            Prints help information
                 --model <NAME>    Model the data is for: names the output folder and the near-duplicate index it is checked against
-                --out <DIR>       Output folder: curated/ and quarantine/ are written below it
+                --out <DIR>       Output folder, outside the input folder: curated/ and quarantine/ are written below it
                 --quality <PRESET>  ShortRecords (default), Documents or Off
                 --json            Print the manifest (one JSON document) instead of a summary
                 --threads <N>     Shards curated at once (default: the number of cores). The outputs are the same for any value

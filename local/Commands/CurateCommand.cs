@@ -21,7 +21,7 @@ public sealed class CurateCommand : AsyncCommand<CurateCommand.Settings>
         public string Model { get; init; } = string.Empty;
 
         [CommandOption("--out <DIR>")]
-        [Description("Output folder: curated/ and quarantine/ are written below it.")]
+        [Description("Output folder, outside the input folder: curated/ and quarantine/ are written below it.")]
         public string Out { get; init; } = string.Empty;
 
         [CommandOption("--quality <PRESET>")]

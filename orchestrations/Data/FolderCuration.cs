@@ -33,7 +33,15 @@ public sealed record CurateRequest(
         : !DataQualityPresets.All.Contains(Quality) ? $"--quality: use one of {string.Join(", ", DataQualityPresets.All)}"
         : Threads is < 1 ? "--threads: at least 1"
         : ShardMegabytes < 1 ? "--shard-mb: at least 1"
+        : Directory.Exists(Input) && IsWithin(Out, Input) ? $"--out '{Out}' is inside the input folder '{Input}': the next run would read its outputs as input; write them outside it"
         : null;
+
+    /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or below it.</summary>
+    static bool IsWithin(string path, string folder)
+    {
+        string relative = Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(path));
+        return relative == "." || (!Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
 }
 
 /// <summary>A local file or folder as one drop: the folder its names are relative to, its files (each with a hash of

@@ -52,6 +52,32 @@ public sealed class FolderCurationInputsTests : IDisposable
         Assert.StartsWith("2 records read from 1 file(s): 2 curated", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("out")]
+    [InlineData("sub/out")]
+    [InlineData(".")]
+    public void Error_OutInsideTheInputFolder_SaysWhy(string outBelowInput)
+    {
+        string input = Path.Combine(root, "in");
+        Directory.CreateDirectory(input);
+
+        string? error = new CurateRequest(input, "shop", Path.Combine(input, outBelowInput)).Error();
+
+        Assert.NotNull(error);
+        Assert.Contains("is inside the input folder", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("out")]
+    [InlineData("in-out")]
+    public void Error_OutBesideTheInputFolder_None(string outFolder)
+    {
+        string input = Path.Combine(root, "in");
+        Directory.CreateDirectory(input);
+
+        Assert.Null(new CurateRequest(input, "shop", Path.Combine(root, outFolder)).Error());
+    }
+
     [SkippableFact]
     public async Task ScanAsync_APipe_SaysToSaveItToAFile()
     {
