@@ -23,7 +23,8 @@ public static class ShardPlanner
         {
             DropBlob drop = input.Drops[f];
             // CSV only with a known one-byte separator: a detected separator is the reader's choice, not the planner's.
-            char? csvSeparator = (input.Policy.Inputs ?? InputOptions.Default).CsvSeparator;
+            InputOptions inputs = input.Policy.Inputs ?? InputOptions.Default;
+            char? csvSeparator = inputs.CsvSeparator;
             byte separator = csvSeparator is { } sep && sep < 0x80 ? (byte)sep : (byte)0;
             bool splittable = InputFormats.TryDetect(drop.BlobName, out InputFormat format, out _)
                 && (format == InputFormat.Jsonl || (format == InputFormat.Csv && separator != 0));
@@ -36,7 +37,7 @@ public static class ShardPlanner
             Stream stream = await store.OpenInputAsync(drop, cancellationToken);
             await using (stream)
             {
-                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, cancellationToken, separator))
+                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, inputs.MaxRecordBytes, cancellationToken, separator))
                 {
                     shards.Add(new DataShard(shards.Count, f, drop, offset, length, firstLine, header));
                 }
@@ -47,15 +48,15 @@ public static class ShardPlanner
     }
 
     /// <summary>The ranges of one file: each at least <paramref name="shardBytes"/> long (but the last), ending just after a
-    /// record's line break.</summary>
+    /// record's line break. A CSV header longer than <paramref name="maxHeaderBytes"/> keeps the file whole.</summary>
     internal static async Task<List<(long Offset, long Length, long FirstLine, string? CsvHeader)>> CutAsync(
-        Stream stream, long fileLength, long shardBytes, bool csv, CancellationToken cancellationToken, byte separator = (byte)',')
+        Stream stream, long fileLength, long shardBytes, bool csv, int maxHeaderBytes, CancellationToken cancellationToken, byte separator = (byte)',')
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
             return csv
-                ? await CutCsvAsync(stream, buffer, fileLength, shardBytes, separator, cancellationToken)
+                ? await CutCsvAsync(stream, buffer, fileLength, shardBytes, separator, maxHeaderBytes, cancellationToken)
                 : await CutLinesAsync(stream, buffer, fileLength, shardBytes, cancellationToken);
         }
         finally
@@ -119,8 +120,9 @@ public static class ShardPlanner
     /// quoted field only at the start of a field; <c>""</c> inside one is a quote). Whenever the bytes could be read
     /// two ways — a quote inside an unquoted field, text after a closing quote, a lone <c>\r</c> (which the reader counts
     /// as a line break), a blank or multi-line header — the file is kept whole rather than risk a cut inside a record
-    /// or a wrong line number.</summary>
-    static async Task<List<(long, long, long, string?)>> CutCsvAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, byte separator, CancellationToken cancellationToken)
+    /// or a wrong line number. So is a header longer than <paramref name="maxHeaderBytes"/> (the reader's record limit):
+    /// usually a quote never closed, which the reader quarantines, and which must not be buffered here whole.</summary>
+    static async Task<List<(long, long, long, string?)>> CutCsvAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, byte separator, int maxHeaderBytes, CancellationToken cancellationToken)
     {
         List<(long, long, long, string?)> whole = [(0, fileLength, 1, null)];
         var ranges = new List<(long, long, long, string?)>();
@@ -138,6 +140,11 @@ public static class ShardPlanner
                 byte c = chunk[i];
                 if (csvHeader is null)
                 {
+                    if (header.Count == maxHeaderBytes)
+                    {
+                        return whole;
+                    }
+
                     header.Add(c);
                 }
 
