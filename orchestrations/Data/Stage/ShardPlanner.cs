@@ -6,7 +6,7 @@ namespace GenAiServerless.Data;
 
 /// <summary>Cuts a drop into shards: a plain JSONL or CSV file larger than <see cref="DataPolicy.ShardBytes"/> into byte
 /// ranges that start and end on record boundaries (for CSV: line breaks outside quotes), every other file whole (gzip
-/// cannot be entered in the middle; Parquet and small files are one unit).</summary>
+/// cannot be entered in the middle; Parquet, small files and UTF-16 or UTF-32 text are one unit).</summary>
 /// <remarks>Finding the boundaries reads the large files once, counting line breaks at memory speed, so every shard
 /// knows the file line it starts on and names its records by their line in the whole file.</remarks>
 public static class ShardPlanner
@@ -65,15 +65,33 @@ public static class ShardPlanner
         }
     }
 
+    /// <summary>Reads the next chunk of the file; the first holds at least the four bytes a byte order mark may take
+    /// (unless the file is shorter).</summary>
+    static ValueTask<int> ReadChunkAsync(Stream stream, byte[] buffer, long position, CancellationToken cancellationToken) =>
+        position == 0
+            ? stream.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), 4, throwOnEndOfStream: false, cancellationToken)
+            : stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken);
+
+    /// <summary>True for a file that starts with a UTF-16 or UTF-32 byte order mark (FF FE covers UTF-32LE's FF FE 00 00).
+    /// Such a file is kept whole: its characters are two or four bytes wide, so a 0x0A byte may be half of one (U+4E0A
+    /// is 0A 4E in UTF-16LE) rather than a line break, and only the file's first range carries the mark the reader
+    /// transcodes by.</summary>
+    static bool IsWideText(ReadOnlySpan<byte> start) => start is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [0x00, 0x00, 0xFE, 0xFF, ..];
+
     /// <summary>JSONL: a record is a line; lines end at <c>\n</c> (the reader's rule too).</summary>
     static async Task<List<(long, long, long, string?)>> CutLinesAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, CancellationToken cancellationToken)
     {
         var ranges = new List<(long, long, long, string?)>();
         long position = 0, line = 1, start = 0, startLine = 1;
         int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        while ((read = await ReadChunkAsync(stream, buffer, position, cancellationToken)) > 0)
         {
             ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            if (position == 0 && IsWideText(chunk))
+            {
+                return [(0, fileLength, 1, null)];
+            }
+
             int i = 0;
             while (i < chunk.Length)
             {
@@ -132,9 +150,14 @@ public static class ShardPlanner
         var state = CsvState.FieldStart;
         bool pendingCr = false;
         int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        while ((read = await ReadChunkAsync(stream, buffer, position, cancellationToken)) > 0)
         {
             ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            if (position == 0 && IsWideText(chunk))
+            {
+                return whole;
+            }
+
             for (int i = 0; i < chunk.Length; i++)
             {
                 byte c = chunk[i];

@@ -404,6 +404,28 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_Utf16CsvLargerThanAShard_KeptWholeAndEveryRowCurated()
+    {
+        // U+4E0A is 0A 4E in UTF-16LE: a 0x0A byte that is half a character, not a line break.
+        var csv = new StringBuilder("id,text\n");
+        for (int i = 0; i < 60; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"u{i},\u4E0A {Sentence(i)}\n");
+        }
+
+        DropBlob drop = Drop("unicode.csv", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(csv.ToString())]);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("u16")), Input("run-u16", 256, drop), CancellationToken.None);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("u16-run")), Input("run-u16", 256, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Single(plan.Shards);
+        Assert.Empty(result.QuarantinedFiles);
+        Assert.Equal(60, result.RecordsRead);
+        Assert.Equal(60, result.RecordsCurated);
+        Assert.Contains("\"text\":\"\u4E0A the ", string.Join('\n', CuratedLines(Out("u16-run"), "run-u16")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_RunThatFailedAfterItsFanIn_LeavesTheModelsIndexAsItWas()
     {
         DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
