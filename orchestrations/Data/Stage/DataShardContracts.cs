@@ -111,6 +111,7 @@ public static class DataShardOutcomes
         {
             InputFormat.Csv or InputFormat.CsvGzip => "no records: the CSV file has a header but no rows",
             InputFormat.Parquet => "no records: the Parquet file has 0 rows",
+            _ when JsonArrayInput.MayBeArray(name) => "no records: the file is empty, holds only blank lines or an empty JSON array",
             _ => "no records: the file is empty or holds only blank lines",
         };
 }

@@ -6,7 +6,7 @@ namespace GenAiServerless.Data;
 
 /// <summary>Cuts a drop into shards: a plain JSONL or CSV file larger than <see cref="DataPolicy.ShardBytes"/> into byte
 /// ranges that start and end on record boundaries (for CSV: line breaks outside quotes), every other file whole (gzip
-/// cannot be entered in the middle; Parquet, small files and UTF-16 or UTF-32 text are one unit).</summary>
+/// cannot be entered in the middle; Parquet, small files, UTF-16 or UTF-32 text and JSON arrays are one unit).</summary>
 /// <remarks>Finding the boundaries reads the large files once, counting line breaks at memory speed, so every shard
 /// knows the file line it starts on and names its records by their line in the whole file.</remarks>
 public static class ShardPlanner
@@ -78,6 +78,15 @@ public static class ShardPlanner
     /// transcodes by.</summary>
     static bool IsWideText(ReadOnlySpan<byte> start) => start is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [0x00, 0x00, 0xFE, 0xFF, ..];
 
+    /// <summary>True for a file whose first non-blank byte (after a UTF-8 byte order mark) is <c>[</c>, or that has none
+    /// in its first chunk: a <c>.json</c> file may be one JSON array of records, whose elements are not lines.</summary>
+    static bool MayBeJsonArray(ReadOnlySpan<byte> start)
+    {
+        start = start.StartsWith("\uFEFF"u8) ? start[3..] : start;
+        int first = start.IndexOfAnyExcept(" \t\r\n"u8);
+        return first < 0 || start[first] == (byte)'[';
+    }
+
     /// <summary>JSONL: a record is a line; lines end at <c>\n</c> (the reader's rule too).</summary>
     static async Task<List<(long, long, long, string?)>> CutLinesAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, CancellationToken cancellationToken)
     {
@@ -87,7 +96,7 @@ public static class ShardPlanner
         while ((read = await ReadChunkAsync(stream, buffer, position, cancellationToken)) > 0)
         {
             ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
-            if (position == 0 && IsWideText(chunk))
+            if (position == 0 && (IsWideText(chunk) || MayBeJsonArray(chunk)))
             {
                 return [(0, fileLength, 1, null)];
             }

@@ -426,6 +426,29 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_JsonArrayLargerThanAShard_KeptWholeAndEachElementCuratedOrRejected()
+    {
+        string elements = string.Join(",\n  ", Enumerable.Range(0, 120).Select(i => i == 50 ? "[\"not\", \"an object\"]" : $$"""{"id":"a{{i}}","text":"{{Sentence(i)}}"}"""));
+        DropBlob array = Drop("records.json", "[\n  " + elements + "\n]\n");
+        DropBlob cut = Drop("cut.json", "[" + string.Join(",", Enumerable.Range(0, 30).Select(i => $$"""{"id":"c{{i}}","text":"{{Sentence(500 + i)}}"}""")) + ",{\"id\":\"c30\",\"te");
+        DropBlob empty = Drop("empty.json", "[]");
+        DataPrepInput input = Input("run-arr", 512, array, cut, empty);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("arr")), input, CancellationToken.None);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("arr-run")), input, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(3, plan.Shards.Count);
+        Assert.Equal(149, result.RecordsCurated);
+        Assert.Equal(1, result.RejectReasons["not_an_object"]);
+        Assert.Equal(1, result.RejectReasons["invalid_json"]);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("empty.json: no records: the file is empty, holds only blank lines or an empty JSON array", StringComparison.Ordinal));
+        string quarantined = File.ReadAllText(Path.Combine(Out("arr-run"), "quarantine", "shop", "run-arr", "records.jsonl"));
+        Assert.Contains("\"line\":51,\"reason\":\"not_an_object\"", quarantined, StringComparison.Ordinal);
+        Assert.Contains("\"line\":31,\"reason\":\"invalid_json\"", quarantined, StringComparison.Ordinal);
+        Assert.Contains(",{\\\"id\\\":\\\"c30\\\",\\\"te", quarantined, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_RunThatFailedAfterItsFanIn_LeavesTheModelsIndexAsItWas()
     {
         DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
