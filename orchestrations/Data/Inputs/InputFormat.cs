@@ -3,10 +3,12 @@ namespace GenAiServerless.Data.Inputs;
 /// <summary>The input formats the Data stage reads, told apart by file name.</summary>
 public enum InputFormat
 {
-    /// <summary>JSON Lines: one JSON object per line (<c>.jsonl</c>, <c>.json</c>).</summary>
+    /// <summary>JSON Lines: one JSON object per line (<c>.jsonl</c>, <c>.json</c>); a <c>.json</c> file whose first
+    /// non-blank byte is <c>[</c> is one JSON array of records instead.</summary>
     Jsonl,
 
-    /// <summary>Gzip-compressed JSON Lines (<c>.jsonl.gz</c>, <c>.json.gz</c>, any other <c>.gz</c>).</summary>
+    /// <summary>Gzip-compressed JSON Lines (<c>.jsonl.gz</c>, <c>.json.gz</c>, any other <c>.gz</c>); a <c>.json.gz</c>
+    /// file may hold a JSON array as a <c>.json</c> file may.</summary>
     JsonlGzip,
 
     /// <summary>CSV with a header row (<c>.csv</c>).</summary>

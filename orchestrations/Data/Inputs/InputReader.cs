@@ -4,7 +4,8 @@ using System.Text;
 namespace GenAiServerless.Data.Inputs;
 
 /// <summary>Reads any supported input file as one stream of <see cref="SourceItem"/>s, whatever its format.</summary>
-/// <remarks>Memory is bounded by one line or record (JSONL, CSV) or one row group (Parquet), not by the file. A file
+/// <remarks>Memory is bounded by one line, record or array element (JSONL, CSV, a <c>.json</c> array) or one row group
+/// (Parquet), not by the file. A file
 /// that cannot be read as a whole throws <see cref="UnreadableFileException"/> from the enumeration, possibly after
 /// items were yielded: the caller commits a file's items only once the enumeration has ended. The caller owns
 /// <c>stream</c>; it is not disposed.</remarks>
@@ -45,6 +46,33 @@ public static class InputReader
         Stream? gunzipped = gzip ? new VerifiedGzipStream(stream) : null;
         await using Stream? _ = gunzipped;
         Stream bytes = gunzipped ?? stream;
+        if (JsonArrayInput.MayBeArray(file) && options.LineOffset == 0)
+        {
+            // A .json file is JSON Lines or one array of records: its first non-blank byte tells which. (A later byte
+            // range of a file is never sniffed: the planner cuts only files that are not arrays.)
+            byte[] head;
+            bool isArray;
+            try
+            {
+                (head, isArray) = await JsonArrayInput.SniffAsync(bytes, options.MaxRecordBytes, cancellationToken);
+            }
+            catch (InvalidDataException e) when (gzip)
+            {
+                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+            }
+
+            bytes = new ConcatStream(head, bytes);
+            if (isArray)
+            {
+                await foreach (SourceItem item in JsonArrayInput.ReadAsync(file, bytes, gzip, options, cancellationToken))
+                {
+                    yield return item;
+                }
+
+                yield break;
+            }
+        }
+
         using var lines = new Utf8LineSplitter(bytes, options.MaxRecordBytes);
         while (true)
         {

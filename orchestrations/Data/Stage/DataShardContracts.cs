@@ -1,3 +1,4 @@
+using GenAiServerless.Data.Inputs;
 using GenAiServerless.Data.Quality;
 
 namespace GenAiServerless.Data;
@@ -80,7 +81,7 @@ public static class DataShardOutcomes
             long records = file.Sum(r => r.Records);
             if (error is null && records == 0)
             {
-                error = "no records: the file is empty or holds only blank lines";
+                error = NoRecords(drop.BlobName);
             }
             else if (error is null && file.Sum(r => r.InvalidUtf8) == records)
             {
@@ -102,6 +103,17 @@ public static class DataShardOutcomes
 
         return bad;
     }
+
+    /// <summary>Why a file that read without error holds no record, in its format's terms: a CSV reader that found no
+    /// header throws, so a CSV here has its header; a Parquet file's footer was read and counts no rows.</summary>
+    static string NoRecords(string name) =>
+        (InputFormats.TryDetect(name, out InputFormat format, out _) ? format : (InputFormat?)null) switch
+        {
+            InputFormat.Csv or InputFormat.CsvGzip => "no records: the CSV file has a header but no rows",
+            InputFormat.Parquet => "no records: the Parquet file has 0 rows",
+            _ when JsonArrayInput.MayBeArray(name) => "no records: the file is empty, holds only blank lines or an empty JSON array",
+            _ => "no records: the file is empty or holds only blank lines",
+        };
 }
 
 /// <summary>The names of a run's working files (under <c>{model}/{run}/_work/</c> in the curated area), deleted once the

@@ -200,7 +200,7 @@ public static class ShardCurator
     }
 }
 
-/// <summary>A few bytes (a CSV header) followed by a stream; disposing it disposes the stream.</summary>
+/// <summary>A few bytes (a CSV header, the bytes a reader sniffed) followed by a stream; disposing it disposes the stream.</summary>
 sealed class ConcatStream(byte[] head, Stream tail) : ForwardReadStream(tail)
 {
     int headRead;

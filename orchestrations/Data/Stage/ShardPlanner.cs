@@ -6,7 +6,7 @@ namespace GenAiServerless.Data;
 
 /// <summary>Cuts a drop into shards: a plain JSONL or CSV file larger than <see cref="DataPolicy.ShardBytes"/> into byte
 /// ranges that start and end on record boundaries (for CSV: line breaks outside quotes), every other file whole (gzip
-/// cannot be entered in the middle; Parquet and small files are one unit).</summary>
+/// cannot be entered in the middle; Parquet, small files, UTF-16 or UTF-32 text and JSON arrays are one unit).</summary>
 /// <remarks>Finding the boundaries reads the large files once, counting line breaks at memory speed, so every shard
 /// knows the file line it starts on and names its records by their line in the whole file.</remarks>
 public static class ShardPlanner
@@ -23,7 +23,8 @@ public static class ShardPlanner
         {
             DropBlob drop = input.Drops[f];
             // CSV only with a known one-byte separator: a detected separator is the reader's choice, not the planner's.
-            char? csvSeparator = (input.Policy.Inputs ?? InputOptions.Default).CsvSeparator;
+            InputOptions inputs = input.Policy.Inputs ?? InputOptions.Default;
+            char? csvSeparator = inputs.CsvSeparator;
             byte separator = csvSeparator is { } sep && sep < 0x80 ? (byte)sep : (byte)0;
             bool splittable = InputFormats.TryDetect(drop.BlobName, out InputFormat format, out _)
                 && (format == InputFormat.Jsonl || (format == InputFormat.Csv && separator != 0));
@@ -36,7 +37,7 @@ public static class ShardPlanner
             Stream stream = await store.OpenInputAsync(drop, cancellationToken);
             await using (stream)
             {
-                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, cancellationToken, separator))
+                foreach ((long offset, long length, long firstLine, string? header) in await CutAsync(stream, drop.Length, shardBytes, format == InputFormat.Csv, inputs.MaxRecordBytes, cancellationToken, separator))
                 {
                     shards.Add(new DataShard(shards.Count, f, drop, offset, length, firstLine, header));
                 }
@@ -47,15 +48,15 @@ public static class ShardPlanner
     }
 
     /// <summary>The ranges of one file: each at least <paramref name="shardBytes"/> long (but the last), ending just after a
-    /// record's line break.</summary>
+    /// record's line break. A CSV header longer than <paramref name="maxHeaderBytes"/> keeps the file whole.</summary>
     internal static async Task<List<(long Offset, long Length, long FirstLine, string? CsvHeader)>> CutAsync(
-        Stream stream, long fileLength, long shardBytes, bool csv, CancellationToken cancellationToken, byte separator = (byte)',')
+        Stream stream, long fileLength, long shardBytes, bool csv, int maxHeaderBytes, CancellationToken cancellationToken, byte separator = (byte)',')
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
             return csv
-                ? await CutCsvAsync(stream, buffer, fileLength, shardBytes, separator, cancellationToken)
+                ? await CutCsvAsync(stream, buffer, fileLength, shardBytes, separator, maxHeaderBytes, cancellationToken)
                 : await CutLinesAsync(stream, buffer, fileLength, shardBytes, cancellationToken);
         }
         finally
@@ -64,15 +65,42 @@ public static class ShardPlanner
         }
     }
 
+    /// <summary>Reads the next chunk of the file; the first holds at least the four bytes a byte order mark may take
+    /// (unless the file is shorter).</summary>
+    static ValueTask<int> ReadChunkAsync(Stream stream, byte[] buffer, long position, CancellationToken cancellationToken) =>
+        position == 0
+            ? stream.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), 4, throwOnEndOfStream: false, cancellationToken)
+            : stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken);
+
+    /// <summary>True for a file that starts with a UTF-16 or UTF-32 byte order mark (FF FE covers UTF-32LE's FF FE 00 00).
+    /// Such a file is kept whole: its characters are two or four bytes wide, so a 0x0A byte may be half of one (U+4E0A
+    /// is 0A 4E in UTF-16LE) rather than a line break, and only the file's first range carries the mark the reader
+    /// transcodes by.</summary>
+    static bool IsWideText(ReadOnlySpan<byte> start) => start is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [0x00, 0x00, 0xFE, 0xFF, ..];
+
+    /// <summary>True for a file whose first non-blank byte (after a UTF-8 byte order mark) is <c>[</c>, or that has none
+    /// in its first chunk: a <c>.json</c> file may be one JSON array of records, whose elements are not lines.</summary>
+    static bool MayBeJsonArray(ReadOnlySpan<byte> start)
+    {
+        start = start.StartsWith("\uFEFF"u8) ? start[3..] : start;
+        int first = start.IndexOfAnyExcept(" \t\r\n"u8);
+        return first < 0 || start[first] == (byte)'[';
+    }
+
     /// <summary>JSONL: a record is a line; lines end at <c>\n</c> (the reader's rule too).</summary>
     static async Task<List<(long, long, long, string?)>> CutLinesAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, CancellationToken cancellationToken)
     {
         var ranges = new List<(long, long, long, string?)>();
         long position = 0, line = 1, start = 0, startLine = 1;
         int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        while ((read = await ReadChunkAsync(stream, buffer, position, cancellationToken)) > 0)
         {
             ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            if (position == 0 && (IsWideText(chunk) || MayBeJsonArray(chunk)))
+            {
+                return [(0, fileLength, 1, null)];
+            }
+
             int i = 0;
             while (i < chunk.Length)
             {
@@ -119,8 +147,9 @@ public static class ShardPlanner
     /// quoted field only at the start of a field; <c>""</c> inside one is a quote). Whenever the bytes could be read
     /// two ways — a quote inside an unquoted field, text after a closing quote, a lone <c>\r</c> (which the reader counts
     /// as a line break), a blank or multi-line header — the file is kept whole rather than risk a cut inside a record
-    /// or a wrong line number.</summary>
-    static async Task<List<(long, long, long, string?)>> CutCsvAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, byte separator, CancellationToken cancellationToken)
+    /// or a wrong line number. So is a header longer than <paramref name="maxHeaderBytes"/> (the reader's record limit):
+    /// usually a quote never closed, which the reader quarantines, and which must not be buffered here whole.</summary>
+    static async Task<List<(long, long, long, string?)>> CutCsvAsync(Stream stream, byte[] buffer, long fileLength, long shardBytes, byte separator, int maxHeaderBytes, CancellationToken cancellationToken)
     {
         List<(long, long, long, string?)> whole = [(0, fileLength, 1, null)];
         var ranges = new List<(long, long, long, string?)>();
@@ -130,14 +159,24 @@ public static class ShardPlanner
         var state = CsvState.FieldStart;
         bool pendingCr = false;
         int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+        while ((read = await ReadChunkAsync(stream, buffer, position, cancellationToken)) > 0)
         {
             ReadOnlySpan<byte> chunk = buffer.AsSpan(0, read);
+            if (position == 0 && IsWideText(chunk))
+            {
+                return whole;
+            }
+
             for (int i = 0; i < chunk.Length; i++)
             {
                 byte c = chunk[i];
                 if (csvHeader is null)
                 {
+                    if (header.Count == maxHeaderBytes)
+                    {
+                        return whole;
+                    }
+
                     header.Add(c);
                 }
 

@@ -146,6 +146,32 @@ public sealed class DataStageTests : IDisposable
         Assert.Contains("user: how do spot evictions work?\nassistant: the job resumes from its last checkpoint", shards.Replace("\\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunAsync_HeaderOnlyCsvAndZeroRowParquet_QuarantinedWithWhatWasFound()
+    {
+        DropBlob csv = Drop("header.csv", "id,text\n");
+        using (var parquet = new MemoryStream())
+        {
+            var text = new Parquet.Schema.DataField<string>("text");
+            await using (Parquet.ParquetWriter writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(text), parquet))
+            {
+                using Parquet.ParquetRowGroupWriter group = writer.CreateRowGroup();
+                await group.WriteAsync(text, Array.Empty<string>());
+            }
+
+            File.WriteAllBytes(Path.Combine(In, "none.parquet"), parquet.ToArray());
+        }
+
+        DropBlob rows = new("none.parquet", "v1", new FileInfo(Path.Combine(In, "none.parquet")).Length);
+        DropBlob good = Drop("ok.jsonl", """{"id":"k","text":"a record in a healthy file next to the two without rows"}""" + "\n");
+
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("h")), Input("run-h", csv, rows, good), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(1, result.RecordsCurated);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("header.csv: no records: the CSV file has a header but no rows", StringComparison.Ordinal));
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("none.parquet: no records: the Parquet file has 0 rows", StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(root))

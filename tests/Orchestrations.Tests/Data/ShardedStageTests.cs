@@ -382,6 +382,73 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     [Fact]
+    public async Task PlanAsync_CsvHeaderOpeningAQuoteNeverClosed_ReadsNoFurtherThanTheRecordLimitAndKeepsTheFileWhole()
+    {
+        var csv = new StringBuilder("id,\"text\n");
+        for (int i = 0; csv.Length < 1_000_000; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"r{i},{Sentence(i)}\n");
+        }
+
+        DropBlob drop = Drop("unclosed.csv", csv.ToString());
+        DataPrepInput input = Input("run-uq", 4096, drop);
+        input = input with { Policy = input.Policy with { Inputs = new InputOptions { MaxRecordBytes = 1000 } } };
+        var store = new ReadCountingStore(new FolderDataStore(In, Out("uq")));
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(store, input, CancellationToken.None);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("uq-run")), input, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Single(plan.Shards);
+        Assert.True(store.InputBytesRead <= 128 * 1024, $"the planner read {store.InputBytesRead} bytes of a header cut off at 1000");
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("unclosed.csv: unreadable CSV", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_Utf16CsvLargerThanAShard_KeptWholeAndEveryRowCurated()
+    {
+        // U+4E0A is 0A 4E in UTF-16LE: a 0x0A byte that is half a character, not a line break.
+        var csv = new StringBuilder("id,text\n");
+        for (int i = 0; i < 60; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"u{i},\u4E0A {Sentence(i)}\n");
+        }
+
+        DropBlob drop = Drop("unicode.csv", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(csv.ToString())]);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("u16")), Input("run-u16", 256, drop), CancellationToken.None);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("u16-run")), Input("run-u16", 256, drop), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Single(plan.Shards);
+        Assert.Empty(result.QuarantinedFiles);
+        Assert.Equal(60, result.RecordsRead);
+        Assert.Equal(60, result.RecordsCurated);
+        Assert.Contains("\"text\":\"\u4E0A the ", string.Join('\n', CuratedLines(Out("u16-run"), "run-u16")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_JsonArrayLargerThanAShard_KeptWholeAndEachElementCuratedOrRejected()
+    {
+        string elements = string.Join(",\n  ", Enumerable.Range(0, 120).Select(i => i == 50 ? "[\"not\", \"an object\"]" : $$"""{"id":"a{{i}}","text":"{{Sentence(i)}}"}"""));
+        DropBlob array = Drop("records.json", "[\n  " + elements + "\n]\n");
+        DropBlob cut = Drop("cut.json", "[" + string.Join(",", Enumerable.Range(0, 30).Select(i => $$"""{"id":"c{{i}}","text":"{{Sentence(500 + i)}}"}""")) + ",{\"id\":\"c30\",\"te");
+        DropBlob empty = Drop("empty.json", "[]");
+        DataPrepInput input = Input("run-arr", 512, array, cut, empty);
+
+        DataShardPlan plan = await ShardPlanner.PlanAsync(new FolderDataStore(In, Out("arr")), input, CancellationToken.None);
+        DataPrepResult result = await DataStage.RunAsync(new FolderDataStore(In, Out("arr-run")), input, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(3, plan.Shards.Count);
+        Assert.Equal(149, result.RecordsCurated);
+        Assert.Equal(1, result.RejectReasons["not_an_object"]);
+        Assert.Equal(1, result.RejectReasons["invalid_json"]);
+        Assert.Single(result.QuarantinedFiles, f => f.Contains("empty.json: no records: the file is empty, holds only blank lines or an empty JSON array", StringComparison.Ordinal));
+        string quarantined = File.ReadAllText(Path.Combine(Out("arr-run"), "quarantine", "shop", "run-arr", "records.jsonl"));
+        Assert.Contains("\"line\":51,\"reason\":\"not_an_object\"", quarantined, StringComparison.Ordinal);
+        Assert.Contains("\"line\":31,\"reason\":\"invalid_json\"", quarantined, StringComparison.Ordinal);
+        Assert.Contains(",{\\\"id\\\":\\\"c30\\\",\\\"te", quarantined, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_RunThatFailedAfterItsFanIn_LeavesTheModelsIndexAsItWas()
     {
         DropBlob drop = Drop("mixed.jsonl", MixedJsonl());
@@ -442,6 +509,86 @@ public sealed class ShardedStageTests : IDisposable
     }
 
     static List<string> Sorted(string file) => [.. File.ReadAllLines(file).Order(StringComparer.Ordinal)];
+
+    /// <summary>A store that counts the bytes read from dropped files.</summary>
+    sealed class ReadCountingStore(IDataStore inner) : IDataStore
+    {
+        public long InputBytesRead { get; private set; }
+
+        public async Task<Stream> OpenInputAsync(DropBlob drop, CancellationToken cancellationToken) =>
+            new CountingStream(await inner.OpenInputAsync(drop, cancellationToken), n => InputBytesRead += n);
+
+        public string InputName(DropBlob drop) => inner.InputName(drop);
+
+        public Task WriteAsync(string area, string path, BinaryData content, CancellationToken cancellationToken) => inner.WriteAsync(area, path, content, cancellationToken);
+
+        public Task<BinaryData?> ReadAsync(string area, string path, CancellationToken cancellationToken) => inner.ReadAsync(area, path, cancellationToken);
+
+        public Task CopyInputAsync(DropBlob drop, string area, string path, CancellationToken cancellationToken) => inner.CopyInputAsync(drop, area, path, cancellationToken);
+
+        public Task<Stream> OpenInputRangeAsync(DropBlob drop, long offset, long length, CancellationToken cancellationToken) => inner.OpenInputRangeAsync(drop, offset, length, cancellationToken);
+
+        public Task<Stream> OpenWriteAsync(string area, string path, CancellationToken cancellationToken) => inner.OpenWriteAsync(area, path, cancellationToken);
+
+        public Task<Stream?> OpenReadAsync(string area, string path, CancellationToken cancellationToken) => inner.OpenReadAsync(area, path, cancellationToken);
+
+        public Task DeletePrefixAsync(string area, string prefix, CancellationToken cancellationToken) => inner.DeletePrefixAsync(area, prefix, cancellationToken);
+
+        public IAsyncEnumerable<StoredOutput> ListAsync(string area, string prefix, CancellationToken cancellationToken) => inner.ListAsync(area, prefix, cancellationToken);
+
+        public Task DeleteAsync(string area, string path, CancellationToken cancellationToken) => inner.DeleteAsync(area, path, cancellationToken);
+    }
+
+    sealed class CountingStream(Stream inner, Action<int> count) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        int Count(int n)
+        {
+            count(n);
+            return n;
+        }
+    }
 
     sealed class ResultComparer : IEqualityComparer<DataPrepResult>
     {

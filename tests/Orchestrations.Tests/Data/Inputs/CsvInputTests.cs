@@ -161,6 +161,16 @@ public class CsvInputTests
     }
 
     [Fact]
+    public async Task ReadAsync_GzipCsvOfTwoMembers_YieldsTheRowsOfBoth()
+    {
+        byte[] file = [.. Gzip(Utf8("text\nalpha\n")), .. Gzip(Utf8("beta\ngamma\n"))];
+
+        List<SourceItem> items = await ReadAllAsync("in/drop.csv.gz", file, forwardOnly: true);
+
+        Assert.Equal(["alpha", "beta", "gamma"], items.Select(i => Parse(i).GetProperty("text").GetString()));
+    }
+
+    [Fact]
     public async Task ReadAsync_TruncatedGzipCsv_FileIsUnreadable()
     {
         string text = "id,text\n" + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"{i},row {i} {i * 7919 % 1000}\n"));

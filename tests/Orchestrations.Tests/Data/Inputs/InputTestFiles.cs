@@ -20,6 +20,35 @@ internal static class InputTestFiles
         return output.ToArray();
     }
 
+    /// <summary>One gzip member written field by field (RFC 1952), with the optional header fields asked for.</summary>
+    public static byte[] GzipMember(byte[] data, string? name = null, byte[]? extra = null, string? comment = null)
+    {
+        using var output = new MemoryStream();
+        byte flags = (byte)((extra is null ? 0 : 0x04) | (name is null ? 0 : 0x08) | (comment is null ? 0 : 0x10));
+        output.Write([0x1F, 0x8B, 8, flags, 0, 0, 0, 0, 0, 255]);
+        if (extra is not null)
+        {
+            output.Write([(byte)extra.Length, (byte)(extra.Length >> 8), .. extra]);
+        }
+
+        foreach (string? text in new[] { name, comment })
+        {
+            if (text is not null)
+            {
+                output.Write([.. Encoding.Latin1.GetBytes(text), 0]);
+            }
+        }
+
+        using (var deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflate.Write(data);
+        }
+
+        output.Write(BitConverter.GetBytes(System.IO.Hashing.Crc32.HashToUInt32(data)));
+        output.Write(BitConverter.GetBytes((uint)data.Length));
+        return output.ToArray();
+    }
+
     public static async Task<List<SourceItem>> ReadAllAsync(string file, byte[] bytes, InputOptions? options = null, bool forwardOnly = false)
     {
         using Stream stream = forwardOnly ? new ForwardOnlyStream(bytes) : new MemoryStream(bytes, writable: false);

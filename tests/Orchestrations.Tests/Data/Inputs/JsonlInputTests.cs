@@ -75,6 +75,97 @@ public class JsonlInputTests
         Assert.StartsWith("not a readable gzip file: ", e.Reason, StringComparison.Ordinal);
     }
 
+    /// <summary>Records 0 to <paramref name="count"/> - 1 as JSON Lines.</summary>
+    private static string Records(int count, int from = 0) =>
+        string.Concat(Enumerable.Range(from, count).Select(i => $"{{\"id\":{i},\"text\":\"record {i} {i * 7919 % 1000}\"}}\n"));
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task ReadAsync_ConcatenatedGzipMembers_ReadsTheRecordsOfEveryMember(int members)
+    {
+        // cat a.gz b.gz > all.gz: a member may end inside a line, which the next member finishes.
+        string text = Records(3000);
+        int[] cuts = [.. Enumerable.Range(0, members + 1).Select(m => text.Length * m / members + (m % members == 0 ? 0 : 5))];
+        byte[] file = [.. Enumerable.Range(0, members).SelectMany(m => Gzip(Utf8(text[cuts[m]..cuts[m + 1]])))];
+
+        List<SourceItem> items = await ReadAllAsync("in/all.jsonl.gz", file, forwardOnly: true);
+
+        Assert.Equal(3000, items.Count);
+        Assert.Equal(text, string.Concat(items.Select(i => ((SourceRecord)i).Json + "\n")));
+    }
+
+    /// <summary>A gzip member of no data: header, an empty final deflate block, CRC-32 0, length 0.</summary>
+    private static readonly byte[] EmptyMember = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    [Fact]
+    public async Task ReadAsync_ManySmallMembersWithHeaderFields_ReadsEveryRecord()
+    {
+        // bgzip writes small members with an extra field; gzip(1) keeps the file name; an empty member is valid too.
+        byte[] file = [.. Enumerable.Range(0, 200).SelectMany(m => GzipMember(Utf8(Records(50, m * 50)), name: $"part{m}.jsonl", extra: Utf8("BC\u0002\0\0\0"), comment: m % 2 == 0 ? "even" : null)), .. EmptyMember];
+
+        List<SourceItem> items = await ReadAllAsync("in/blocks.gz", file, forwardOnly: true);
+
+        Assert.Equal(10_000, items.Count);
+        Assert.Equal(Enumerable.Range(1, 10_000).Select(i => (long)i), items.Select(i => i.Position));
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipFollowedByZeroPadding_ReadsTheRecords()
+    {
+        byte[] file = [.. Gzip(Utf8(Records(10))), .. Gzip(Utf8(Records(10, 10))), .. new byte[700]];
+
+        List<SourceItem> items = await ReadAllAsync("in/padded.jsonl.gz", file, forwardOnly: true);
+
+        Assert.Equal(20, items.Count);
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(3)]
+    [InlineData(200)]
+    [InlineData(-5)]
+    public async Task ReadAsync_SecondGzipMemberTruncated_FileIsUnreadable(int keep)
+    {
+        // keep > 0: that many bytes of the second member are left (inside its header, then its data); keep < 0: it
+        // loses its last bytes (inside its trailer).
+        byte[] first = Gzip(Utf8(Records(2000)));
+        byte[] second = Gzip(Utf8(Records(2000, 2000)));
+        byte[] file = [.. first, .. second[..(keep > 0 ? keep : second.Length + keep)]];
+
+        UnreadableFileException e = await ReadFailsAsync("in/cut.jsonl.gz", file);
+
+        Assert.StartsWith("not a readable gzip file: truncated", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("gzip member 2", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_FirstOfTwoMembersCorrupt_FileIsUnreadable()
+    {
+        byte[] first = GzipMember(Utf8(Records(100)));
+        first[^6] ^= 0x40; // its CRC-32
+        byte[] file = [.. first, .. Gzip(Utf8(Records(100, 100)))];
+
+        UnreadableFileException e = await ReadFailsAsync("in/crc.jsonl.gz", file);
+
+        Assert.StartsWith("not a readable gzip file: truncated or corrupt: ", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("gzip member 1 (from byte 0)", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x50, 0x4B, 0x03, 0x04 })]
+    [InlineData(new byte[] { 0, 0, 0, 7 })]
+    [InlineData(new byte[] { 0x1F })]
+    public async Task ReadAsync_GarbageAfterTheLastGzipMember_FileIsUnreadable(byte[] garbage)
+    {
+        byte[] member = Gzip(Utf8(Records(10)));
+
+        UnreadableFileException e = await ReadFailsAsync("in/tail.jsonl.gz", [.. member, .. garbage]);
+
+        Assert.StartsWith("not a readable gzip file: ", e.Reason, StringComparison.Ordinal);
+        Assert.Contains($"byte {member.Length + garbage.AsSpan().IndexOfAnyExcept((byte)0)}", e.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReadAsync_GzipExtensionOnPlainText_FileIsUnreadable()
     {
