@@ -1,6 +1,4 @@
-using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using GenAiServerless.Platform;
 using Microsoft.DurableTask;
 
@@ -78,53 +76,18 @@ public static class ModelSlot
     public static Task<SlotRelease> ReleaseAsync(PipelineStorage storage, string model, string runId, CancellationToken cancellationToken) =>
         UpdateAsync(storage, model, record => record.Release(runId), cancellationToken);
 
-    /// <summary>Reads the slot, applies <paramref name="change"/> and writes it back if the blob is unchanged since the
-    /// read (If-Match, or If-None-Match when it did not exist); on a conflict it reads again.</summary>
-    static async Task<T> UpdateAsync<T>(PipelineStorage storage, string model, Func<SlotRecord, (SlotRecord Next, T Result)> change, CancellationToken cancellationToken)
-    {
-        BlobClient blob = Blob(storage, model);
-        for (int conflict = 0; ; conflict++)
+    /// <summary>Reads the slot, applies <paramref name="change"/> and stores the result over what it read
+    /// (<see cref="BlobRecord.UpdateAsync"/>); a slot left free with nobody waiting is deleted.</summary>
+    static Task<T> UpdateAsync<T>(PipelineStorage storage, string model, Func<SlotRecord, (SlotRecord Next, T Result)> change, CancellationToken cancellationToken) =>
+        BlobRecord.UpdateAsync(Blob(storage, model), content =>
         {
-            (SlotRecord current, ETag? etag) = await ReadAsync(blob, cancellationToken);
+            SlotRecord current = content is null ? SlotRecord.Free : Parse(content);
             (SlotRecord next, T result) = change(current);
-            if (next == current || (next.Holder == current.Holder && next.Waiting.SequenceEqual(current.Waiting)))
-            {
-                return result;
-            }
-
-            try
-            {
-                if (next.Holder is null && next.Waiting.Count == 0)
-                {
-                    await blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = etag!.Value }, cancellationToken: cancellationToken);
-                }
-                else
-                {
-                    var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
-                    await blob.UploadAsync(BinaryData.FromObjectAsJson(next), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
-                }
-
-                return result;
-            }
-            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412 && conflict < MaxConflicts)
-            {
-                // changed since the read: read again and reapply
-            }
-        }
-    }
-
-    static async Task<(SlotRecord Record, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            BlobDownloadResult current = await blob.DownloadContentAsync(cancellationToken);
-            return (Parse(current.Content), current.Details.ETag);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return (SlotRecord.Free, null);
-        }
-    }
+            BlobChange<T> decision = next == current || (next.Holder == current.Holder && next.Waiting.SequenceEqual(current.Waiting))
+                ? BlobChange.Keep(result)
+                : next.Holder is null && next.Waiting.Count == 0 ? BlobChange.Remove(result) : BlobChange.Put(BinaryData.FromObjectAsJson(next), result);
+            return Task.FromResult(decision);
+        }, MaxConflicts, $"change the slot of {model}", cancellationToken);
 
     /// <summary>The stored record; the format before the line existed (<c>{"model","runId"}</c>) reads as its holder.</summary>
     static SlotRecord Parse(BinaryData content)

@@ -115,33 +115,12 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
     /// <summary>Writes <paramref name="change"/>'s state of the model's aliases (nothing when it returns null) with the
     /// ETag read, or If-None-Match: * for a model's first alias: a concurrent move makes this one start over from what
     /// that move wrote, so no move is lost and champion and previous stay a pair.</summary>
-    async Task UpdateAliasesAsync(string model, string what, Func<ModelAliasState, ModelAliasState?> change, CancellationToken cancellationToken)
-    {
-        BlobClient blob = Container.GetBlobClient(AliasesBlob(model));
-        for (int attempt = 0; attempt < ConflictRetries; attempt++)
+    Task<bool> UpdateAliasesAsync(string model, string what, Func<ModelAliasState, ModelAliasState?> change, CancellationToken cancellationToken) =>
+        BlobRecord.UpdateAsync(Container.GetBlobClient(AliasesBlob(model)), async content =>
         {
-            (ModelAliasState state, ETag? etag) = await ReadAliasesAsync(model, cancellationToken);
-            if (change(state) is not { } next)
-            {
-                return;
-            }
-
-            try
-            {
-                await blob.UploadAsync(BinaryData.FromObjectAsJson(next, Json), new BlobUploadOptions
-                {
-                    Conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All },
-                }, cancellationToken);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                // moved by someone else meanwhile: read again
-            }
-        }
-
-        throw new InvalidOperationException($"Could not {what}: {ConflictRetries} concurrent moves won over it.");
-    }
+            ModelAliasState state = await AliasesFromAsync(model, content, cancellationToken);
+            return change(state) is { } next ? BlobChange.Put(BinaryData.FromObjectAsJson(next, Json), true) : BlobChange.Keep(false);
+        }, ConflictRetries, what, cancellationToken);
 
     public async Task<ModelVersionInfo?> GetVersionAsync(string model, int version, CancellationToken cancellationToken)
     {
@@ -151,12 +130,12 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
 
     public async Task<ModelVersionInfo?> GetAliasAsync(string model, string aliasName, CancellationToken cancellationToken)
     {
-        (ModelAliasState state, _) = await ReadAliasesAsync(model, cancellationToken);
+        ModelAliasState state = await ReadAliasesAsync(model, cancellationToken);
         return state.Aliases.TryGetValue(aliasName, out AliasPointer? pointer) ? await GetVersionAsync(model, pointer.Version, cancellationToken) : null;
     }
 
-    public async Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
-        (await ReadAliasesAsync(model, cancellationToken)).State;
+    public Task<ModelAliasState> GetAliasesAsync(string model, CancellationToken cancellationToken) =>
+        ReadAliasesAsync(model, cancellationToken);
 
     public async Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken)
     {
@@ -272,18 +251,14 @@ public sealed partial class BlobModelRegistry(PipelineStorage storage, IManifest
         return [.. files.OrderBy(f => f.Path, StringComparer.Ordinal)];
     }
 
-    async Task<(ModelAliasState State, ETag? ETag)> ReadAliasesAsync(string model, CancellationToken cancellationToken)
-    {
-        try
-        {
-            BlobDownloadResult r = await Container.GetBlobClient(AliasesBlob(model)).DownloadContentAsync(cancellationToken);
-            return (r.Content.ToObjectFromJson<ModelAliasState>(Json) ?? ModelAliasState.Empty, r.Details.ETag);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return (await ReadLegacyAliasesAsync(model, cancellationToken), null);
-        }
-    }
+    async Task<ModelAliasState> ReadAliasesAsync(string model, CancellationToken cancellationToken) =>
+        await AliasesFromAsync(model, (await BlobRecord.ReadAsync(Container.GetBlobClient(AliasesBlob(model)), cancellationToken)).Content, cancellationToken);
+
+    /// <summary>The alias state stored as <paramref name="content"/>, or, where there is none yet, as the legacy blobs have it.</summary>
+    async Task<ModelAliasState> AliasesFromAsync(string model, BinaryData? content, CancellationToken cancellationToken) =>
+        content is null
+            ? await ReadLegacyAliasesAsync(model, cancellationToken)
+            : content.ToObjectFromJson<ModelAliasState>(Json) ?? ModelAliasState.Empty;
 
     /// <summary>Aliases as registries before the alias history kept them (<c>{model}/aliases/{alias}.json</c>, one blob
     /// each): read until the first move writes <c>aliases.json</c>, so an upgrade keeps the champion.</summary>

@@ -1,6 +1,4 @@
-using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using GenAiServerless.Platform;
 
 namespace GenAiServerless.Triggers;
@@ -21,8 +19,8 @@ public sealed record DriftCooldownRecord(string RunId, DateTimeOffset StartedUtc
 public sealed record DriftCooldownClaim(bool Granted, string Holder, DateTimeOffset Until);
 
 /// <summary>The storm guard of drift alerts: one drift-started run per model per cooldown. The claim is a conditional
-/// write of the model's record (If-Match, or If-None-Match when there is none), so alerts handled at once by several
-/// workers start one run between them.</summary>
+/// write of the model's record (<see cref="BlobRecord.UpdateAsync"/>), so alerts handled at once by several workers
+/// start one run between them.</summary>
 public static class DriftCooldown
 {
     const int MaxConflicts = 50;
@@ -35,73 +33,42 @@ public static class DriftCooldown
 
     /// <summary>Claims the cooldown of <paramref name="model"/> for <paramref name="runId"/> at <paramref name="now"/>,
     /// unless another drift run holds it.</summary>
-    public static async Task<DriftCooldownClaim> ClaimAsync(
-        PipelineStorage storage, string model, string runId, DateTimeOffset now, TimeSpan cooldown, CancellationToken cancellationToken)
-    {
-        BlobClient blob = Blob(storage, model);
-        for (int conflict = 0; ; conflict++)
+    public static Task<DriftCooldownClaim> ClaimAsync(
+        PipelineStorage storage, string model, string runId, DateTimeOffset now, TimeSpan cooldown, CancellationToken cancellationToken) =>
+        BlobRecord.UpdateAsync(Blob(storage, model), content =>
         {
-            (DriftCooldownRecord? last, ETag? etag) = await ReadAsync(blob, cancellationToken);
-            if (!DriftCooldownRecord.Allows(last, runId, now, cooldown))
-            {
-                return new DriftCooldownClaim(false, last!.RunId, last.StartedUtc + cooldown);
-            }
-
-            if (last?.RunId == runId)
-            {
-                return new DriftCooldownClaim(true, runId, last.StartedUtc + cooldown);
-            }
-
-            try
-            {
-                var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
-                await blob.UploadAsync(BinaryData.FromObjectAsJson(new DriftCooldownRecord(runId, now)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
-                return new DriftCooldownClaim(true, runId, now + cooldown);
-            }
-            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412 && conflict < MaxConflicts)
-            {
-                // another alert wrote first: read again and judge against its run
-            }
-        }
-    }
+            DriftCooldownRecord? last = Parse(content);
+            BlobChange<DriftCooldownClaim> change = !DriftCooldownRecord.Allows(last, runId, now, cooldown)
+                ? BlobChange.Keep(new DriftCooldownClaim(false, last!.RunId, last.StartedUtc + cooldown))
+                : last?.RunId == runId
+                    ? BlobChange.Keep(new DriftCooldownClaim(true, runId, last.StartedUtc + cooldown))
+                    : BlobChange.Put(BinaryData.FromObjectAsJson(new DriftCooldownRecord(runId, now)), new DriftCooldownClaim(true, runId, now + cooldown));
+            return Task.FromResult(change);
+        }, MaxConflicts, $"claim the drift cooldown of {model}", cancellationToken);
 
     /// <summary>Gives the cooldown back when <paramref name="runId"/> holds it and its run could not be started, so the
     /// next alert is not turned away for a run that never existed.</summary>
-    public static async Task ReleaseAsync(PipelineStorage storage, string model, string runId, CancellationToken cancellationToken)
-    {
-        BlobClient blob = Blob(storage, model);
-        (DriftCooldownRecord? last, ETag? etag) = await ReadAsync(blob, cancellationToken);
-        if (last?.RunId == runId && etag is { } e)
-        {
-            try
-            {
-                await blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = e }, cancellationToken: cancellationToken);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                // changed since the read: another alert holds it now
-            }
-        }
-    }
+    public static Task ReleaseAsync(PipelineStorage storage, string model, string runId, CancellationToken cancellationToken) =>
+        BlobRecord.UpdateAsync(Blob(storage, model), content => Task.FromResult(
+            Parse(content)?.RunId == runId ? BlobChange.Remove(true) : BlobChange.Keep(false)),
+            MaxConflicts, $"give back the drift cooldown of {model}", cancellationToken);
 
-    static async Task<(DriftCooldownRecord? Record, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
+    /// <summary>The stored record; none when there is no blob, or when it cannot be read (written by hand?): it holds
+    /// nothing then, and the next claim overwrites it.</summary>
+    static DriftCooldownRecord? Parse(BinaryData? content)
     {
+        if (content is null)
+        {
+            return null;
+        }
+
         try
         {
-            BlobDownloadResult current = await blob.DownloadContentAsync(cancellationToken);
-            try
-            {
-                return (current.Content.ToObjectFromJson<DriftCooldownRecord>(), current.Details.ETag);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                // Unreadable (written by hand?): it holds nothing, and the next claim overwrites it.
-                return (null, current.Details.ETag);
-            }
+            return content.ToObjectFromJson<DriftCooldownRecord>();
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (System.Text.Json.JsonException)
         {
-            return (null, null);
+            return null;
         }
     }
 }
