@@ -1,5 +1,3 @@
-using System.IO.Hashing;
-using System.Text;
 using System.Text.Json;
 using DurableTask.Core.Exceptions;
 using GenAiServerless.Data;
@@ -390,7 +388,7 @@ public sealed partial class PipelineStarter(
         string name = $"rejected-drops/{blobName}.reason.txt";
         if (name.Length > MaxBlobName)
         {
-            name = $"rejected-drops/_long-names/{XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(blobName)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture)}.reason.txt";
+            name = $"rejected-drops/_long-names/{InstanceIds.Hash(blobName)}.reason.txt";
         }
 
         await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name)
@@ -402,7 +400,7 @@ public sealed partial class PipelineStarter(
     async Task<TriggerOutcome> RejectAlertAsync(string payload, string reason, CancellationToken cancellationToken)
     {
         payload = DriftAlertParser.Decode(payload);
-        string key = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(payload)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        string key = InstanceIds.Hash(payload);
         string name = $"alerts/{key}.json";
         await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name).UploadAsync(BinaryData.FromString(payload), overwrite: true, cancellationToken);
         await storage.Container(PipelineStorage.Quarantine).GetBlobClient(name + ".reason.txt").UploadAsync(BinaryData.FromString(reason + "\n"), overwrite: true, cancellationToken);

@@ -72,5 +72,6 @@ public static class InstanceIds
     public static string ForDeployment(string model, int version, string requestId) =>
         $"{model}-deploy-v{version.ToString(CultureInfo.InvariantCulture)}-{Hash(requestId)}";
 
-    static string Hash(string s) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(s)).ToString("x16", CultureInfo.InvariantCulture);
+    /// <summary>The 16-hex-digit digest the ids end in; also what names a trigger's quarantine entries.</summary>
+    public static string Hash(string s) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(s)).ToString("x16", CultureInfo.InvariantCulture);
 }
