@@ -78,7 +78,7 @@ internal static class CsvInput
         }
         catch (InvalidDataException e) when (gzip)
         {
-            throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+            throw UnreadableFileException.NotGzip(file, e);
         }
         catch (CsvFormatException e)
         {

@@ -58,7 +58,7 @@ public static class InputReader
             }
             catch (InvalidDataException e) when (gzip)
             {
-                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+                throw UnreadableFileException.NotGzip(file, e);
             }
 
             bytes = new ConcatStream(head, bytes);
@@ -83,7 +83,7 @@ public static class InputReader
             }
             catch (InvalidDataException e) when (gzip)
             {
-                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+                throw UnreadableFileException.NotGzip(file, e);
             }
 
             if (!more)

@@ -67,7 +67,7 @@ internal static class JsonArrayInput
             }
             catch (InvalidDataException e) when (gzip)
             {
-                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+                throw UnreadableFileException.NotGzip(file, e);
             }
 
             if (step == Step.End)
@@ -104,7 +104,7 @@ internal static class JsonArrayInput
             }
             catch (InvalidDataException e) when (gzip)
             {
-                throw new UnreadableFileException(file, $"not a readable gzip file: {e.Message}", e);
+                throw UnreadableFileException.NotGzip(file, e);
             }
 
             if (rest is null)

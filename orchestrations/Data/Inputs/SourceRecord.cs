@@ -53,6 +53,14 @@ public sealed class UnreadableFileException : Exception
     /// <summary>The file, as the caller named it.</summary>
     public string File { get; }
 
+    /// <summary>A gzip file whose stream broke off or is corrupt (<see cref="VerifiedGzipStream"/>'s reason): its
+    /// records after the break cannot be told apart, so the file is quarantined whole.</summary>
+    public static UnreadableFileException NotGzip(string file, InvalidDataException reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return new UnreadableFileException(file, $"not a readable gzip file: {reason.Message}", reason);
+    }
+
     /// <summary>Why the file cannot be read, e.g. "not a readable gzip file: …".</summary>
     public string Reason { get; }
 
